@@ -1,0 +1,40 @@
+// Server-side apply of objects to the cluster, reporting what each apply changed.
+import type { KubeClient } from '../kube/client.js';
+import { describeReference, referenceOf, type KubernetesObject } from '../kube/objects.js';
+import { reportingFailures } from './failures.js';
+
+export const ApplyAction = { Created: 'created', Configured: 'configured', Unchanged: 'unchanged' } as const;
+export type ApplyAction = (typeof ApplyAction)[keyof typeof ApplyAction];
+
+export interface AppliedObject {
+  /** `Kind/namespace/name`, as events and logs name it */
+  subject: string;
+  action: ApplyAction;
+}
+
+export function createApplyActivities(deps: { kube: KubeClient; fieldManager: string }) {
+  const { kube, fieldManager } = deps;
+
+  async function applyOne(object: KubernetesObject): Promise<AppliedObject> {
+    const ref = referenceOf(object);
+    const before = await kube.get(ref);
+    const after = await kube.apply(object, { fieldManager, force: true });
+    const action = !before
+      ? ApplyAction.Created
+      : before.metadata.resourceVersion === after.metadata.resourceVersion
+        ? ApplyAction.Unchanged
+        : ApplyAction.Configured;
+    return { subject: describeReference(ref), action };
+  }
+
+  return {
+    /** Applies the objects in the order given (callers order them by stage). */
+    async applyObjects(objects: KubernetesObject[]): Promise<AppliedObject[]> {
+      return reportingFailures(async () => {
+        const results: AppliedObject[] = [];
+        for (const object of objects) results.push(await applyOne(object));
+        return results;
+      });
+    },
+  };
+}

@@ -1,0 +1,47 @@
+// Waiting for applied objects to become healthy, polling the API server. The activity
+// heartbeats on every poll so a crashed worker is noticed and a cancelled wait (a newer
+// revision arrived) stops at once.
+import { ApplicationFailure } from '@temporalio/common';
+import { Context } from '@temporalio/activity';
+import type { KubeClient } from '../kube/client.js';
+import { describeReference, type ObjectReference } from '../kube/objects.js';
+import { healthOf, HealthStatus } from '../domain/health.js';
+import { reportingFailures } from './failures.js';
+
+export interface HealthWait {
+  objects: ObjectReference[];
+  /** epoch milliseconds; fixed by the caller so a retried attempt keeps the same deadline */
+  deadline: number;
+}
+
+export function createHealthActivities(deps: { kube: KubeClient; pollIntervalMs?: number }) {
+  const { kube, pollIntervalMs = 1000 } = deps;
+
+  return {
+    /** Resolves when every object is Current; fails fast on Failed, gives up at the timeout. */
+    async waitForHealthy({ objects, deadline }: HealthWait): Promise<void> {
+      return reportingFailures(async () => {
+        const context = Context.current();
+        for (;;) {
+          const pending: string[] = [];
+          for (const ref of objects) {
+            const health = healthOf(await kube.get(ref));
+            if (health.status === HealthStatus.Failed) {
+              throw ApplicationFailure.nonRetryable(`${describeReference(ref)}: ${health.message}`, 'HealthCheckFailed');
+            }
+            if (health.status !== HealthStatus.Current) pending.push(`${describeReference(ref)}: ${health.message}`);
+          }
+          if (pending.length === 0) return;
+          context.heartbeat(pending);
+          if (Date.now() >= deadline) {
+            throw ApplicationFailure.nonRetryable(
+              `timeout waiting for ${pending.length} object(s) to become healthy: ${pending.join('; ')}`,
+              'HealthCheckFailed',
+            );
+          }
+          await context.sleep(pollIntervalMs);
+        }
+      });
+    },
+  };
+}

@@ -1,0 +1,51 @@
+// Per-test-file isolation on the shared environment: each file runs its own worker
+// pools on task queues of its own, and works in Kubernetes namespaces of its own.
+import { randomBytes } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import type { TaskQueue } from '../../common/task-queues.js';
+import { createKubeClient, loadKubeConfig, type KubeClient } from '../../kube/client.js';
+import { createPools, type RunningPools } from '../../workers/pools.js';
+import { sharedEnvironment } from './shared-environment.js';
+
+export interface TestWorkers {
+  client: Client;
+  kube: KubeClient;
+  /** the task queue this file's pool for `queue` polls */
+  taskQueue(queue: TaskQueue): string;
+  stop(): Promise<void>;
+}
+
+/** A short random suffix that keeps names of concurrent test files apart. */
+export function uniqueSuffix(): string {
+  return randomBytes(3).toString('hex');
+}
+
+export async function startTestWorkers(testName: string, pools: readonly TaskQueue[]): Promise<TestWorkers> {
+  const shared = sharedEnvironment();
+  const prefix = `${testName}-${uniqueSuffix()}/`;
+  const kube = createKubeClient(loadKubeConfig(shared.kubeconfigPath));
+  const workerConnection = await NativeConnection.connect({ address: shared.temporalAddress });
+  const running: RunningPools = await createPools({
+    connection: workerConnection,
+    namespace: shared.temporalNamespace,
+    pools,
+    deps: { kube, healthPollIntervalMs: 500 },
+    workflowBundle: { codePath: shared.workflowBundlePath },
+    taskQueuePrefix: prefix,
+  });
+  const runs = running.run();
+  const clientConnection = await Connection.connect({ address: shared.temporalAddress });
+  const client = new Client({ connection: clientConnection, namespace: shared.temporalNamespace });
+  return {
+    client,
+    kube,
+    taskQueue: (queue) => `${prefix}${queue}`,
+    async stop() {
+      running.shutdown();
+      await runs;
+      await workerConnection.close();
+      await clientConnection.close();
+    },
+  };
+}

@@ -1,0 +1,63 @@
+// How a worker process or the CLI finds Temporal and the cluster.
+import { describe, expect, it } from '@jest/globals';
+import { parseSettings, SettingsError } from '../../workers/settings.js';
+import { allTaskQueues } from '../../common/task-queues.js';
+
+describe('connection settings', () => {
+  it('defaults to a local Temporal server and every pool', () => {
+    const settings = parseSettings([], {});
+    expect(settings.temporal).toEqual({ address: '127.0.0.1:7233', namespace: 'default' });
+    expect(settings.pools).toEqual([...allTaskQueues]);
+    expect(settings.kubeconfig).toBeUndefined();
+  });
+
+  it('reads the variables the temporal CLI reads', () => {
+    const settings = parseSettings([], {
+      TEMPORAL_ADDRESS: 'temporal.example:7233',
+      TEMPORAL_NAMESPACE: 'gitops',
+      TEMPORAL_TLS_CA: '/etc/temporal/ca.pem',
+      TEMPORAL_API_KEY: 'secret-key',
+    });
+    expect(settings.temporal).toEqual({
+      address: 'temporal.example:7233',
+      namespace: 'gitops',
+      tls: { caPath: '/etc/temporal/ca.pem' },
+      apiKey: 'secret-key',
+    });
+  });
+
+  it('prefers flags to the environment', () => {
+    const settings = parseSettings(
+      ['--temporal-address', 'flag:7233', '--kubeconfig', '/tmp/kubeconfig', '--pool', 'source-controller', '--pool', 'helm-controller'],
+      { TEMPORAL_ADDRESS: 'env:7233', KIMBERNETES_POOLS: 'kustomize-controller' },
+    );
+    expect(settings.temporal.address).toBe('flag:7233');
+    expect(settings.kubeconfig).toBe('/tmp/kubeconfig');
+    expect(settings.pools).toEqual(['source-controller', 'helm-controller']);
+  });
+
+  it('takes pools from KIMBERNETES_POOLS', () => {
+    expect(parseSettings([], { KIMBERNETES_POOLS: 'kustomize-controller, source-controller' }).pools).toEqual([
+      'kustomize-controller',
+      'source-controller',
+    ]);
+  });
+
+  it('turns TLS on with --tls alone', () => {
+    expect(parseSettings(['--tls'], {}).temporal.tls).toEqual({});
+  });
+
+  it('rejects an unknown pool, naming the valid ones', () => {
+    expect(() => parseSettings(['--pool', 'kustomise-controller'], {})).toThrow(
+      new SettingsError(`unknown pool kustomise-controller; pools are ${allTaskQueues.join(', ')}`),
+    );
+  });
+
+  it('rejects a client certificate without its key', () => {
+    expect(() => parseSettings(['--tls-cert-path', '/tmp/cert.pem'], {})).toThrow(SettingsError);
+  });
+
+  it('rejects an unknown flag', () => {
+    expect(() => parseSettings(['--temporal-adress', 'x'], {})).toThrow(SettingsError);
+  });
+});

@@ -1,0 +1,73 @@
+// `npm run dev`: the embedded default. A Temporal dev server with its Web UI, a local
+// kwok cluster with fake nodes, and all six worker pools in this one process.
+// Ctrl-C stops the pools, the cluster and the server.
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { startLocalEnvironment } from '../local/environment.js';
+import { createKubeClient, loadKubeConfig } from '../kube/client.js';
+import { allTaskQueues } from '../common/task-queues.js';
+import { installJsonLogger } from './logging.js';
+import { connectWorker } from './connection.js';
+import { createPools } from './pools.js';
+
+const { values } = parseArgs({
+  args: process.argv.slice(2),
+  options: {
+    'temporal-port': { type: 'string', default: '7233' },
+    'ui-port': { type: 'string', default: '8233' },
+    nodes: { type: 'string', default: '3' },
+    'state-dir': { type: 'string' },
+  },
+});
+
+const stateDir = values['state-dir'] ?? process.env.KIMBERNETES_STATE_DIR ?? fileURLToPath(new URL('../.kimbernetes/dev', import.meta.url));
+
+async function main(): Promise<void> {
+  process.stderr.write('starting the Temporal dev server and the local cluster...\n');
+  const environment = await startLocalEnvironment({
+    stateDir,
+    clusterName: 'kimbernetes',
+    nodes: Number(values.nodes),
+    temporal: { port: Number(values['temporal-port']), uiPort: Number(values['ui-port']) },
+  });
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await environment.stop();
+  };
+  try {
+    installJsonLogger();
+    const connection = await connectWorker({ address: environment.temporal.address, namespace: environment.temporal.namespace });
+    const kube = createKubeClient(loadKubeConfig(environment.cluster.kubeconfigPath));
+    const pools = await createPools({ connection, namespace: environment.temporal.namespace, pools: allTaskQueues, deps: { kube } });
+    process.stderr.write(
+      [
+        '',
+        `Temporal Web UI:  ${environment.temporal.uiUrl}`,
+        `Temporal address: ${environment.temporal.address}`,
+        `kubeconfig:       ${environment.cluster.kubeconfigPath}`,
+        `  export KUBECONFIG=${environment.cluster.kubeconfigPath}`,
+        `worker pools:     ${allTaskQueues.join(', ')}`,
+        `logs:             ${join(stateDir, 'temporal.log')}`,
+        'Press Ctrl-C to stop.',
+        '',
+      ].join('\n'),
+    );
+    // The Temporal runtime shuts the workers down on SIGINT/SIGTERM.
+    await pools.run();
+    await connection.close();
+  } finally {
+    process.stderr.write('stopping the local cluster and the Temporal dev server...\n');
+    await stop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`kimbernetes dev: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,78 @@
+// The worker pools: one Temporal worker per controller task queue, each with that
+// controller's activities and the shared workflow bundle. A process runs one pool (to
+// scale it out) or all of them (the embedded default).
+import { fileURLToPath } from 'node:url';
+import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundleWithSourceMap, type WorkflowBundleOption } from '@temporalio/worker';
+import { TaskQueue } from '../common/task-queues.js';
+import type { KubeClient } from '../kube/client.js';
+import { createApplyActivities } from '../activities/apply.js';
+import { createHealthActivities } from '../activities/health.js';
+
+export interface PoolDependencies {
+  kube: KubeClient;
+  /** how often health checks poll the cluster */
+  healthPollIntervalMs?: number;
+}
+
+export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+/** Activities each controller's pool serves; pools the product has not filled yet serve workflows only. */
+export function poolActivities(queue: TaskQueue, deps: PoolDependencies): object {
+  switch (queue) {
+    case TaskQueue.Kustomize:
+      return {
+        ...createApplyActivities({ kube: deps.kube, fieldManager: 'kustomize-controller' }),
+        ...createHealthActivities({ kube: deps.kube, pollIntervalMs: deps.healthPollIntervalMs }),
+      };
+    default:
+      return {};
+  }
+}
+
+export async function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
+  return bundleWorkflowCode({ workflowsPath });
+}
+
+export interface PoolsOptions {
+  connection: NativeConnection;
+  namespace: string;
+  pools: readonly TaskQueue[];
+  deps: PoolDependencies;
+  /** a bundle made earlier (tests bundle once per run); made here when absent */
+  workflowBundle?: WorkflowBundleOption;
+  /** prefix for task queue names, so test files do not share queues */
+  taskQueuePrefix?: string;
+}
+
+export interface RunningPools {
+  workers: Worker[];
+  /** resolves when every worker has stopped */
+  run(): Promise<void>;
+  shutdown(): void;
+}
+
+export async function createPools(options: PoolsOptions): Promise<RunningPools> {
+  const workflowBundle = options.workflowBundle ?? (await bundleWorkflows());
+  const workers = await Promise.all(
+    options.pools.map((queue) =>
+      Worker.create({
+        connection: options.connection,
+        namespace: options.namespace,
+        taskQueue: `${options.taskQueuePrefix ?? ''}${queue}`,
+        workflowBundle,
+        activities: poolActivities(queue, options.deps),
+      }),
+    ),
+  );
+  return {
+    workers,
+    async run() {
+      await Promise.all(workers.map((worker) => worker.run()));
+    },
+    shutdown() {
+      for (const worker of workers) {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+      }
+    },
+  };
+}

@@ -1,0 +1,81 @@
+// Connection settings for worker pools and the CLI, from flags first, then the
+// environment (the same TEMPORAL_* variables the `temporal` CLI reads), then defaults.
+import { parseArgs } from 'node:util';
+import { allTaskQueues, isTaskQueue, type TaskQueue } from '../common/task-queues.js';
+
+export interface TemporalSettings {
+  address: string;
+  namespace: string;
+  tls?: {
+    serverName?: string;
+    caPath?: string;
+    certPath?: string;
+    keyPath?: string;
+  };
+  /** sent as a bearer token; never logged */
+  apiKey?: string;
+}
+
+export interface Settings {
+  temporal: TemporalSettings;
+  /** --kubeconfig; without it the client's default: KUBECONFIG, ~/.kube/config, in-cluster */
+  kubeconfig?: string;
+  pools: TaskQueue[];
+}
+
+export class SettingsError extends Error {
+  override readonly name = 'SettingsError';
+}
+
+export const settingsOptions = {
+  'temporal-address': { type: 'string' },
+  'temporal-namespace': { type: 'string' },
+  tls: { type: 'boolean' },
+  'tls-ca-path': { type: 'string' },
+  'tls-cert-path': { type: 'string' },
+  'tls-key-path': { type: 'string' },
+  'tls-server-name': { type: 'string' },
+  kubeconfig: { type: 'string' },
+  pool: { type: 'string', multiple: true },
+} as const;
+
+export function parseSettings(argv: string[], env: NodeJS.ProcessEnv): Settings {
+  let values;
+  try {
+    ({ values } = parseArgs({ args: argv, options: settingsOptions, strict: true, allowPositionals: false }));
+  } catch (error) {
+    throw new SettingsError((error as Error).message);
+  }
+  const tlsFiles = {
+    caPath: values['tls-ca-path'] ?? env.TEMPORAL_TLS_CA,
+    certPath: values['tls-cert-path'] ?? env.TEMPORAL_TLS_CERT,
+    keyPath: values['tls-key-path'] ?? env.TEMPORAL_TLS_KEY,
+    serverName: values['tls-server-name'] ?? env.TEMPORAL_TLS_SERVER_NAME,
+  };
+  if (Boolean(tlsFiles.certPath) !== Boolean(tlsFiles.keyPath)) {
+    throw new SettingsError('--tls-cert-path and --tls-key-path (TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY) must be given together');
+  }
+  const tlsWanted = values.tls ?? (env.TEMPORAL_TLS === 'true' || Object.values(tlsFiles).some(Boolean));
+  const temporal: TemporalSettings = {
+    address: values['temporal-address'] ?? env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
+    namespace: values['temporal-namespace'] ?? env.TEMPORAL_NAMESPACE ?? 'default',
+  };
+  if (tlsWanted) temporal.tls = withoutUndefined(tlsFiles);
+  if (env.TEMPORAL_API_KEY) temporal.apiKey = env.TEMPORAL_API_KEY;
+
+  const poolNames = values.pool ?? (env.KIMBERNETES_POOLS ? env.KIMBERNETES_POOLS.split(',') : [...allTaskQueues]);
+  const pools = poolNames.map((name) => name.trim()).filter(Boolean);
+  const unknown = pools.filter((name) => !isTaskQueue(name));
+  if (unknown.length > 0) {
+    throw new SettingsError(`unknown pool ${unknown.join(', ')}; pools are ${allTaskQueues.join(', ')}`);
+  }
+  return {
+    temporal,
+    kubeconfig: values.kubeconfig,
+    pools: [...new Set(pools as TaskQueue[])],
+  };
+}
+
+function withoutUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
