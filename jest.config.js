@@ -19,10 +19,11 @@ export default {
       displayName: 'integration',
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
       // One Temporal dev server and one kwok cluster for the whole run.
-      globalSetup: '<rootDir>/test/harness/global-setup.ts',
-      globalTeardown: '<rootDir>/test/harness/global-teardown.ts',
+      globalSetup: '<rootDir>/test/harness/global-setup.js',
+      globalTeardown: '<rootDir>/test/harness/global-teardown.js',
     },
   ],
+  reporters: ['default', '<rootDir>/test/harness/summary-reporter.js'],
   testTimeout: 180_000,
   // Integration test files share one cluster and one server on 2 cores.
   maxWorkers: 2,

@@ -42,7 +42,9 @@ export async function createKwokCluster(options: KwokClusterOptions): Promise<Kw
       return await run(kwokctl, ['--config', configPath, '--name', options.name, ...args], { env, maxBuffer: 16 << 20 });
     } catch (error) {
       const failure = error as { stderr?: string; message: string };
-      throw new Error(`kwokctl ${args.slice(0, 2).join(' ')} failed for cluster ${options.name}: ${failure.stderr?.trim() || failure.message}`);
+      throw new Error(`kwokctl ${args.slice(0, 2).join(' ')} failed for cluster ${options.name}: ${failure.stderr?.trim() || failure.message}`, {
+        cause: error,
+      });
     }
   };
 

@@ -37,11 +37,9 @@ export function startService(
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       signalGroup(pid, 'SIGTERM');
-      const stopped = await Promise.race([exited.then(() => true), delay(10_000).then(() => false)]);
-      if (!stopped) {
-        signalGroup(pid, 'SIGKILL');
-        await exited;
-      }
+      const killer = setTimeout(() => signalGroup(pid, 'SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(killer);
     },
   };
 }

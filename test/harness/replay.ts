@@ -8,9 +8,11 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { WorkflowHandle } from '@temporalio/client';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import { requireBinary } from '../../tools/paths.js';
+import { sharedEnvironment } from './shared-environment.js';
 
 export const recordedHistoriesDir = fileURLToPath(new URL('../histories', import.meta.url));
 
@@ -29,12 +31,18 @@ export async function replay(name: string, history: unknown, workflowBundle: Wor
 }
 
 /**
- * A finished workflow's history in JSON form. With KIMBERNETES_RECORD_HISTORIES=1 it is
- * also written to test/histories/<file>, to be committed so that later changes to the
- * workflow are replayed against it.
+ * A finished workflow's history in JSON form, fetched the way a user would with the
+ * temporal CLI. With KIMBERNETES_RECORD_HISTORIES=1 it is also written to
+ * test/histories/<file>, to be committed so that later changes to the workflow are
+ * replayed against it.
  */
-export async function fetchHistoryJson(handle: WorkflowHandle, file: string): Promise<unknown> {
-  const json = historyToJSON(await handle.fetchHistory());
-  if (process.env.KIMBERNETES_RECORD_HISTORIES === '1') writeFileSync(join(recordedHistoriesDir, file), `${json}\n`);
+export async function fetchHistoryJson(workflowId: string, file: string): Promise<unknown> {
+  const shared = sharedEnvironment();
+  const { stdout: json } = await promisify(execFile)(
+    requireBinary('temporal'),
+    ['workflow', 'show', '--workflow-id', workflowId, '--address', shared.temporalAddress, '--namespace', shared.temporalNamespace, '--output', 'json'],
+    { maxBuffer: 64 << 20 },
+  );
+  if (process.env.KIMBERNETES_RECORD_HISTORIES === '1') writeFileSync(join(recordedHistoriesDir, file), json);
   return JSON.parse(json);
 }

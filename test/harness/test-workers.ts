@@ -2,7 +2,7 @@
 // pools on task queues of its own, and works in Kubernetes namespaces of its own.
 import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import type { TaskQueue } from '../../common/task-queues.js';
 import { createKubeClient, loadKubeConfig, type KubeClient } from '../../kube/client.js';
 import { createPools, type RunningPools } from '../../workers/pools.js';
@@ -21,7 +21,17 @@ export function uniqueSuffix(): string {
   return randomBytes(3).toString('hex');
 }
 
+let runtimeInstalled = false;
+
+/** Worker logs at WARN and above only, so test output shows what went wrong. */
+function installQuietRuntime(): void {
+  if (runtimeInstalled) return;
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  runtimeInstalled = true;
+}
+
 export async function startTestWorkers(testName: string, pools: readonly TaskQueue[]): Promise<TestWorkers> {
+  installQuietRuntime();
   const shared = sharedEnvironment();
   const prefix = `${testName}-${uniqueSuffix()}/`;
   const kube = createKubeClient(loadKubeConfig(shared.kubeconfigPath));

@@ -52,7 +52,7 @@ describe('smoke test workflow', () => {
     expect(managers).toContain('kustomize-controller/Apply');
 
     // The recorded history must replay against the code that produced it.
-    const history = await fetchHistoryJson(handle, 'smoke-test.json');
+    const history = await fetchHistoryJson(handle.workflowId, 'smoke-test.json');
     await expect(replay('smoke-test', history, { codePath: sharedEnvironment().workflowBundlePath })).resolves.toBeUndefined();
   });
 

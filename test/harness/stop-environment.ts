@@ -1,7 +1,7 @@
 // Stops what the global set-up started and removes its state.
 import { rmSync } from 'node:fs';
 
-export default async function globalTeardown(): Promise<void> {
+export async function stopEnvironment(): Promise<void> {
   const started = globalThis.kimbernetesTestEnvironment;
   if (!started) return;
   await started.environment.stop();

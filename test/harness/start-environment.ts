@@ -5,14 +5,18 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLocalEnvironment, type LocalEnvironment } from '../../local/environment.js';
-import { bundleWorkflows } from '../../workers/pools.js';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { sharedEnvironmentVariable, type SharedEnvironment } from './shared-environment.js';
 
 declare global {
   var kimbernetesTestEnvironment: { environment: LocalEnvironment; stateDir: string } | undefined;
 }
 
-export default async function globalSetup(): Promise<void> {
+const bundleScript = fileURLToPath(new URL('../../workers/bundle-workflows.ts', import.meta.url));
+
+export async function startEnvironment(): Promise<void> {
   const stateDir = mkdtempSync(join(tmpdir(), 'kimbernetes-test-'));
   const started = Date.now();
   const environment = await startLocalEnvironment({
@@ -23,9 +27,9 @@ export default async function globalSetup(): Promise<void> {
   });
   globalThis.kimbernetesTestEnvironment = { environment, stateDir };
   try {
-    const bundle = await bundleWorkflows();
+    // In a child process: webpack leaves handles behind that would hold Jest open.
     const workflowBundlePath = join(stateDir, 'workflow-bundle.js');
-    writeFileSync(workflowBundlePath, bundle.code);
+    await promisify(execFile)(process.execPath, ['--import', 'tsx', bundleScript, workflowBundlePath]);
     const shared: SharedEnvironment = {
       temporalAddress: environment.temporal.address,
       temporalNamespace: environment.temporal.namespace,
