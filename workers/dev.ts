@@ -1,13 +1,14 @@
 // `npm run dev`: the embedded default. A Temporal dev server with its Web UI, a local
 // kwok cluster with fake nodes, and all six worker pools in this one process.
-// Ctrl-C stops the pools, the cluster and the server.
+// Ctrl-C stops the pools, then the cluster and the server.
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { startLocalEnvironment } from '../local/environment.js';
 import { createKubeClient, loadKubeConfig } from '../kube/client.js';
 import { allTaskQueues } from '../common/task-queues.js';
-import { installJsonLogger } from './logging.js';
+import { installWorkerRuntime, jsonLogger } from './logging.js';
+import { onShutdownSignal } from './signals.js';
 import { connectWorker } from './connection.js';
 import { createPools } from './pools.js';
 
@@ -24,6 +25,13 @@ const { values } = parseArgs({
 const stateDir = values['state-dir'] ?? process.env.KIMBERNETES_STATE_DIR ?? fileURLToPath(new URL('../.kimbernetes/dev', import.meta.url));
 
 async function main(): Promise<void> {
+  let stopRequested = false;
+  let stopPools = () => {};
+  onShutdownSignal(() => {
+    stopRequested = true;
+    stopPools();
+  });
+
   process.stderr.write('starting the Temporal dev server and the local cluster...\n');
   const environment = await startLocalEnvironment({
     stateDir,
@@ -31,17 +39,19 @@ async function main(): Promise<void> {
     nodes: Number(values.nodes),
     temporal: { port: Number(values['temporal-port']), uiPort: Number(values['ui-port']) },
   });
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) return;
-    stopping = true;
-    await environment.stop();
-  };
   try {
-    installJsonLogger();
+    installWorkerRuntime();
     const connection = await connectWorker({ address: environment.temporal.address, namespace: environment.temporal.namespace });
     const kube = createKubeClient(loadKubeConfig(environment.cluster.kubeconfigPath));
-    const pools = await createPools({ connection, namespace: environment.temporal.namespace, pools: allTaskQueues, deps: { kube } });
+    const pools = await createPools({
+      connection,
+      namespace: environment.temporal.namespace,
+      pools: allTaskQueues,
+      deps: { kube },
+      bundlerLogger: jsonLogger('WARN'),
+    });
+    stopPools = () => pools.shutdown();
+    if (stopRequested) stopPools();
     process.stderr.write(
       [
         '',
@@ -50,17 +60,16 @@ async function main(): Promise<void> {
         `kubeconfig:       ${environment.cluster.kubeconfigPath}`,
         `  export KUBECONFIG=${environment.cluster.kubeconfigPath}`,
         `worker pools:     ${allTaskQueues.join(', ')}`,
-        `logs:             ${join(stateDir, 'temporal.log')}`,
+        `server log:       ${join(stateDir, 'temporal.log')}`,
         'Press Ctrl-C to stop.',
         '',
       ].join('\n'),
     );
-    // The Temporal runtime shuts the workers down on SIGINT/SIGTERM.
     await pools.run();
     await connection.close();
   } finally {
     process.stderr.write('stopping the local cluster and the Temporal dev server...\n');
-    await stop();
+    await environment.stop();
   }
 }
 

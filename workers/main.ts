@@ -1,14 +1,15 @@
 // A worker process: runs the pools named by --pool (default: all six) against an
 // existing Temporal server and cluster. `npm run worker -- --pool source-controller`.
 import { SettingsError, parseSettings } from './settings.js';
-import { installJsonLogger } from './logging.js';
+import { installWorkerRuntime, jsonLogger } from './logging.js';
+import { onShutdownSignal } from './signals.js';
 import { connectWorker } from './connection.js';
 import { createPools } from './pools.js';
 import { createKubeClient, loadKubeConfig } from '../kube/client.js';
 
 async function main(): Promise<void> {
   const settings = parseSettings(process.argv.slice(2), process.env);
-  installJsonLogger();
+  installWorkerRuntime();
   const connection = await connectWorker(settings.temporal);
   const kube = createKubeClient(loadKubeConfig(settings.kubeconfig));
   const pools = await createPools({
@@ -16,8 +17,9 @@ async function main(): Promise<void> {
     namespace: settings.temporal.namespace,
     pools: settings.pools,
     deps: { kube },
+    bundlerLogger: jsonLogger('WARN'),
   });
-  // The Temporal runtime stops the workers on SIGINT/SIGTERM; run() resolves after.
+  onShutdownSignal(() => pools.shutdown());
   await pools.run();
   await connection.close();
 }

@@ -2,7 +2,7 @@
 // controller's activities and the shared workflow bundle. A process runs one pool (to
 // scale it out) or all of them (the embedded default).
 import { fileURLToPath } from 'node:url';
-import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundleWithSourceMap, type WorkflowBundleOption } from '@temporalio/worker';
+import { bundleWorkflowCode, Worker, type Logger, type NativeConnection, type WorkflowBundleWithSourceMap, type WorkflowBundleOption } from '@temporalio/worker';
 import { TaskQueue } from '../common/task-queues.js';
 import type { KubeClient } from '../kube/client.js';
 import { createApplyActivities } from '../activities/apply.js';
@@ -29,8 +29,9 @@ export function poolActivities(queue: TaskQueue, deps: PoolDependencies): object
   }
 }
 
-export async function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath });
+/** Bundles the workflow code; webpack's report goes to `logger`, if given, at its level. */
+export async function bundleWorkflows(logger?: Logger): Promise<WorkflowBundleWithSourceMap> {
+  return bundleWorkflowCode({ workflowsPath, logger });
 }
 
 export interface PoolsOptions {
@@ -40,6 +41,7 @@ export interface PoolsOptions {
   deps: PoolDependencies;
   /** a bundle made earlier (tests bundle once per run); made here when absent */
   workflowBundle?: WorkflowBundleOption;
+  bundlerLogger?: Logger;
   /** prefix for task queue names, so test files do not share queues */
   taskQueuePrefix?: string;
 }
@@ -52,7 +54,7 @@ export interface RunningPools {
 }
 
 export async function createPools(options: PoolsOptions): Promise<RunningPools> {
-  const workflowBundle = options.workflowBundle ?? (await bundleWorkflows());
+  const workflowBundle = options.workflowBundle ?? (await bundleWorkflows(options.bundlerLogger));
   const workers = await Promise.all(
     options.pools.map((queue) =>
       Worker.create({
