@@ -1,0 +1,36 @@
+// Packing a source into a tar.gz artifact, reproducibly: files in a fixed order, with
+// fixed times and no owners, so the same content always yields the same digest.
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import { create as createTar } from 'tar';
+import type { Ignore } from 'ignore';
+
+/** Every file under `root` that `ignore` keeps, as sorted forward-slash paths. */
+export async function listFiles(root: string, ignore: Ignore): Promise<string[]> {
+  const files: string[] = [];
+  async function walk(dir: string): Promise<void> {
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      const rel = relative(root, path).split(sep).join('/');
+      if (entry.isDirectory()) {
+        if (!ignore.ignores(`${rel}/`)) await walk(path);
+      } else if ((entry.isFile() || entry.isSymbolicLink()) && !ignore.ignores(rel)) {
+        files.push(rel);
+      }
+    }
+  }
+  await walk(root);
+  return files.sort();
+}
+
+export async function writeArchive(root: string, files: string[], destination: string): Promise<void> {
+  await createTar({ gzip: { level: 6 }, cwd: root, file: destination, portable: true, mtime: new Date(0), noDirRecurse: true }, files);
+}
+
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}

@@ -1,0 +1,46 @@
+// Downloading an artifact by URL and unpacking it, refusing one whose digest does not
+// match what the source recorded (a corrupted or replaced file).
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { extract } from 'tar';
+
+export class ArtifactError extends Error {
+  override readonly name = 'ArtifactError';
+  constructor(message: string, readonly retryable: boolean) {
+    super(message);
+  }
+}
+
+/** Downloads `url` into `destination` (a new folder) after checking `digest` (`sha256:<hex>`). */
+export async function fetchArtifact(url: string, digest: string, destination: string): Promise<void> {
+  const [algorithm, expected] = digest.split(':');
+  if (algorithm !== 'sha256' || !expected) throw new ArtifactError(`unsupported artifact digest '${digest}'`, false);
+  let response: Response;
+  try {
+    response = await fetch(url);
+  } catch (error) {
+    throw new ArtifactError(`failed to download artifact from ${url}: ${(error as Error).message}`, true);
+  }
+  if (!response.ok || !response.body) {
+    throw new ArtifactError(`failed to download artifact from ${url}: HTTP ${response.status}`, response.status >= 500);
+  }
+  await mkdir(destination, { recursive: true });
+  const archive = join(destination, '..', `.artifact-${expected.slice(0, 12)}.tar.gz`);
+  const hash = createHash('sha256');
+  const body = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream);
+  body.on('data', (chunk: Buffer) => hash.update(chunk));
+  try {
+    await pipeline(body, createWriteStream(archive));
+    const actual = hash.digest('hex');
+    if (actual !== expected) {
+      throw new ArtifactError(`artifact from ${url} has digest sha256:${actual}, expected ${digest}`, true);
+    }
+    await extract({ file: archive, cwd: destination, strict: true });
+  } finally {
+    await rm(archive, { force: true });
+  }
+}
