@@ -6,6 +6,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { ReadableStream } from 'node:stream/web';
 import { extract } from 'tar';
 
 export class ArtifactError extends Error {
@@ -31,7 +32,7 @@ export async function fetchArtifact(url: string, digest: string, destination: st
   await mkdir(destination, { recursive: true });
   const archive = join(destination, '..', `.artifact-${expected.slice(0, 12)}.tar.gz`);
   const hash = createHash('sha256');
-  const body = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream);
+  const body = Readable.fromWeb(response.body as ReadableStream);
   body.on('data', (chunk: Buffer) => hash.update(chunk));
   try {
     await pipeline(body, createWriteStream(archive));

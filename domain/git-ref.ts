@@ -29,9 +29,11 @@ function commitOf(refs: RemoteRefs, ref: string): string | undefined {
 }
 
 /**
- * Resolves a spec.ref with Flux's precedence: commit, then name, then semver, then tag,
- * then branch (default `master`). A commit is pinned as given; combined with a branch
- * it is reported under that branch's name.
+ * Resolves a spec.ref with the precedence Flux's source-controller applies: commit, then
+ * name, then tag, then semver, then branch (default `master`, not the remote HEAD). Flux's
+ * API comments rank semver above tag, but its clone code checks tag first, and
+ * repositories reconcile the same here as there. A commit is pinned as given; combined
+ * with a branch it is reported under that branch's name.
  */
 export function resolveRef(ref: GitRepositoryRef | undefined, refs: RemoteRefs): Resolution {
   const spec = ref ?? {};
@@ -45,12 +47,12 @@ export function resolveRef(ref: GitRepositoryRef | undefined, refs: RemoteRefs):
     if (!commit) return { kind: 'notFound', message: `unable to resolve ref '${spec.name}' to a specific commit` };
     return { kind: 'resolved', commit, revision: `${spec.name}@sha1:${commit}`, fetchRef: spec.name };
   }
-  if (spec.semver) return resolveSemver(spec.semver, refs);
   if (spec.tag) {
     const commit = commitOf(refs, `refs/tags/${spec.tag}`);
     if (!commit) return { kind: 'notFound', message: `tag '${spec.tag}' not found` };
     return { kind: 'resolved', commit, revision: `${spec.tag}@sha1:${commit}`, fetchRef: `refs/tags/${spec.tag}` };
   }
+  if (spec.semver) return resolveSemver(spec.semver, refs);
   const branch = spec.branch ?? defaultBranch;
   const commit = refs.get(`refs/heads/${branch}`);
   if (!commit) return { kind: 'notFound', message: `branch '${branch}' not found` };
@@ -67,7 +69,7 @@ function resolveSemver(range: string, refs: RemoteRefs): Resolution {
     if (!version || !semver.satisfies(version, range)) continue;
     if (!best || semver.gt(version, best.version)) best = { tag, version };
   }
-  if (!best) return { kind: 'notFound', message: `no tag matches semver range '${range}'` };
+  if (!best) return { kind: 'notFound', message: `no match found for semver: ${range}` };
   const commit = commitOf(refs, `refs/tags/${best.tag}`)!;
   return { kind: 'resolved', commit, revision: `${best.tag}@sha1:${commit}`, fetchRef: `refs/tags/${best.tag}` };
 }

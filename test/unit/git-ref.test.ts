@@ -44,18 +44,19 @@ describe('GitRepository ref resolution', () => {
     expect(resolveRef({ branch: 'main', commit: sha('9') }, refs)).toMatchObject({ revision: `main@sha1:${sha('9')}` });
   });
 
-  it('applies Flux precedence: commit > name > semver > tag > branch', () => {
+  it('applies the precedence of Flux\'s clone code: commit > name > tag > semver > branch', () => {
     const all = { branch: 'main', tag: 'v1.0.0', semver: '>=1.0.0', name: 'refs/pull/1/head', commit: sha('9') };
     expect(resolveRef(all, refs)).toMatchObject({ commit: sha('9') });
     expect(resolveRef({ ...all, commit: undefined }, refs)).toMatchObject({ commit: sha('2') });
-    expect(resolveRef({ ...all, commit: undefined, name: undefined }, refs)).toMatchObject({ commit: sha('e') });
+    expect(resolveRef({ ...all, commit: undefined, name: undefined }, refs)).toMatchObject({ commit: sha('c') });
+    expect(resolveRef({ ...all, commit: undefined, name: undefined, tag: undefined }, refs)).toMatchObject({ commit: sha('e') });
     expect(resolveRef({ branch: 'main', tag: 'v1.0.0' }, refs)).toMatchObject({ commit: sha('c') });
   });
 
   it('says what is missing', () => {
     expect(resolveRef({ branch: 'nope' }, refs)).toEqual({ kind: 'notFound', message: "branch 'nope' not found" });
     expect(resolveRef({ tag: 'v9' }, refs)).toEqual({ kind: 'notFound', message: "tag 'v9' not found" });
-    expect(resolveRef({ semver: '>=3.0.0' }, refs)).toEqual({ kind: 'notFound', message: "no tag matches semver range '>=3.0.0'" });
+    expect(resolveRef({ semver: '>=3.0.0' }, refs)).toEqual({ kind: 'notFound', message: 'no match found for semver: >=3.0.0' });
     expect(resolveRef({ semver: 'not a range!' }, refs).kind).toBe('notFound');
     expect(resolveRef({ commit: 'abc' }, refs).kind).toBe('notFound');
   });

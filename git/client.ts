@@ -1,0 +1,65 @@
+// The git operations a GitRepository needs, through simple-git and the real git binary:
+// list the remote's refs (cheap: tells the revision without cloning), and check out one
+// commit shallowly into a folder.
+import { simpleGit, type SimpleGit } from 'simple-git';
+import type { RemoteRefs } from '../domain/git-ref.js';
+import type { GitCredentials } from './credentials.js';
+import { classifyGitError, GitError, GitFailure } from './errors.js';
+
+export interface GitOptions {
+  credentials: GitCredentials;
+  /** milliseconds for the whole operation (spec.timeout) */
+  timeoutMs: number;
+}
+
+function git(baseDir: string | undefined, options: GitOptions): SimpleGit {
+  const client = simpleGit({ baseDir, abort: AbortSignal.timeout(options.timeoutMs), maxConcurrentProcesses: 1 });
+  // Only what git needs: no inherited GIT_* variables, no secrets beyond these.
+  return client.env({ PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...options.credentials.env });
+}
+
+export async function listRemoteRefs(url: string, options: GitOptions): Promise<RemoteRefs> {
+  let output: string;
+  try {
+    output = await git(undefined, options).listRemote([url]);
+  } catch (error) {
+    throw classifyGitError(error, url);
+  }
+  const refs = new Map<string, string>();
+  for (const line of output.split('\n')) {
+    const [commit, name] = line.split('\t');
+    if (commit && name) refs.set(name.trim(), commit.trim());
+  }
+  return refs;
+}
+
+export interface CheckoutRequest {
+  url: string;
+  commit: string;
+  /** the ref to fetch (`refs/heads/main`); the commit itself when absent */
+  fetchRef?: string;
+  recurseSubmodules?: boolean;
+}
+
+/** Fetches one commit (depth 1) into `dir`, an empty folder, and checks it out. */
+export async function checkoutCommit(dir: string, request: CheckoutRequest, options: GitOptions): Promise<void> {
+  const { url, commit, fetchRef, recurseSubmodules } = request;
+  const client = git(dir, options);
+  try {
+    await client.init();
+    await client.fetch(url, fetchRef ?? commit, ['--depth=1', '--no-tags']);
+    const fetched = (await client.revparse(['FETCH_HEAD'])).trim();
+    if (fetched !== commit) {
+      // The ref moved between listing and fetching; fetch the listed commit itself.
+      await client.fetch(url, commit, ['--depth=1', '--no-tags']);
+    }
+    await client.checkout(['--detach', commit]);
+    if (recurseSubmodules) await client.subModule(['update', '--init', '--recursive', '--depth=1']);
+  } catch (error) {
+    const failure = classifyGitError(error, url);
+    if (failure.failure === GitFailure.Other && /reference is not a tree|unadvertised object|not our ref/.test(failure.message)) {
+      throw new GitError(`commit ${commit} not found in ${url}`, GitFailure.RefNotFound);
+    }
+    throw failure;
+  }
+}

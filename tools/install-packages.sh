@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Debian packages the tests run for real: git (with git-shell and http-backend) and an
+# OpenSSH server for GitRepository tests over SSH. Installs only what is missing.
+set -euo pipefail
+packages=(git openssh-server openssh-client)
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "debian packages present: ${packages[*]}"
+  exit 0
+fi
+echo "installing debian packages: ${missing[*]}"
+sudo_cmd=()
+[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
