@@ -13,7 +13,14 @@ export interface GitOptions {
 }
 
 function git(baseDir: string | undefined, options: GitOptions): SimpleGit {
-  const client = simpleGit({ baseDir, abort: AbortSignal.timeout(options.timeoutMs), maxConcurrentProcesses: 1 });
+  const client = simpleGit({
+    baseDir,
+    abort: AbortSignal.timeout(options.timeoutMs),
+    maxConcurrentProcesses: 1,
+    // simple-git blocks these environment settings unless allowed; ours come from
+    // prepareCredentials alone (file paths we created), never from the object's spec.
+    unsafe: { allowUnsafeSshCommand: true, allowUnsafeConfigEnvCount: true, allowUnsafeConfigPaths: true },
+  });
   // Only what git needs: no inherited GIT_* variables, no secrets beyond these.
   return client.env({ PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...options.credentials.env });
 }

@@ -21,9 +21,8 @@ export async function prepareCredentials(url: string, secret: GitSecret | undefi
   try {
     const config: [string, string][] = [];
     const env: Record<string, string> = {
+      // Never wait for a password: fail at once (ssh runs with BatchMode for the same reason).
       GIT_TERMINAL_PROMPT: '0',
-      GIT_ASKPASS: '/bin/false',
-      SSH_ASKPASS: '/bin/false',
       // No user or system configuration changes how we fetch.
       GIT_CONFIG_NOSYSTEM: '1',
       GIT_CONFIG_GLOBAL: '/dev/null',

@@ -1,0 +1,191 @@
+// Real git servers on loopback for source tests: repositories on disk (file://), an
+// OpenSSH server with key auth and its own host key (ssh://), and `git http-backend`
+// behind a Node HTTP server with basic auth (http://).
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir, userInfo } from 'node:os';
+import { dirname, join } from 'node:path';
+import { freePort, startService, waitForPort } from '../../local/process.js';
+
+const gitEnv = {
+  ...process.env,
+  GIT_AUTHOR_NAME: 'Kimbernetes Test',
+  GIT_AUTHOR_EMAIL: 'test@kimbernetes.invalid',
+  GIT_COMMITTER_NAME: 'Kimbernetes Test',
+  GIT_COMMITTER_EMAIL: 'test@kimbernetes.invalid',
+  GIT_CONFIG_GLOBAL: '/dev/null',
+  GIT_CONFIG_NOSYSTEM: '1',
+};
+
+export function git(cwd: string, ...args: string[]): string {
+  return execFileSync('git', args, { cwd, env: gitEnv, encoding: 'utf8' }).trim();
+}
+
+/** A bare repository that tests push commits to, with a work tree to make them in. */
+export class TestRepository {
+  readonly bare: string;
+  readonly work: string;
+
+  constructor(root: string, name: string, branch = 'main') {
+    this.bare = join(root, `${name}.git`);
+    this.work = join(root, `${name}-work`);
+    mkdirSync(this.bare, { recursive: true });
+    git(this.bare, 'init', '--bare', '--initial-branch', branch);
+    git(root, 'clone', '--quiet', this.bare, this.work);
+    git(this.work, 'checkout', '--quiet', '-B', branch);
+  }
+
+  /** Writes (or, with null, deletes) files, commits, pushes; returns the commit SHA. */
+  commit(files: Record<string, string | null>, message = 'change', branch = 'main'): string {
+    git(this.work, 'checkout', '--quiet', '-B', branch);
+    for (const [path, content] of Object.entries(files)) {
+      if (content === null) git(this.work, 'rm', '--quiet', '-r', path);
+      else {
+        mkdirSync(dirname(join(this.work, path)), { recursive: true });
+        writeFileSync(join(this.work, path), content);
+        git(this.work, 'add', path);
+      }
+    }
+    git(this.work, 'commit', '--quiet', '--allow-empty', '-m', message);
+    git(this.work, 'push', '--quiet', '--force', 'origin', branch);
+    return git(this.work, 'rev-parse', 'HEAD');
+  }
+
+  tag(name: string, annotated = false): void {
+    if (annotated) git(this.work, 'tag', '-a', name, '-m', name);
+    else git(this.work, 'tag', name);
+    git(this.work, 'push', '--quiet', 'origin', name);
+  }
+
+  get fileUrl(): string {
+    return `file://${this.bare}`;
+  }
+}
+
+export function newGitRoot(): string {
+  return mkdtempSync(join(tmpdir(), 'kimbernetes-git-'));
+}
+
+function sshKeygen(path: string, type = 'ed25519'): { privateKey: string; publicKey: string } {
+  execFileSync('ssh-keygen', ['-q', '-t', type, '-N', '', '-f', path, '-C', 'kimbernetes-test']);
+  return { privateKey: readFileSync(path, 'utf8'), publicKey: readFileSync(`${path}.pub`, 'utf8') };
+}
+
+export interface SshGitServer {
+  port: number;
+  /** the key authorized to read */
+  identity: string;
+  knownHosts: string;
+  url(repository: TestRepository): string;
+  stop(): Promise<void>;
+}
+
+/** sshd on a loopback port with its own host key; the authorized key may only run git-shell. */
+export async function startSshGitServer(): Promise<SshGitServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'kimbernetes-sshd-'));
+  const port = await freePort();
+  sshKeygen(join(dir, 'host_key'));
+  const client = sshKeygen(join(dir, 'client_key'));
+  writeFileSync(join(dir, 'authorized_keys'), `restrict,command="/usr/bin/git-shell -c \\"$SSH_ORIGINAL_COMMAND\\"" ${client.publicKey}`);
+  chmodSync(join(dir, 'authorized_keys'), 0o600);
+  writeFileSync(
+    join(dir, 'sshd_config'),
+    [
+      `Port ${port}`,
+      'ListenAddress 127.0.0.1',
+      `HostKey ${join(dir, 'host_key')}`,
+      `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
+      `PidFile ${join(dir, 'sshd.pid')}`,
+      'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no',
+      'PubkeyAuthentication yes',
+      'PermitRootLogin prohibit-password',
+      'UsePAM no',
+      'StrictModes no',
+      'LogLevel ERROR',
+      '',
+    ].join('\n'),
+  );
+  mkdirSync('/run/sshd', { recursive: true });
+  const service = startService('sshd', '/usr/sbin/sshd', ['-D', '-e', '-f', join(dir, 'sshd_config')], {
+    logFile: join(dir, 'sshd.log'),
+  });
+  await waitForPort(service, port, 15_000);
+  const hostKey = readFileSync(join(dir, 'host_key.pub'), 'utf8').split(' ').slice(0, 2).join(' ');
+  const user = userInfo().username;
+  return {
+    port,
+    identity: client.privateKey,
+    knownHosts: `[127.0.0.1]:${port} ${hostKey}\n`,
+    url: (repository) => `ssh://${user}@127.0.0.1:${port}${repository.bare}`,
+    stop: () => service.stop(),
+  };
+}
+
+/** Another key pair, for tests of a wrong key or a wrong host key. */
+export function otherKeyPair(): { privateKey: string; publicKey: string } {
+  return sshKeygen(join(mkdtempSync(join(tmpdir(), 'kimbernetes-key-')), 'key'));
+}
+
+export interface HttpGitServer {
+  url(repository: TestRepository): string;
+  stop(): Promise<void>;
+}
+
+/** `git http-backend` (smart HTTP) for every repository under `root`, behind basic auth. */
+export async function startHttpGitServer(root: string, credentials: { username: string; password: string }): Promise<HttpGitServer> {
+  const expected = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
+  const server: Server = createServer((request, response) => {
+    if (request.headers.authorization !== expected) {
+      response.writeHead(401, { 'WWW-Authenticate': 'Basic realm="git"' }).end();
+      return;
+    }
+    const url = new URL(request.url ?? '/', 'http://git');
+    const backend = spawn('git', ['http-backend'], {
+      env: {
+        ...gitEnv,
+        GIT_PROJECT_ROOT: root,
+        GIT_HTTP_EXPORT_ALL: '1',
+        REQUEST_METHOD: request.method ?? 'GET',
+        PATH_INFO: decodeURIComponent(url.pathname),
+        QUERY_STRING: url.search.slice(1),
+        CONTENT_TYPE: request.headers['content-type'] ?? '',
+        HTTP_CONTENT_ENCODING: request.headers['content-encoding'] ?? '',
+        GIT_PROTOCOL: String(request.headers['git-protocol'] ?? ''),
+        REMOTE_USER: credentials.username,
+        REMOTE_ADDR: '127.0.0.1',
+      },
+    });
+    request.pipe(backend.stdin);
+    let head = Buffer.alloc(0);
+    let headersSent = false;
+    backend.stdout.on('data', (chunk: Buffer) => {
+      if (headersSent) {
+        response.write(chunk);
+        return;
+      }
+      head = Buffer.concat([head, chunk]);
+      const end = head.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      let status = 200;
+      const headers: Record<string, string> = {};
+      for (const line of head.subarray(0, end).toString().split('\r\n')) {
+        const [key, ...rest] = line.split(':');
+        const value = rest.join(':').trim();
+        if (key!.toLowerCase() === 'status') status = Number.parseInt(value, 10);
+        else headers[key!] = value;
+      }
+      response.writeHead(status, headers);
+      headersSent = true;
+      response.write(head.subarray(end + 4));
+    });
+    backend.on('close', () => response.end());
+  });
+  const port = await freePort();
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return {
+    url: (repository) => `http://127.0.0.1:${port}/${repository.bare.slice(root.length + 1)}`,
+    stop: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}

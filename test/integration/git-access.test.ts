@@ -1,0 +1,123 @@
+// Reading real git repositories over file://, SSH and HTTP with basic auth, and the
+// errors a user gets for a wrong key, host key, password, host or branch.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { checkoutCommit, listRemoteRefs } from '../../git/client.js';
+import { prepareCredentials, type GitSecret } from '../../git/credentials.js';
+import { GitError, GitFailure } from '../../git/errors.js';
+import { resolveRef } from '../../domain/git-ref.js';
+import { newGitRoot, otherKeyPair, startHttpGitServer, startSshGitServer, TestRepository, type HttpGitServer, type SshGitServer } from '../harness/git-servers.js';
+
+describe('git access', () => {
+  let repository: TestRepository;
+  let ssh: SshGitServer;
+  let http: HttpGitServer;
+  let head: string;
+  const basic = { username: 'flux', password: 's3cret-pa55' };
+
+  beforeAll(async () => {
+    const root = newGitRoot();
+    repository = new TestRepository(root, 'fleet');
+    repository.commit({ 'apps/app.yaml': 'kind: ConfigMap\n' }, 'first');
+    repository.tag('v1.0.0', true);
+    head = repository.commit({ 'apps/app.yaml': 'kind: ConfigMap # v2\n' }, 'second');
+    ssh = await startSshGitServer();
+    http = await startHttpGitServer(root, basic);
+  });
+
+  afterAll(async () => {
+    await ssh?.stop();
+    await http?.stop();
+  });
+
+  async function fetchMain(url: string, secret?: GitSecret): Promise<string> {
+    const credentials = await prepareCredentials(url, secret);
+    try {
+      const refs = await listRemoteRefs(url, { credentials, timeoutMs: 20_000 });
+      const resolution = resolveRef({ branch: 'main' }, refs);
+      if (resolution.kind !== 'resolved') throw new Error(resolution.message);
+      const dir = mkdtempSync(join(tmpdir(), 'checkout-'));
+      await checkoutCommit(dir, { url, commit: resolution.commit, fetchRef: resolution.fetchRef }, { credentials, timeoutMs: 20_000 });
+      expect(resolution.revision).toBe(`main@sha1:${head}`);
+      return readFileSync(join(dir, 'apps/app.yaml'), 'utf8');
+    } finally {
+      await credentials.dispose();
+    }
+  }
+
+  async function failure(promise: Promise<unknown>): Promise<GitError> {
+    const error = await promise.then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(GitError);
+    return error as GitError;
+  }
+
+  it('reads over file://', async () => {
+    expect(await fetchMain(repository.fileUrl)).toBe('kind: ConfigMap # v2\n');
+  });
+
+  it('reads over SSH with a key and known_hosts', async () => {
+    expect(await fetchMain(ssh.url(repository), { identity: ssh.identity, known_hosts: ssh.knownHosts })).toBe('kind: ConfigMap # v2\n');
+  });
+
+  it('reads over HTTP with basic auth', async () => {
+    expect(await fetchMain(http.url(repository), basic)).toBe('kind: ConfigMap # v2\n');
+  });
+
+  it('checks out an annotated tag at its commit', async () => {
+    const credentials = await prepareCredentials(repository.fileUrl, undefined);
+    const refs = await listRemoteRefs(repository.fileUrl, { credentials, timeoutMs: 20_000 });
+    const resolution = resolveRef({ tag: 'v1.0.0' }, refs);
+    expect(resolution.kind).toBe('resolved');
+    if (resolution.kind !== 'resolved') return;
+    const dir = mkdtempSync(join(tmpdir(), 'checkout-'));
+    await checkoutCommit(dir, { url: repository.fileUrl, commit: resolution.commit, fetchRef: resolution.fetchRef }, { credentials, timeoutMs: 20_000 });
+    expect(readFileSync(join(dir, 'apps/app.yaml'), 'utf8')).toBe('kind: ConfigMap\n');
+    expect(resolution.revision).toMatch(/^v1\.0\.0@sha1:[0-9a-f]{40}$/);
+  });
+
+  it('reports a wrong SSH key as an authentication failure', async () => {
+    const error = await failure(fetchMain(ssh.url(repository), { identity: otherKeyPair().privateKey, known_hosts: ssh.knownHosts }));
+    expect(error.failure).toBe(GitFailure.AuthenticationFailed);
+    expect(error.message).toContain(ssh.url(repository));
+  });
+
+  it('refuses a host whose key does not match known_hosts', async () => {
+    const wrongHost = `[127.0.0.1]:${ssh.port} ${otherKeyPair().publicKey.split(' ').slice(0, 2).join(' ')}\n`;
+    const error = await failure(fetchMain(ssh.url(repository), { identity: ssh.identity, known_hosts: wrongHost }));
+    expect(error.failure).toBe(GitFailure.HostKeyMismatch);
+    expect(error.message).toMatch(/^ssh host key does not match known_hosts/);
+  });
+
+  it('requires known_hosts for SSH', async () => {
+    const error = await failure(fetchMain(ssh.url(repository), { identity: ssh.identity }));
+    expect(error.message).toMatch(/known_hosts is required/);
+  });
+
+  it('reports a wrong password as an authentication failure, without the password', async () => {
+    const error = await failure(fetchMain(http.url(repository), { username: 'flux', password: 'wrong-password' }));
+    expect(error.failure).toBe(GitFailure.AuthenticationFailed);
+    expect(error.message).not.toContain('wrong-password');
+    expect(error.message).not.toContain(Buffer.from('flux:wrong-password').toString('base64'));
+  });
+
+  it('reports an unreachable host', async () => {
+    const error = await failure(fetchMain('http://127.0.0.1:9/nothing.git'));
+    expect(error.failure).toBe(GitFailure.Unreachable);
+  });
+
+  it('says which branch is missing', async () => {
+    const credentials = await prepareCredentials(repository.fileUrl, undefined);
+    const refs = await listRemoteRefs(repository.fileUrl, { credentials, timeoutMs: 20_000 });
+    expect(resolveRef({ branch: 'release' }, refs)).toEqual({ kind: 'notFound', message: "branch 'release' not found" });
+  });
+
+  it('removes the credential files after use', async () => {
+    const credentials = await prepareCredentials(ssh.url(repository), { identity: ssh.identity, known_hosts: ssh.knownHosts });
+    const keyFile = /-i (\S+)/.exec(credentials.env.GIT_SSH_COMMAND!)![1]!;
+    expect(existsSync(keyFile)).toBe(true);
+    await credentials.dispose();
+    expect(existsSync(keyFile)).toBe(false);
+  });
+});
