@@ -1,0 +1,101 @@
+// The one place a GitRepository's status is decided, from what the last reconcile found:
+// Flux's conditions, reasons and messages, observedGeneration only on Ready or Stalled,
+// the last good artifact kept through failures, and the event to record.
+import type { Artifact } from '../artifacts/store.js';
+import { findCondition, markFailed, markReady, removeCondition, setCondition, type Condition } from './conditions.js';
+
+export const SourceCondition = {
+  ArtifactInStorage: 'ArtifactInStorage',
+  FetchFailed: 'FetchFailed',
+} as const;
+
+export const SourceReason = {
+  GitOperationFailed: 'GitOperationFailed',
+  AuthenticationFailed: 'AuthenticationFailed',
+  URLInvalid: 'URLInvalid',
+  InvalidSpec: 'InvalidSpec',
+  NewArtifact: 'NewArtifact',
+  Succeeded: 'Succeeded',
+} as const;
+
+export interface GitRepositoryStatus {
+  observedGeneration?: number;
+  conditions?: Condition[];
+  artifact?: Artifact;
+  observedIgnore?: string;
+  observedRecurseSubmodules?: boolean;
+  lastHandledReconcileAt?: string;
+}
+
+export type FetchResult =
+  | { outcome: 'stored'; artifact: Artifact; commitSubject: string }
+  | { outcome: 'unchanged'; artifact: Artifact }
+  | { outcome: 'failed'; reason: string; message: string; stalled: boolean };
+
+export interface StatusContext {
+  now: string;
+  generation: number;
+  requestedAt?: string;
+  ignore?: string;
+  recurseSubmodules?: boolean;
+}
+
+export interface StatusEvent {
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+  annotations?: Record<string, string>;
+}
+
+export function storedMessage(revision: string): string {
+  return `stored artifact for revision '${revision}'`;
+}
+
+export function nextGitRepositoryStatus(
+  previous: GitRepositoryStatus,
+  result: FetchResult,
+  context: StatusContext,
+): { status: GitRepositoryStatus; event?: StatusEvent } {
+  const conditions = previous.conditions ?? [];
+  const base: GitRepositoryStatus = { ...previous };
+  if (context.requestedAt) base.lastHandledReconcileAt = context.requestedAt;
+
+  if (result.outcome === 'failed') {
+    let next = setCondition(conditions, { type: SourceCondition.FetchFailed, status: 'True', reason: result.reason, message: result.message }, context);
+    next = markFailed(next, result, context);
+    const status: GitRepositoryStatus = { ...base, conditions: next };
+    if (result.stalled) status.observedGeneration = context.generation;
+    return { status, event: { type: 'Warning', reason: result.reason, message: result.message } };
+  }
+
+  const { artifact } = result;
+  const message = storedMessage(artifact.revision);
+  const ctx = { now: context.now, generation: context.generation };
+  let next = removeCondition(conditions, SourceCondition.FetchFailed);
+  next = setCondition(next, { type: SourceCondition.ArtifactInStorage, status: 'True', reason: SourceReason.Succeeded, message }, ctx);
+  next = markReady(next, message, ctx);
+  const status: GitRepositoryStatus = {
+    ...base,
+    conditions: next,
+    artifact,
+    observedGeneration: context.generation,
+    observedIgnore: context.ignore,
+    observedRecurseSubmodules: context.recurseSubmodules ?? false,
+  };
+
+  const annotations = { 'source.toolkit.fluxcd.io/revision': artifact.revision, 'source.toolkit.fluxcd.io/digest': artifact.digest };
+  const wasFailing = findCondition(conditions, SourceCondition.FetchFailed)?.status === 'True';
+  if (result.outcome === 'stored' && previous.artifact?.digest !== artifact.digest) {
+    return { status, event: { type: 'Normal', reason: SourceReason.NewArtifact, message: `stored artifact for commit '${result.commitSubject}'`, annotations } };
+  }
+  if (wasFailing) {
+    return { status, event: { type: 'Normal', reason: SourceReason.Succeeded, message: `stored artifact for commit '${artifact.revision}'`, annotations } };
+  }
+  return { status };
+}
+
+/** The first line of a commit message, cut to 50 characters as Flux shows it. */
+export function commitSubject(message: string): string {
+  const first = message.split('\n')[0] ?? '';
+  return [...first].length > 50 ? `${[...first].slice(0, 50).join('')}...` : first;
+}

@@ -1,0 +1,35 @@
+// The Flux kinds this engine reconciles: their API coordinates and which controller's
+// task queue owns them.
+import { TaskQueue } from '../common/task-queues.js';
+
+export interface FluxKind {
+  kind: string;
+  group: string;
+  /** the version we read and write */
+  version: string;
+  plural: string;
+  controller: TaskQueue;
+}
+
+export const fluxKinds = {
+  GitRepository: { kind: 'GitRepository', group: 'source.toolkit.fluxcd.io', version: 'v1', plural: 'gitrepositories', controller: TaskQueue.Source },
+  Kustomization: { kind: 'Kustomization', group: 'kustomize.toolkit.fluxcd.io', version: 'v1', plural: 'kustomizations', controller: TaskQueue.Kustomize },
+} as const satisfies Record<string, FluxKind>;
+
+export type FluxKindName = keyof typeof fluxKinds;
+
+export interface FluxObjectRef {
+  kind: FluxKindName;
+  namespace: string;
+  name: string;
+}
+
+export function apiVersionOf(kind: FluxKindName): string {
+  const { group, version } = fluxKinds[kind];
+  return `${group}/${version}`;
+}
+
+/** `GitRepository flux-system/podinfo`, as messages name an object. */
+export function describeFluxObject(ref: FluxObjectRef): string {
+  return `${ref.kind} ${ref.namespace}/${ref.name}`;
+}

@@ -1,0 +1,96 @@
+// Writing a Flux object's .status through the status subresource, and recording
+// Kubernetes Events about it — the two ways users and kubectl learn what happened.
+import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
+import { toKubeError } from './errors.js';
+import { apiVersionOf, fluxKinds, type FluxObjectRef } from './flux-kinds.js';
+import type { KubernetesObject } from './objects.js';
+
+export interface FluxEvent {
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+  /** e.g. source.toolkit.fluxcd.io/revision */
+  annotations?: Record<string, string>;
+}
+
+export interface FluxObjects {
+  get(ref: FluxObjectRef): Promise<KubernetesObject | undefined>;
+  /** merge-patches `.status`; a field set to null is removed */
+  patchStatus(ref: FluxObjectRef, status: Record<string, unknown>): Promise<void>;
+  recordEvent(object: KubernetesObject, event: FluxEvent, component: string): Promise<void>;
+  /** a Secret's data, decoded; undefined when it does not exist */
+  getSecretData(namespace: string, name: string): Promise<Record<string, string> | undefined>;
+}
+
+export function createFluxObjects(config: KubeConfig): FluxObjects {
+  const custom = config.makeApiClient(CustomObjectsApi);
+  const core = config.makeApiClient(CoreV1Api);
+  const coordinates = (ref: FluxObjectRef) => {
+    const { group, version, plural } = fluxKinds[ref.kind];
+    return { group, version, plural, namespace: ref.namespace, name: ref.name };
+  };
+  const objectRef = (ref: FluxObjectRef) => ({ apiVersion: apiVersionOf(ref.kind), kind: ref.kind, namespace: ref.namespace, name: ref.name });
+
+  return {
+    async get(ref) {
+      try {
+        return (await custom.getNamespacedCustomObject(coordinates(ref))) as KubernetesObject;
+      } catch (error) {
+        const failure = toKubeError(error, 'get', objectRef(ref));
+        if (failure.notFound) return undefined;
+        throw failure;
+      }
+    },
+    async patchStatus(ref, status) {
+      try {
+        await custom.patchNamespacedCustomObjectStatus(
+          { ...coordinates(ref), body: { status } },
+          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+        );
+      } catch (error) {
+        throw toKubeError(error, 'update status of', objectRef(ref));
+      }
+    },
+    async recordEvent(object, event, component) {
+      const now = new Date();
+      const namespace = object.metadata.namespace ?? 'default';
+      try {
+        await core.createNamespacedEvent({
+          namespace,
+          body: {
+            metadata: { generateName: `${object.metadata.name}.`, namespace, annotations: event.annotations },
+            involvedObject: {
+              apiVersion: object.apiVersion,
+              kind: object.kind,
+              name: object.metadata.name,
+              namespace,
+              uid: object.metadata.uid,
+              resourceVersion: object.metadata.resourceVersion,
+            },
+            type: event.type,
+            reason: event.reason,
+            message: event.message,
+            source: { component },
+            reportingComponent: component,
+            reportingInstance: component,
+            firstTimestamp: now,
+            lastTimestamp: now,
+            count: 1,
+          },
+        });
+      } catch (error) {
+        throw toKubeError(error, 'record event for', { apiVersion: object.apiVersion, kind: object.kind, namespace, name: object.metadata.name });
+      }
+    },
+    async getSecretData(namespace, name) {
+      try {
+        const secret = await core.readNamespacedSecret({ namespace, name });
+        return Object.fromEntries(Object.entries(secret.data ?? {}).map(([key, value]) => [key, Buffer.from(value, 'base64').toString('utf8')]));
+      } catch (error) {
+        const failure = toKubeError(error, 'get', { apiVersion: 'v1', kind: 'Secret', namespace, name });
+        if (failure.notFound) return undefined;
+        throw failure;
+      }
+    },
+  };
+}
