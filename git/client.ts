@@ -1,6 +1,7 @@
 // The git operations a GitRepository needs, through simple-git and the real git binary:
 // list the remote's refs (cheap: tells the revision without cloning), and check out one
 // commit shallowly into a folder.
+import { mkdir } from 'node:fs/promises';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import type { RemoteRefs } from '../domain/git-ref.js';
 import type { GitCredentials } from './credentials.js';
@@ -48,9 +49,10 @@ export interface CheckoutRequest {
   recurseSubmodules?: boolean;
 }
 
-/** Fetches one commit (depth 1) into `dir`, an empty folder, and checks it out. */
+/** Fetches one commit (depth 1) into `dir`, a new or empty folder, and checks it out. */
 export async function checkoutCommit(dir: string, request: CheckoutRequest, options: GitOptions): Promise<void> {
   const { url, commit, fetchRef, recurseSubmodules } = request;
+  await mkdir(dir, { recursive: true });
   const client = git(dir, options);
   try {
     await client.init();

@@ -6,6 +6,8 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { startLocalEnvironment } from '../local/environment.js';
 import { createKubeClient, loadKubeConfig } from '../kube/client.js';
+import { createFluxObjects } from '../kube/status.js';
+import { startArtifactStorage } from './artifact-storage.js';
 import { allTaskQueues } from '../common/task-queues.js';
 import { installWorkerRuntime, jsonLogger } from './logging.js';
 import { onShutdownSignal } from './signals.js';
@@ -42,12 +44,13 @@ async function main(): Promise<void> {
   try {
     installWorkerRuntime();
     const connection = await connectWorker({ address: environment.temporal.address, namespace: environment.temporal.namespace });
-    const kube = createKubeClient(loadKubeConfig(environment.cluster.kubeconfigPath));
+    const kubeConfig = loadKubeConfig(environment.cluster.kubeconfigPath);
+    const storage = await startArtifactStorage({ dir: join(stateDir, 'artifacts'), listen: '127.0.0.1:0' });
     const pools = await createPools({
       connection,
       namespace: environment.temporal.namespace,
       pools: allTaskQueues,
-      deps: { kube },
+      deps: { kube: createKubeClient(kubeConfig), objects: createFluxObjects(kubeConfig), artifacts: storage.store },
       bundlerLogger: jsonLogger('WARN'),
     });
     stopPools = () => pools.shutdown();
@@ -60,12 +63,14 @@ async function main(): Promise<void> {
         `kubeconfig:       ${environment.cluster.kubeconfigPath}`,
         `  export KUBECONFIG=${environment.cluster.kubeconfigPath}`,
         `worker pools:     ${allTaskQueues.join(', ')}`,
+        `artifacts:        ${storage.server.url}`,
         `server log:       ${join(stateDir, 'temporal.log')}`,
         'Press Ctrl-C to stop.',
         '',
       ].join('\n'),
     );
     await pools.run();
+    await storage.server.close();
     await connection.close();
   } finally {
     process.stderr.write('stopping the local cluster and the Temporal dev server...\n');

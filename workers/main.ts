@@ -6,21 +6,27 @@ import { onShutdownSignal } from './signals.js';
 import { connectWorker } from './connection.js';
 import { createPools } from './pools.js';
 import { createKubeClient, loadKubeConfig } from '../kube/client.js';
+import { createFluxObjects } from '../kube/status.js';
+import { TaskQueue } from '../common/task-queues.js';
+import { startArtifactStorage } from './artifact-storage.js';
 
 async function main(): Promise<void> {
   const settings = parseSettings(process.argv.slice(2), process.env);
   installWorkerRuntime();
   const connection = await connectWorker(settings.temporal);
-  const kube = createKubeClient(loadKubeConfig(settings.kubeconfig));
+  const kubeConfig = loadKubeConfig(settings.kubeconfig);
+  // Only the source-controller pool stores and serves artifacts.
+  const storage = settings.pools.includes(TaskQueue.Source) ? await startArtifactStorage(settings.storage) : undefined;
   const pools = await createPools({
     connection,
     namespace: settings.temporal.namespace,
     pools: settings.pools,
-    deps: { kube },
+    deps: { kube: createKubeClient(kubeConfig), objects: createFluxObjects(kubeConfig), artifacts: storage?.store },
     bundlerLogger: jsonLogger('WARN'),
   });
   onShutdownSignal(() => pools.shutdown());
   await pools.run();
+  await storage?.server.close();
   await connection.close();
 }
 

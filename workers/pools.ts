@@ -7,9 +7,15 @@ import { TaskQueue } from '../common/task-queues.js';
 import type { KubeClient } from '../kube/client.js';
 import { createApplyActivities } from '../activities/apply.js';
 import { createHealthActivities } from '../activities/health.js';
+import { createGitRepositoryActivities } from '../activities/gitrepository.js';
+import type { FluxObjects } from '../kube/status.js';
+import type { ArtifactStore } from '../artifacts/store.js';
 
 export interface PoolDependencies {
   kube: KubeClient;
+  objects: FluxObjects;
+  /** the source-controller pool's artifact store (served over HTTP by that pool) */
+  artifacts?: ArtifactStore;
   /** how often health checks poll the cluster */
   healthPollIntervalMs?: number;
 }
@@ -19,6 +25,9 @@ export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', impo
 /** Activities each controller's pool serves; pools the product has not filled yet serve workflows only. */
 export function poolActivities(queue: TaskQueue, deps: PoolDependencies): object {
   switch (queue) {
+    case TaskQueue.Source:
+      if (!deps.artifacts) throw new Error('the source-controller pool needs an artifact store');
+      return createGitRepositoryActivities({ objects: deps.objects, store: deps.artifacts });
     case TaskQueue.Kustomize:
       return {
         ...createApplyActivities({ kube: deps.kube, fieldManager: 'kustomize-controller' }),

@@ -1,5 +1,7 @@
 // Connection settings for worker pools and the CLI, from flags first, then the
 // environment (the same TEMPORAL_* variables the `temporal` CLI reads), then defaults.
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { allTaskQueues, isTaskQueue, type TaskQueue } from '../common/task-queues.js';
 
@@ -21,6 +23,8 @@ export interface Settings {
   /** --kubeconfig; without it the client's default: KUBECONFIG, ~/.kube/config, in-cluster */
   kubeconfig?: string;
   pools: TaskQueue[];
+  /** the source-controller's artifact storage, named as Flux's flags name it */
+  storage: { dir: string; listen: string; advertisedUrl?: string };
 }
 
 export class SettingsError extends Error {
@@ -37,6 +41,9 @@ export const settingsOptions = {
   'tls-server-name': { type: 'string' },
   kubeconfig: { type: 'string' },
   pool: { type: 'string', multiple: true },
+  'storage-path': { type: 'string' },
+  'storage-addr': { type: 'string' },
+  'storage-adv-addr': { type: 'string' },
 } as const;
 
 export function parseSettings(argv: string[], env: NodeJS.ProcessEnv): Settings {
@@ -73,7 +80,18 @@ export function parseSettings(argv: string[], env: NodeJS.ProcessEnv): Settings 
     temporal,
     kubeconfig: values.kubeconfig,
     pools: [...new Set(pools as TaskQueue[])],
+    storage: {
+      dir: values['storage-path'] ?? env.KIMBERNETES_STORAGE_PATH ?? join(env.HOME ?? tmpdir(), '.cache', 'kimbernetes', 'artifacts'),
+      listen: values['storage-addr'] ?? env.KIMBERNETES_STORAGE_ADDR ?? '127.0.0.1:9090',
+      advertisedUrl: advertised(values['storage-adv-addr'] ?? env.KIMBERNETES_STORAGE_ADV_ADDR),
+    },
   };
+}
+
+/** Flux's --storage-adv-addr is a host[:port]; a full URL is accepted too. */
+function advertised(address: string | undefined): string | undefined {
+  if (!address) return undefined;
+  return /^https?:\/\//.test(address) ? address : `http://${address}`;
 }
 
 function withoutUndefined<T extends object>(value: T): Partial<T> {

@@ -1,3 +1,4 @@
 // Every workflow type, bundled once and registered on every worker pool; each pool
 // only receives the workflows started on its own task queue.
 export { smokeTest } from './smoke-test.js';
+export { gitRepositoryWorkflow } from './gitrepository.js';

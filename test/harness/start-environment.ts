@@ -5,6 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLocalEnvironment, type LocalEnvironment } from '../../local/environment.js';
+import { installCrds } from '../../local/crds.js';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -27,6 +28,7 @@ export async function startEnvironment(): Promise<void> {
   });
   globalThis.kimbernetesTestEnvironment = { environment, stateDir };
   try {
+    await installCrds(environment.cluster.kubeconfigPath);
     // In a child process: webpack leaves handles behind that would hold Jest open.
     const workflowBundlePath = join(stateDir, 'workflow-bundle.js');
     await promisify(execFile)(process.execPath, ['--import', 'tsx', bundleScript, workflowBundlePath]);

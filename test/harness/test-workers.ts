@@ -5,12 +5,18 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import type { TaskQueue } from '../../common/task-queues.js';
 import { createKubeClient, loadKubeConfig, type KubeClient } from '../../kube/client.js';
+import { createFluxObjects, type FluxObjects } from '../../kube/status.js';
+import { startArtifactStorage } from '../../workers/artifact-storage.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createPools, type RunningPools } from '../../workers/pools.js';
 import { sharedEnvironment } from './shared-environment.js';
 
 export interface TestWorkers {
   client: Client;
   kube: KubeClient;
+  objects: FluxObjects;
   /** the task queue this file's pool for `queue` polls */
   taskQueue(queue: TaskQueue): string;
   stop(): Promise<void>;
@@ -34,13 +40,16 @@ export async function startTestWorkers(testName: string, pools: readonly TaskQue
   installQuietRuntime();
   const shared = sharedEnvironment();
   const prefix = `${testName}-${uniqueSuffix()}/`;
-  const kube = createKubeClient(loadKubeConfig(shared.kubeconfigPath));
+  const kubeConfig = loadKubeConfig(shared.kubeconfigPath);
+  const kube = createKubeClient(kubeConfig);
+  const objects = createFluxObjects(kubeConfig);
+  const storage = await startArtifactStorage({ dir: join(mkdtempSync(join(tmpdir(), 'kimbernetes-artifacts-')), 'store'), listen: '127.0.0.1:0' });
   const workerConnection = await NativeConnection.connect({ address: shared.temporalAddress });
   const running: RunningPools = await createPools({
     connection: workerConnection,
     namespace: shared.temporalNamespace,
     pools,
-    deps: { kube, healthPollIntervalMs: 500 },
+    deps: { kube, objects, artifacts: storage.store, healthPollIntervalMs: 500 },
     workflowBundle: { codePath: shared.workflowBundlePath },
     taskQueuePrefix: prefix,
   });
@@ -50,10 +59,12 @@ export async function startTestWorkers(testName: string, pools: readonly TaskQue
   return {
     client,
     kube,
+    objects,
     taskQueue: (queue) => `${prefix}${queue}`,
     async stop() {
       running.shutdown();
       await runs;
+      await storage.server.close();
       await workerConnection.close();
       await clientConnection.close();
     },

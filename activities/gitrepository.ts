@@ -1,0 +1,158 @@
+// The source-controller's reconcile of one GitRepository, as one activity: read the
+// object, resolve the ref on the remote, skip the clone when the revision is the one
+// already stored, otherwise check out, pack and store the artifact; then write status
+// and an event. Failures of git or of the spec end up on the object's status (the last
+// good artifact kept); only failures to reach the Kubernetes API make the activity retry.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Context } from '@temporalio/activity';
+import type { FluxObjects } from '../kube/status.js';
+import type { FluxObjectRef } from '../kube/flux-kinds.js';
+import { describeFluxObject } from '../kube/flux-kinds.js';
+import type { ArtifactStore } from '../artifacts/store.js';
+import { listFiles } from '../artifacts/archive.js';
+import { readGitRepositorySpec, type GitRepositorySpec } from '../domain/gitrepository-spec.js';
+import { resolveRef } from '../domain/git-ref.js';
+import { commitSubject, nextGitRepositoryStatus, SourceReason, type FetchResult, type GitRepositoryStatus } from '../domain/gitrepository-status.js';
+import { findCondition } from '../domain/conditions.js';
+import { sourceIgnore } from '../domain/source-ignore.js';
+import { prepareCredentials } from '../git/credentials.js';
+import { checkoutCommit, listRemoteRefs } from '../git/client.js';
+import { GitError, GitFailure } from '../git/errors.js';
+import { simpleGit } from 'simple-git';
+import ignore from 'ignore';
+import { reportingFailures } from './failures.js';
+
+export interface GitRepositoryReconcile {
+  ref: FluxObjectRef;
+}
+
+/** What the workflow needs to schedule the next cycle; small, and free of secrets. */
+export interface GitRepositoryOutcome {
+  exists: boolean;
+  suspended: boolean;
+  ready: boolean;
+  revision?: string;
+  /** the stored artifact changed in this reconcile: dependents must hear of it */
+  newRevision: boolean;
+  message: string;
+  intervalMs: number;
+  generation?: number;
+  requestedAt?: string;
+}
+
+const requestedAtAnnotation = 'reconcile.fluxcd.io/requestedAt';
+
+export function createGitRepositoryActivities(deps: { objects: FluxObjects; store: ArtifactStore }) {
+  const { objects, store } = deps;
+
+  async function fetchSource(ref: FluxObjectRef, spec: GitRepositorySpec, previous: GitRepositoryStatus): Promise<FetchResult> {
+    let secret: Record<string, string> | undefined;
+    if (spec.secretName) {
+      secret = await objects.getSecretData(ref.namespace, spec.secretName);
+      if (!secret) {
+        return { outcome: 'failed', reason: SourceReason.AuthenticationFailed, message: `failed to get secret '${ref.namespace}/${spec.secretName}': not found`, stalled: false };
+      }
+    }
+    let credentials;
+    try {
+      credentials = await prepareCredentials(spec.url, secret);
+    } catch (error) {
+      return gitFailure(error);
+    }
+    const work = await mkdtemp(join(tmpdir(), 'kimbernetes-source-'));
+    const heartbeat = setInterval(() => Context.current().heartbeat(), 5000);
+    try {
+      const options = { credentials, timeoutMs: spec.timeoutMs };
+      const refs = await listRemoteRefs(spec.url, options);
+      const resolution = resolveRef(spec.ref, refs);
+      if (resolution.kind === 'notFound') {
+        return { outcome: 'failed', reason: SourceReason.GitOperationFailed, message: `failed to checkout and determine revision: ${resolution.message}`, stalled: false };
+      }
+      const contentConfigUnchanged = previous.observedIgnore === spec.ignore && (previous.observedRecurseSubmodules ?? false) === spec.recurseSubmodules;
+      const stored = previous.artifact;
+      if (
+        stored &&
+        stored.revision === resolution.revision &&
+        contentConfigUnchanged &&
+        findCondition(previous.conditions, 'ArtifactInStorage')?.status === 'True' &&
+        (await store.has(stored))
+      ) {
+        return { outcome: 'unchanged', artifact: { ...stored, url: store.url(stored.path) } };
+      }
+      const checkout = join(work, 'checkout');
+      await checkoutCommit(checkout, { url: spec.url, commit: resolution.commit, fetchRef: resolution.fetchRef, recurseSubmodules: spec.recurseSubmodules }, options);
+      const message = await simpleGit({ baseDir: checkout }).raw(['log', '-1', '--format=%B', resolution.commit]);
+      const artifact = await store.archive(checkout, ref, resolution.revision, await ignoreRules(checkout, spec.ignore));
+      await store.garbageCollect(ref, artifact);
+      return { outcome: 'stored', artifact, commitSubject: commitSubject(message) };
+    } catch (error) {
+      return gitFailure(error);
+    } finally {
+      clearInterval(heartbeat);
+      await credentials.dispose();
+      await rm(work, { recursive: true, force: true });
+    }
+  }
+
+  return {
+    async reconcileGitRepository({ ref }: GitRepositoryReconcile): Promise<GitRepositoryOutcome> {
+      return reportingFailures(async () => {
+        const object = await objects.get(ref);
+        if (!object) return { exists: false, suspended: false, ready: false, newRevision: false, message: `${describeFluxObject(ref)} not found`, intervalMs: 0 };
+        const generation = object.metadata.generation ?? 0;
+        const requestedAt = object.metadata.annotations?.[requestedAtAnnotation];
+        const previous = (object.status ?? {}) as GitRepositoryStatus;
+        const reading = readGitRepositorySpec(object.spec);
+        const intervalMs = reading.ok ? reading.spec.intervalMs : 60_000;
+        if (reading.ok && reading.spec.suspend) {
+          return { exists: true, suspended: true, ready: false, revision: previous.artifact?.revision, newRevision: false, message: 'suspended', intervalMs, generation, requestedAt };
+        }
+        const result: FetchResult = reading.ok
+          ? await fetchSource(ref, reading.spec, previous)
+          : { outcome: 'failed', reason: reading.field === 'url' ? SourceReason.URLInvalid : SourceReason.InvalidSpec, message: reading.message, stalled: true };
+        const { status, event } = nextGitRepositoryStatus(previous, result, {
+          now: new Date().toISOString(),
+          generation,
+          requestedAt,
+          ignore: reading.ok ? reading.spec.ignore : undefined,
+          recurseSubmodules: reading.ok ? reading.spec.recurseSubmodules : undefined,
+        });
+        await objects.patchStatus(ref, { ...status });
+        if (event) await objects.recordEvent(object, event, 'source-controller');
+        const ready = result.outcome !== 'failed';
+        return {
+          exists: true,
+          suspended: false,
+          ready,
+          revision: status.artifact?.revision,
+          newRevision: result.outcome === 'stored' && previous.artifact?.revision !== result.artifact.revision,
+          message: ready ? findCondition(status.conditions, 'Ready')!.message : result.message,
+          intervalMs,
+          generation,
+          requestedAt,
+        };
+      });
+    },
+  };
+}
+
+function gitFailure(error: unknown): FetchResult {
+  if (error instanceof GitError) {
+    const reason = error.failure === GitFailure.AuthenticationFailed || error.failure === GitFailure.HostKeyMismatch ? SourceReason.AuthenticationFailed : SourceReason.GitOperationFailed;
+    return { outcome: 'failed', reason, message: error.message, stalled: false };
+  }
+  throw error;
+}
+
+/** Flux's rules: .sourceignore files anywhere in the checkout, then spec.ignore. */
+async function ignoreRules(root: string, specIgnore: string | undefined) {
+  const files = await listFiles(root, ignore().add(['.git/']));
+  const sourceIgnores = await Promise.all(
+    files
+      .filter((path) => path === '.sourceignore' || path.endsWith('/.sourceignore'))
+      .map(async (path) => ({ dir: path.split('/').slice(0, -1).join('/'), content: await readFile(join(root, path), 'utf8') })),
+  );
+  return sourceIgnore(sourceIgnores, specIgnore);
+}

@@ -1,0 +1,121 @@
+// A GitRepository reconciled by its workflow on the source-controller queue, against a
+// real git server over HTTP with basic auth and the real API server.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { TaskQueue } from '../../common/task-queues.js';
+import { statusQuery } from '../../common/object-workflow.js';
+import { loadKubeConfig } from '../../kube/client.js';
+import type { KubernetesObject } from '../../kube/objects.js';
+import type { GitRepositoryStatus } from '../../domain/gitrepository-status.js';
+import { findCondition } from '../../domain/conditions.js';
+import { fetchArtifact } from '../../artifacts/fetch.js';
+import { reconcileObject } from '../../workers/object-workflows.js';
+import { sharedEnvironment } from '../harness/shared-environment.js';
+import { startTestWorkers, uniqueSuffix, type TestWorkers } from '../harness/test-workers.js';
+import { newGitRoot, startHttpGitServer, TestRepository, type HttpGitServer } from '../harness/git-servers.js';
+import { eventually } from '../harness/eventually.js';
+import { fetchHistoryJson } from '../harness/replay.js';
+
+describe('GitRepository', () => {
+  let workers: TestWorkers;
+  let http: HttpGitServer;
+  let repository: TestRepository;
+  let firstCommit: string;
+  const namespace = `source-${uniqueSuffix()}`;
+  const name = 'fleet';
+  const ref = { kind: 'GitRepository' as const, namespace, name };
+  const password = 'pa55-w0rd-never-logged';
+  let taskQueuePrefix: string;
+
+  const status = async () => ((await workers.objects.get(ref))?.status ?? {}) as GitRepositoryStatus;
+  const ready = (s: GitRepositoryStatus) => findCondition(s.conditions, 'Ready');
+  const secret = (pass: string): KubernetesObject => ({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'fleet-auth', namespace },
+    stringData: { username: 'flux', password: pass },
+  });
+
+  beforeAll(async () => {
+    workers = await startTestWorkers('gitrepository', [TaskQueue.Source]);
+    taskQueuePrefix = workers.taskQueue(TaskQueue.Source).slice(0, -TaskQueue.Source.length);
+    const root = newGitRoot();
+    repository = new TestRepository(root, 'fleet');
+    firstCommit = repository.commit({ 'apps/app.yaml': 'kind: ConfigMap\n', 'docs/guide.md': '# guide\n', 'logo.png': 'png' }, 'add the app');
+    http = await startHttpGitServer(root, { username: 'flux', password });
+    await workers.kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }, { fieldManager: 'test' });
+    await workers.kube.apply(secret(password), { fieldManager: 'test' });
+    await workers.kube.apply(
+      {
+        apiVersion: 'source.toolkit.fluxcd.io/v1',
+        kind: 'GitRepository',
+        metadata: { name, namespace },
+        spec: { url: http.url(repository), interval: '1h', ref: { branch: 'main' }, secretRef: { name: 'fleet-auth' }, ignore: '/docs/\n' },
+      },
+      { fieldManager: 'test' },
+    );
+  });
+
+  afterAll(async () => {
+    await workers?.kube.delete({ apiVersion: 'v1', kind: 'Namespace', name: namespace });
+    await workers?.stop();
+    await http?.stop();
+  });
+
+  it('stores an artifact of the branch head and reports Ready', async () => {
+    await reconcileObject(workers.client, ref, { taskQueuePrefix });
+    const s = await eventually(status, (x) => ready(x)?.status === 'True', { what: 'GitRepository Ready' });
+    const revision = `main@sha1:${firstCommit}`;
+    expect(s.artifact?.revision).toBe(revision);
+    expect(ready(s)?.message).toBe(`stored artifact for revision '${revision}'`);
+    expect(findCondition(s.conditions, 'ArtifactInStorage')?.status).toBe('True');
+    expect(s.observedGeneration).toBe(1);
+
+    // The artifact is served by URL, verifies against its digest, and honours spec.ignore.
+    const dir = join(mkdtempSync(join(tmpdir(), 'artifact-')), 'source');
+    await fetchArtifact(s.artifact!.url, s.artifact!.digest, dir);
+    expect(readFileSync(join(dir, 'apps/app.yaml'), 'utf8')).toBe('kind: ConfigMap\n');
+    expect(existsSync(join(dir, 'docs'))).toBe(false);
+    expect(existsSync(join(dir, 'logo.png'))).toBe(true); // user patterns replace Flux's default exclusions
+
+    const events = await loadKubeConfig(sharedEnvironment().kubeconfigPath).makeApiClient(CoreV1Api).listNamespacedEvent({ namespace });
+    expect(events.items.map((e) => `${e.reason}: ${e.message}`)).toContain("NewArtifact: stored artifact for commit 'add the app'");
+  });
+
+  it('picks up a new commit when a reconcile is requested, and answers the status query', async () => {
+    const second = repository.commit({ 'apps/app.yaml': 'kind: ConfigMap # 2\n' }, 'change the app');
+    const handle = await reconcileObject(workers.client, ref, { taskQueuePrefix, requestedAt: 'manual-1' });
+    const s = await eventually(status, (x) => x.artifact?.revision === `main@sha1:${second}`, { what: 'new revision' });
+    expect(s.lastHandledReconcileAt).toBeUndefined(); // echoed only from the annotation, not from signals
+    const live = await eventually(() => handle.query(statusQuery), (q) => q.phase === 'Waiting' && q.revision === `main@sha1:${second}`, { what: 'query' });
+    expect(live.ready).toBe(true);
+    expect(live.failures).toBe(0);
+  });
+
+  it('reports wrong credentials and keeps the last artifact', async () => {
+    const before = await status();
+    await workers.kube.apply(secret('wrong-password'), { fieldManager: 'test' });
+    await reconcileObject(workers.client, ref, { taskQueuePrefix });
+    const s = await eventually(status, (x) => ready(x)?.status === 'False', { what: 'Ready=False' });
+    expect(ready(s)?.reason).toBe('AuthenticationFailed');
+    expect(ready(s)?.message).toContain(http.url(repository));
+    expect(ready(s)?.message).not.toContain('wrong-password');
+    expect(findCondition(s.conditions, 'FetchFailed')?.status).toBe('True');
+    expect(s.artifact).toEqual(before.artifact);
+
+    // Recovers once the credentials are right again.
+    await workers.kube.apply(secret(password), { fieldManager: 'test' });
+    await reconcileObject(workers.client, ref, { taskQueuePrefix });
+    await eventually(status, (x) => ready(x)?.status === 'True', { what: 'recovery' });
+  });
+
+  it('keeps secrets out of the workflow history', async () => {
+    const history = JSON.stringify(await fetchHistoryJson(`gitrepository/${namespace}/${name}`, 'unused.json'));
+    expect(history).toContain('reconcileGitRepository');
+    expect(history).not.toContain(password);
+    expect(history).not.toContain(Buffer.from(password).toString('base64'));
+  });
+});

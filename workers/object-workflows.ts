@@ -1,0 +1,33 @@
+// Starting an object's reconcile loop, or waking it when it already runs: one
+// signal-with-start, safe to repeat and safe when several watchers do it at once.
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { objectWorkflowId, reconcileSignal } from '../common/object-workflow.js';
+import { ObjectKind, ObjectName, ObjectNamespace } from '../common/search-attributes.js';
+import { fluxKinds, type FluxObjectRef } from '../kube/flux-kinds.js';
+import type { gitRepositoryWorkflow } from '../workflows/gitrepository.js';
+
+/** The workflow type that runs each kind's reconcile loop. */
+const workflowTypes: Partial<Record<FluxObjectRef['kind'], string>> = {
+  GitRepository: 'gitRepositoryWorkflow',
+};
+
+export async function reconcileObject(
+  client: Client,
+  ref: FluxObjectRef,
+  options: { requestedAt?: string; taskQueuePrefix?: string } = {},
+): Promise<WorkflowHandle> {
+  const workflowType = workflowTypes[ref.kind];
+  if (!workflowType) throw new Error(`${ref.kind} is not reconciled yet`);
+  return client.workflow.signalWithStart<typeof gitRepositoryWorkflow, [{ requestedAt?: string }?]>(workflowType, {
+    workflowId: objectWorkflowId(ref),
+    taskQueue: `${options.taskQueuePrefix ?? ''}${fluxKinds[ref.kind].controller}`,
+    args: [{ ref }],
+    signal: reconcileSignal,
+    signalArgs: [{ requestedAt: options.requestedAt }],
+    typedSearchAttributes: [
+      { key: ObjectKind, value: ref.kind },
+      { key: ObjectNamespace, value: ref.namespace },
+      { key: ObjectName, value: ref.name },
+    ],
+  });
+}

@@ -1,0 +1,51 @@
+// The reconcile loop of one GitRepository: one reconcile per run, then a durable timer
+// (spec.interval with jitter, or a short back-off after a failure) that a `reconcile`
+// signal cuts short, then continue-as-new so histories stay short.
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import type { createGitRepositoryActivities } from '../activities/gitrepository.js';
+import type { FluxObjectRef } from '../kube/flux-kinds.js';
+import { Ready, Revision } from '../common/search-attributes.js';
+import { reconcileSignal, resumeSignal, statusQuery, suspendSignal, type ObjectWorkflowStatus } from '../common/object-workflow.js';
+import { ReconcileLoop, type LoopMemory } from './reconcile-loop.js';
+
+const { reconcileGitRepository } = proxyActivities<ReturnType<typeof createGitRepositoryActivities>>({
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: { initialInterval: '2 seconds', maximumInterval: '1 minute' },
+});
+
+export interface GitRepositoryWorkflowInput {
+  ref: FluxObjectRef;
+  memory?: LoopMemory;
+}
+
+export async function gitRepositoryWorkflow({ ref, memory }: GitRepositoryWorkflowInput): Promise<void> {
+  const loop = new ReconcileLoop(memory);
+  setHandler(reconcileSignal, () => loop.requestReconcile());
+  setHandler(suspendSignal, () => loop.suspend());
+  setHandler(resumeSignal, () => loop.resume());
+  setHandler(statusQuery, (): ObjectWorkflowStatus => loop.status());
+
+  if (!loop.suspended) {
+    loop.startReconcile();
+    const outcome = await reconcileGitRepository({ ref });
+    if (!outcome.exists) return; // the object is gone: its loop ends
+    loop.finishReconcile(outcome);
+    upsertSearchAttributes([
+      { key: Ready, value: outcome.suspended ? 'Unknown' : outcome.ready ? 'True' : 'False' },
+      ...(outcome.revision ? [{ key: Revision, value: outcome.revision }] : []),
+    ]);
+  }
+
+  await loop.waitForNextReconcile();
+  await condition(allHandlersFinished);
+  await continueAsNew<typeof gitRepositoryWorkflow>({ ref, memory: loop.memory() });
+}
+

@@ -1,0 +1,109 @@
+// The state of one object's reconcile loop, kept apart from the workflow's I/O: what it
+// is doing, whether it is suspended, how often it failed, when it reconciles next.
+// It is carried from run to run through continue-as-new.
+import { condition } from '@temporalio/workflow';
+import { ObjectPhase, type ObjectWorkflowStatus } from '../common/object-workflow.js';
+
+export interface LoopMemory {
+  /** suspended by a `suspend` signal (spec.suspend is read afresh each reconcile) */
+  suspendedBySignal: boolean;
+  reconcileRequested: boolean;
+  failures: number;
+  ready?: boolean;
+  revision?: string;
+  message?: string;
+  intervalMs: number;
+}
+
+export interface ReconcileOutcome {
+  suspended: boolean;
+  ready: boolean;
+  revision?: string;
+  message: string;
+  intervalMs: number;
+}
+
+const firstRetryMs = 5_000;
+/** ±5% of the interval, so objects created together do not reconcile in lock-step */
+const jitterFraction = 0.05;
+
+export class ReconcileLoop {
+  private phase: ObjectPhase = ObjectPhase.Reconciling;
+  private state: LoopMemory;
+  private suspendedBySpec = false;
+  private nextReconcileAt?: number;
+
+  constructor(memory?: LoopMemory) {
+    this.state = memory ? { ...memory } : { suspendedBySignal: false, reconcileRequested: false, failures: 0, intervalMs: 60_000 };
+  }
+
+  get suspended(): boolean {
+    return this.state.suspendedBySignal || this.suspendedBySpec;
+  }
+
+  requestReconcile(): void {
+    this.state.reconcileRequested = true;
+  }
+
+  suspend(): void {
+    this.state.suspendedBySignal = true;
+  }
+
+  resume(): void {
+    this.state.suspendedBySignal = false;
+    this.state.reconcileRequested = true;
+  }
+
+  startReconcile(): void {
+    this.phase = ObjectPhase.Reconciling;
+    // Requests that arrive from now on ask for another reconcile after this one.
+    this.state.reconcileRequested = false;
+  }
+
+  finishReconcile(outcome: ReconcileOutcome): void {
+    this.suspendedBySpec = outcome.suspended;
+    this.state.intervalMs = outcome.intervalMs;
+    if (outcome.suspended) return;
+    this.state.failures = outcome.ready ? 0 : this.state.failures + 1;
+    this.state.ready = outcome.ready;
+    this.state.revision = outcome.revision;
+    this.state.message = outcome.message;
+  }
+
+  /** Returns when the next reconcile is due: its time came, or someone asked for it. */
+  async waitForNextReconcile(): Promise<void> {
+    if (this.suspended) {
+      this.phase = ObjectPhase.Suspended;
+      this.nextReconcileAt = undefined;
+      await condition(() => this.state.reconcileRequested || (!this.state.suspendedBySignal && !this.suspendedBySpec));
+      return;
+    }
+    const delay = this.delayMs();
+    this.phase = ObjectPhase.Waiting;
+    this.nextReconcileAt = Date.now() + delay;
+    await condition(() => this.state.reconcileRequested || this.state.suspendedBySignal, delay);
+  }
+
+  /** After a failure: 5s, 10s, 20s, ... up to the interval. Otherwise the interval, jittered. */
+  private delayMs(): number {
+    const { intervalMs, failures } = this.state;
+    const base = failures > 0 ? Math.min(intervalMs, firstRetryMs * 2 ** (failures - 1)) : intervalMs;
+    return Math.round(base * (1 + (Math.random() * 2 - 1) * jitterFraction));
+  }
+
+  status(): ObjectWorkflowStatus {
+    const { ready, revision, message, failures } = this.state;
+    return {
+      phase: this.phase,
+      ready,
+      revision,
+      message,
+      failures,
+      nextReconcileAt: this.nextReconcileAt ? new Date(this.nextReconcileAt).toISOString() : undefined,
+    };
+  }
+
+  memory(): LoopMemory {
+    return { ...this.state };
+  }
+}
