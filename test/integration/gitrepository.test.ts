@@ -113,7 +113,7 @@ describe('GitRepository', () => {
   });
 
   it('keeps secrets out of the workflow history', async () => {
-    const history = JSON.stringify(await fetchHistoryJson(`gitrepository/${namespace}/${name}`, 'unused.json'));
+    const history = JSON.stringify(await fetchHistoryJson(`gitrepository/${namespace}/${name}`, 'gitrepository.json'));
     expect(history).toContain('reconcileGitRepository');
     expect(history).not.toContain(password);
     expect(history).not.toContain(Buffer.from(password).toString('base64'));
