@@ -8,6 +8,7 @@ import { startLocalEnvironment } from '../local/environment.js';
 import { createKubeClient, loadKubeConfig } from '../kube/client.js';
 import { createFluxObjects } from '../kube/status.js';
 import { startArtifactStorage } from './artifact-storage.js';
+import { startDiscovery } from './discovery.js';
 import { allTaskQueues } from '../common/task-queues.js';
 import { installWorkerRuntime, jsonLogger } from './logging.js';
 import { onShutdownSignal } from './signals.js';
@@ -53,6 +54,8 @@ async function main(): Promise<void> {
       deps: { kube: createKubeClient(kubeConfig), objects: createFluxObjects(kubeConfig), artifacts: storage.store },
       bundlerLogger: jsonLogger('WARN'),
     });
+    const temporalSettings = { address: environment.temporal.address, namespace: environment.temporal.namespace };
+    const discovery = await startDiscovery(temporalSettings, kubeConfig, allTaskQueues, { log: logLine });
     stopPools = () => pools.shutdown();
     if (stopRequested) stopPools();
     process.stderr.write(
@@ -70,12 +73,17 @@ async function main(): Promise<void> {
       ].join('\n'),
     );
     await pools.run();
+    await discovery.stop();
     await storage.server.close();
     await connection.close();
   } finally {
     process.stderr.write('stopping the local cluster and the Temporal dev server...\n');
     await environment.stop();
   }
+}
+
+function logLine(entry: Record<string, unknown>): void {
+  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`);
 }
 
 main().then(

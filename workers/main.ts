@@ -9,6 +9,7 @@ import { createKubeClient, loadKubeConfig } from '../kube/client.js';
 import { createFluxObjects } from '../kube/status.js';
 import { TaskQueue } from '../common/task-queues.js';
 import { startArtifactStorage } from './artifact-storage.js';
+import { startDiscovery } from './discovery.js';
 
 async function main(): Promise<void> {
   const settings = parseSettings(process.argv.slice(2), process.env);
@@ -24,8 +25,12 @@ async function main(): Promise<void> {
     deps: { kube: createKubeClient(kubeConfig), objects: createFluxObjects(kubeConfig), artifacts: storage?.store },
     bundlerLogger: jsonLogger('WARN'),
   });
+  const discovery = await startDiscovery(settings.temporal, kubeConfig, settings.pools, {
+    log: (entry) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`),
+  });
   onShutdownSignal(() => pools.shutdown());
   await pools.run();
+  await discovery.stop();
   await storage?.server.close();
   await connection.close();
 }

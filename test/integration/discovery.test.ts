@@ -1,0 +1,69 @@
+// Discovery: a GitRepository applied with kubectl is reconciled without anyone starting
+// its workflow; `flux reconcile`'s annotation forces a reconcile and is echoed in status;
+// deleting the object ends its loop.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { TaskQueue } from '../../common/task-queues.js';
+import { objectWorkflowId } from '../../common/object-workflow.js';
+import { loadKubeConfig } from '../../kube/client.js';
+import type { GitRepositoryStatus } from '../../domain/gitrepository-status.js';
+import { findCondition } from '../../domain/conditions.js';
+import { startDiscovery } from '../../workers/discovery.js';
+import type { Watcher } from '../../workers/watcher.js';
+import { sharedEnvironment } from '../harness/shared-environment.js';
+import { startTestWorkers, uniqueSuffix, type TestWorkers } from '../harness/test-workers.js';
+import { newGitRoot, TestRepository } from '../harness/git-servers.js';
+import { eventually } from '../harness/eventually.js';
+
+describe('discovery', () => {
+  let workers: TestWorkers;
+  let watcher: Watcher;
+  let repository: TestRepository;
+  const namespace = `discovery-${uniqueSuffix()}`;
+  const ref = { kind: 'GitRepository' as const, namespace, name: 'podinfo' };
+  const gitRepository = (requestedAt?: string) => ({
+    apiVersion: 'source.toolkit.fluxcd.io/v1',
+    kind: 'GitRepository',
+    metadata: { name: ref.name, namespace, ...(requestedAt ? { annotations: { 'reconcile.fluxcd.io/requestedAt': requestedAt } } : {}) },
+    spec: { url: repository.fileUrl, interval: '1h', ref: { branch: 'main' } },
+  });
+  const status = async () => ((await workers.objects.get(ref))?.status ?? {}) as GitRepositoryStatus;
+
+  beforeAll(async () => {
+    workers = await startTestWorkers('discovery', [TaskQueue.Source]);
+    const shared = sharedEnvironment();
+    watcher = await startDiscovery(
+      { address: shared.temporalAddress, namespace: shared.temporalNamespace },
+      loadKubeConfig(shared.kubeconfigPath),
+      [TaskQueue.Source],
+      { namespace, taskQueuePrefix: workers.taskQueue(TaskQueue.Source).slice(0, -TaskQueue.Source.length) },
+    );
+    repository = new TestRepository(newGitRoot(), 'podinfo');
+    repository.commit({ 'deploy.yaml': 'kind: ConfigMap\n' });
+    await workers.kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }, { fieldManager: 'test' });
+  });
+
+  afterAll(async () => {
+    await watcher?.stop();
+    await workers?.kube.delete({ apiVersion: 'v1', kind: 'Namespace', name: namespace });
+    await workers?.stop();
+  });
+
+  it('reconciles an object as soon as it is applied', async () => {
+    await workers.kube.apply(gitRepository(), { fieldManager: 'kubectl' });
+    const s = await eventually(status, (x) => findCondition(x.conditions, 'Ready')?.status === 'True', { what: 'Ready' });
+    expect(s.artifact?.revision).toMatch(/^main@sha1:[0-9a-f]{40}$/);
+  });
+
+  it('reconciles on the requestedAt annotation and echoes it in lastHandledReconcileAt', async () => {
+    const head = repository.commit({ 'deploy.yaml': 'kind: ConfigMap # 2\n' });
+    await workers.kube.apply(gitRepository('2026-11-27T10:00:00Z'), { fieldManager: 'kubectl' });
+    const s = await eventually(status, (x) => x.lastHandledReconcileAt === '2026-11-27T10:00:00Z', { what: 'lastHandledReconcileAt' });
+    expect(s.artifact?.revision).toBe(`main@sha1:${head}`);
+  });
+
+  it('ends the loop when the object is deleted', async () => {
+    await workers.kube.delete({ apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', namespace, name: ref.name });
+    const handle = workers.client.workflow.getHandle(objectWorkflowId(ref));
+    await eventually(async () => (await handle.describe()).status.name, (state) => state === 'COMPLETED', { what: 'workflow completed' });
+  });
+});

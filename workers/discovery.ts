@@ -1,0 +1,32 @@
+// Runs the watcher for the kinds whose controllers run in this process.
+import { Client, Connection } from '@temporalio/client';
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { TaskQueue } from '../common/task-queues.js';
+import { fluxKinds, type FluxKindName } from '../kube/flux-kinds.js';
+import type { TemporalSettings } from './settings.js';
+import { tlsConfig } from './connection.js';
+import { startWatcher, type Watcher } from './watcher.js';
+
+/** Kinds that have a reconcile loop and whose controller is one of `pools`. */
+export function watchedKinds(pools: readonly TaskQueue[]): FluxKindName[] {
+  const reconciled: FluxKindName[] = ['GitRepository'];
+  return reconciled.filter((kind) => pools.includes(fluxKinds[kind].controller));
+}
+
+export async function startDiscovery(
+  temporal: TemporalSettings,
+  kubeConfig: KubeConfig,
+  pools: readonly TaskQueue[],
+  options: { namespace?: string; taskQueuePrefix?: string; log?: (entry: Record<string, unknown>) => void } = {},
+): Promise<Watcher & { client: Client }> {
+  const connection = await Connection.connect({ address: temporal.address, tls: await tlsConfig(temporal), apiKey: temporal.apiKey });
+  const client = new Client({ connection, namespace: temporal.namespace });
+  const watcher = await startWatcher({ kubeConfig, client, kinds: watchedKinds(pools), ...options });
+  return {
+    client,
+    async stop() {
+      await watcher.stop();
+      await connection.close();
+    },
+  };
+}
