@@ -1,10 +1,12 @@
 // `npm run dev`: the embedded default. A Temporal dev server with its Web UI, a local
-// kwok cluster with fake nodes, and all six worker pools in this one process.
+// kwok cluster with fake nodes and the Flux CRDs installed, and all six worker pools in
+// this one process, with the watcher that starts each object's reconcile loop.
 // Ctrl-C stops the pools, then the cluster and the server.
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { startLocalEnvironment } from '../local/environment.js';
+import { installCrds } from '../local/crds.js';
 import { createKubeClient, loadKubeConfig } from '../kube/client.js';
 import { createFluxObjects } from '../kube/status.js';
 import { startArtifactStorage } from './artifact-storage.js';
@@ -43,6 +45,7 @@ async function main(): Promise<void> {
     temporal: { port: Number(values['temporal-port']), uiPort: Number(values['ui-port']) },
   });
   try {
+    await installCrds(environment.cluster.kubeconfigPath);
     installWorkerRuntime();
     const connection = await connectWorker({ address: environment.temporal.address, namespace: environment.temporal.namespace });
     const kubeConfig = loadKubeConfig(environment.cluster.kubeconfigPath);
