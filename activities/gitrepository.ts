@@ -18,9 +18,8 @@ import { commitSubject, nextGitRepositoryStatus, SourceReason, type FetchResult,
 import { findCondition } from '../domain/conditions.js';
 import { sourceIgnore } from '../domain/source-ignore.js';
 import { prepareCredentials } from '../git/credentials.js';
-import { checkoutCommit, listRemoteRefs } from '../git/client.js';
+import { checkoutCommit, commitMessage, listRemoteRefs } from '../git/client.js';
 import { GitError, GitFailure } from '../git/errors.js';
-import { simpleGit } from 'simple-git';
 import ignore from 'ignore';
 import { reportingFailures } from './failures.js';
 
@@ -83,7 +82,7 @@ export function createGitRepositoryActivities(deps: { objects: FluxObjects; stor
       }
       const checkout = join(work, 'checkout');
       await checkoutCommit(checkout, { url: spec.url, commit: resolution.commit, fetchRef: resolution.fetchRef, recurseSubmodules: spec.recurseSubmodules }, options);
-      const message = await simpleGit({ baseDir: checkout }).raw(['log', '-1', '--format=%B', resolution.commit]);
+      const message = await commitMessage(checkout, resolution.commit);
       const artifact = await store.archive(checkout, ref, resolution.revision, await ignoreRules(checkout, spec.ignore));
       await store.garbageCollect(ref, artifact);
       return { outcome: 'stored', artifact, commitSubject: commitSubject(message) };

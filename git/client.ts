@@ -72,3 +72,8 @@ export async function checkoutCommit(dir: string, request: CheckoutRequest, opti
     throw failure;
   }
 }
+
+/** The full message of a commit checked out in `dir`. */
+export async function commitMessage(dir: string, commit: string): Promise<string> {
+  return simpleGit({ baseDir: dir }).raw(['log', '-1', '--format=%B', commit]);
+}

@@ -9,6 +9,12 @@ describe('connection settings', () => {
     expect(settings.temporal).toEqual({ address: '127.0.0.1:7233', namespace: 'default' });
     expect(settings.pools).toEqual([...allTaskQueues]);
     expect(settings.kubeconfig).toBeUndefined();
+    expect(settings.storage).toEqual({ dir: expect.stringMatching(/kimbernetes\/artifacts$/), listen: '127.0.0.1:9090', advertisedUrl: undefined });
+  });
+
+  it('names artifact storage with Flux\'s flags', () => {
+    const settings = parseSettings(['--storage-path', '/data', '--storage-addr', '0.0.0.0:9090', '--storage-adv-addr', 'source-controller.flux-system.svc'], {});
+    expect(settings.storage).toEqual({ dir: '/data', listen: '0.0.0.0:9090', advertisedUrl: 'http://source-controller.flux-system.svc' });
   });
 
   it('reads the variables the temporal CLI reads', () => {
