@@ -15,7 +15,7 @@ import { listFiles } from '../artifacts/archive.js';
 import { readGitRepositorySpec, type GitRepositorySpec } from '../domain/gitrepository-spec.js';
 import { resolveRef } from '../domain/git-ref.js';
 import { commitSubject, nextGitRepositoryStatus, SourceReason, type FetchResult, type GitRepositoryStatus } from '../domain/gitrepository-status.js';
-import { findCondition } from '../domain/conditions.js';
+import { findCondition, markReconciling } from '../domain/conditions.js';
 import { sourceIgnore } from '../domain/source-ignore.js';
 import { prepareCredentials } from '../git/credentials.js';
 import { checkoutCommit, commitMessage, listRemoteRefs } from '../git/client.js';
@@ -102,7 +102,13 @@ export function createGitRepositoryActivities(deps: { objects: FluxObjects; stor
         if (!object) return { exists: false, suspended: false, ready: false, newRevision: false, message: `${describeFluxObject(ref)} not found`, intervalMs: 0 };
         const generation = object.metadata.generation ?? 0;
         const requestedAt = object.metadata.annotations?.[requestedAtAnnotation];
-        const previous = (object.status ?? {}) as GitRepositoryStatus;
+        let previous = (object.status ?? {}) as GitRepositoryStatus;
+        if (previous.observedGeneration !== generation) {
+          // A new spec is being worked on: Ready=Unknown until this reconcile ends, as Flux shows it.
+          const message = `processing object: new generation ${previous.observedGeneration ?? 0} -> ${generation}`;
+          previous = { ...previous, conditions: markReconciling(previous.conditions ?? [], message, { now: new Date().toISOString() }) };
+          await objects.patchStatus(ref, { conditions: previous.conditions });
+        }
         const reading = readGitRepositorySpec(object.spec);
         const intervalMs = reading.ok ? reading.spec.intervalMs : 60_000;
         if (reading.ok && reading.spec.suspend) {
