@@ -99,7 +99,11 @@ export function createGitRepositoryActivities(deps: { objects: FluxObjects; stor
     async reconcileGitRepository({ ref }: GitRepositoryReconcile): Promise<GitRepositoryOutcome> {
       return reportingFailures(async () => {
         const object = await objects.get(ref);
-        if (!object) return { exists: false, suspended: false, ready: false, newRevision: false, message: `${describeFluxObject(ref)} not found`, intervalMs: 0 };
+        if (!object) {
+          // Deleted: its artifacts go with it, as Flux's finalizer does.
+          await store.removeAll(ref);
+          return { exists: false, suspended: false, ready: false, newRevision: false, message: `${describeFluxObject(ref)} not found`, intervalMs: 0 };
+        }
         const generation = object.metadata.generation ?? 0;
         const requestedAt = object.metadata.annotations?.[requestedAtAnnotation];
         let previous = (object.status ?? {}) as GitRepositoryStatus;

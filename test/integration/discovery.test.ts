@@ -61,9 +61,12 @@ describe('discovery', () => {
     expect(s.artifact?.revision).toBe(`main@sha1:${head}`);
   });
 
-  it('ends the loop when the object is deleted', async () => {
+  it('ends the loop and removes the artifacts when the object is deleted', async () => {
+    const artifactUrl = (await status()).artifact!.url;
+    expect((await fetch(artifactUrl)).status).toBe(200);
     await workers.kube.delete({ apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', namespace, name: ref.name });
     const handle = workers.client.workflow.getHandle(objectWorkflowId(ref));
     await eventually(async () => (await handle.describe()).status.name, (state) => state === 'COMPLETED', { what: 'workflow completed' });
+    expect((await fetch(artifactUrl)).status).toBe(404);
   });
 });
