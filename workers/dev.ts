@@ -10,7 +10,7 @@ import { installCrds } from '../local/crds.js';
 import { createKubeClient, loadKubeConfig } from '../kube/client.js';
 import { createFluxObjects } from '../kube/status.js';
 import { startArtifactStorage } from './artifact-storage.js';
-import { startDiscovery } from './discovery.js';
+import { ensureResyncSchedule, startDiscovery } from './discovery.js';
 import { allTaskQueues } from '../common/task-queues.js';
 import { installWorkerRuntime, jsonLogger } from './logging.js';
 import { onShutdownSignal } from './signals.js';
@@ -50,15 +50,16 @@ async function main(): Promise<void> {
     const connection = await connectWorker({ address: environment.temporal.address, namespace: environment.temporal.namespace });
     const kubeConfig = loadKubeConfig(environment.cluster.kubeconfigPath);
     const storage = await startArtifactStorage({ dir: join(stateDir, 'artifacts'), listen: '127.0.0.1:0' });
+    const temporalSettings = { address: environment.temporal.address, namespace: environment.temporal.namespace };
+    const discovery = await startDiscovery(temporalSettings, kubeConfig, allTaskQueues, { log: logLine });
+    await ensureResyncSchedule(discovery.client);
     const pools = await createPools({
       connection,
       namespace: environment.temporal.namespace,
       pools: allTaskQueues,
-      deps: { kube: createKubeClient(kubeConfig), objects: createFluxObjects(kubeConfig), artifacts: storage.store },
+      deps: { kube: createKubeClient(kubeConfig), objects: createFluxObjects(kubeConfig), artifacts: storage.store, resync: { client: discovery.client, kubeConfig } },
       bundlerLogger: jsonLogger('WARN'),
     });
-    const temporalSettings = { address: environment.temporal.address, namespace: environment.temporal.namespace };
-    const discovery = await startDiscovery(temporalSettings, kubeConfig, allTaskQueues, { log: logLine });
     stopPools = () => pools.shutdown();
     if (stopRequested) stopPools();
     process.stderr.write(

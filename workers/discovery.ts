@@ -1,7 +1,8 @@
-// Runs the watcher for the kinds whose controllers run in this process.
-import { Client, Connection } from '@temporalio/client';
+// Runs the watcher for the kinds whose controllers run in this process, and makes sure
+// the Schedule of the periodic resync exists.
+import { Client, Connection, ScheduleAlreadyRunning, ScheduleOverlapPolicy } from '@temporalio/client';
+import { TaskQueue } from '../common/task-queues.js';
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { TaskQueue } from '../common/task-queues.js';
 import { fluxKinds, type FluxKindName } from '../kube/flux-kinds.js';
 import type { TemporalSettings } from './settings.js';
 import { tlsConfig } from './connection.js';
@@ -29,4 +30,20 @@ export async function startDiscovery(
       await connection.close();
     },
   };
+}
+
+export const resyncScheduleId = 'kimbernetes-resync';
+
+/** Creates the resync Schedule once; a worker that finds it already there leaves it. */
+export async function ensureResyncSchedule(client: Client, options: { every?: string; taskQueuePrefix?: string; scheduleId?: string } = {}): Promise<void> {
+  try {
+    await client.schedule.create({
+      scheduleId: options.scheduleId ?? resyncScheduleId,
+      spec: { intervals: [{ every: options.every ?? '10m' }] },
+      action: { type: 'startWorkflow', workflowType: 'resyncWorkflow', taskQueue: `${options.taskQueuePrefix ?? ''}${TaskQueue.Source}` },
+      policies: { overlap: ScheduleOverlapPolicy.SKIP },
+    });
+  } catch (error) {
+    if (!(error instanceof ScheduleAlreadyRunning)) throw error;
+  }
 }

@@ -8,6 +8,9 @@ import type { KubeClient } from '../kube/client.js';
 import { createApplyActivities } from '../activities/apply.js';
 import { createHealthActivities } from '../activities/health.js';
 import { createGitRepositoryActivities } from '../activities/gitrepository.js';
+import { createResyncActivities } from '../activities/resync.js';
+import type { Client } from '@temporalio/client';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { FluxObjects } from '../kube/status.js';
 import type { ArtifactStore } from '../artifacts/store.js';
 
@@ -16,6 +19,8 @@ export interface PoolDependencies {
   objects: FluxObjects;
   /** the source-controller pool's artifact store (served over HTTP by that pool) */
   artifacts?: ArtifactStore;
+  /** for the periodic resync (source-controller pool): a Temporal client and where to look */
+  resync?: { client: Client; kubeConfig: KubeConfig; namespace?: string; taskQueuePrefix?: string };
   /** how often health checks poll the cluster */
   healthPollIntervalMs?: number;
 }
@@ -27,7 +32,10 @@ export function poolActivities(queue: TaskQueue, deps: PoolDependencies): object
   switch (queue) {
     case TaskQueue.Source:
       if (!deps.artifacts) throw new Error('the source-controller pool needs an artifact store');
-      return createGitRepositoryActivities({ objects: deps.objects, store: deps.artifacts });
+      return {
+        ...createGitRepositoryActivities({ objects: deps.objects, store: deps.artifacts }),
+        ...(deps.resync ? createResyncActivities({ ...deps.resync, kinds: ['GitRepository'] }) : {}),
+      };
     case TaskQueue.Kustomize:
       return {
         ...createApplyActivities({ kube: deps.kube, fieldManager: 'kustomize-controller' }),

@@ -2,3 +2,4 @@
 // only receives the workflows started on its own task queue.
 export { smokeTest } from './smoke-test.js';
 export { gitRepositoryWorkflow } from './gitrepository.js';
+export { resyncWorkflow } from './resync.js';

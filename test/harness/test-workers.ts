@@ -36,7 +36,12 @@ function installQuietRuntime(): void {
   runtimeInstalled = true;
 }
 
-export async function startTestWorkers(testName: string, pools: readonly TaskQueue[]): Promise<TestWorkers> {
+export async function startTestWorkers(
+  testName: string,
+  pools: readonly TaskQueue[],
+  /** the namespace this file's objects live in, for the periodic resync */
+  options: { namespace?: string } = {},
+): Promise<TestWorkers> {
   installQuietRuntime();
   const shared = sharedEnvironment();
   const prefix = `${testName}-${uniqueSuffix()}/`;
@@ -44,18 +49,24 @@ export async function startTestWorkers(testName: string, pools: readonly TaskQue
   const kube = createKubeClient(kubeConfig);
   const objects = createFluxObjects(kubeConfig);
   const storage = await startArtifactStorage({ dir: join(mkdtempSync(join(tmpdir(), 'kimbernetes-artifacts-')), 'store'), listen: '127.0.0.1:0' });
+  const clientConnection = await Connection.connect({ address: shared.temporalAddress });
+  const client = new Client({ connection: clientConnection, namespace: shared.temporalNamespace });
   const workerConnection = await NativeConnection.connect({ address: shared.temporalAddress });
   const running: RunningPools = await createPools({
     connection: workerConnection,
     namespace: shared.temporalNamespace,
     pools,
-    deps: { kube, objects, artifacts: storage.store, healthPollIntervalMs: 500 },
+    deps: {
+      kube,
+      objects,
+      artifacts: storage.store,
+      resync: { client, kubeConfig, namespace: options.namespace, taskQueuePrefix: prefix },
+      healthPollIntervalMs: 500,
+    },
     workflowBundle: { codePath: shared.workflowBundlePath },
     taskQueuePrefix: prefix,
   });
   const runs = running.run();
-  const clientConnection = await Connection.connect({ address: shared.temporalAddress });
-  const client = new Client({ connection: clientConnection, namespace: shared.temporalNamespace });
   return {
     client,
     kube,

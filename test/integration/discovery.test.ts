@@ -7,7 +7,7 @@ import { objectWorkflowId } from '../../common/object-workflow.js';
 import { loadKubeConfig } from '../../kube/client.js';
 import type { GitRepositoryStatus } from '../../domain/gitrepository-status.js';
 import { findCondition } from '../../domain/conditions.js';
-import { startDiscovery } from '../../workers/discovery.js';
+import { ensureResyncSchedule, startDiscovery } from '../../workers/discovery.js';
 import type { Watcher } from '../../workers/watcher.js';
 import { sharedEnvironment } from '../harness/shared-environment.js';
 import { startTestWorkers, uniqueSuffix, type TestWorkers } from '../harness/test-workers.js';
@@ -29,7 +29,7 @@ describe('discovery', () => {
   const status = async () => ((await workers.objects.get(ref))?.status ?? {}) as GitRepositoryStatus;
 
   beforeAll(async () => {
-    workers = await startTestWorkers('discovery', [TaskQueue.Source]);
+    workers = await startTestWorkers('discovery', [TaskQueue.Source], { namespace });
     const shared = sharedEnvironment();
     watcher = await startDiscovery(
       { address: shared.temporalAddress, namespace: shared.temporalNamespace },
@@ -61,6 +61,24 @@ describe('discovery', () => {
     expect(s.artifact?.revision).toBe(`main@sha1:${head}`);
   });
 
+  it('restarts a lost loop from the resync Schedule', async () => {
+    const lost = await workers.client.workflow.getHandle(objectWorkflowId(ref)).describe();
+    await workers.client.workflow.getHandle(lost.workflowId, lost.runId).terminate('lost, for the test');
+    const scheduleId = `resync-${namespace}`;
+    const taskQueuePrefix = workers.taskQueue(TaskQueue.Source).slice(0, -TaskQueue.Source.length);
+    await ensureResyncSchedule(workers.client, { scheduleId, taskQueuePrefix, every: '1h' });
+    const schedule = workers.client.schedule.getHandle(scheduleId);
+    try {
+      await schedule.trigger();
+      const restarted = await eventually(() => workers.client.workflow.getHandle(objectWorkflowId(ref)).describe(), (d) => d.status.name === 'RUNNING', {
+        what: 'a new run of the loop',
+      });
+      expect(restarted.runId).not.toBe(lost.runId);
+    } finally {
+      await schedule.delete();
+    }
+  });
+
   it('ends the loop and removes the artifacts when the object is deleted', async () => {
     const artifactUrl = (await status()).artifact!.url;
     expect((await fetch(artifactUrl)).status).toBe(200);
@@ -68,5 +86,22 @@ describe('discovery', () => {
     const handle = workers.client.workflow.getHandle(objectWorkflowId(ref));
     await eventually(async () => (await handle.describe()).status.name, (state) => state === 'COMPLETED', { what: 'workflow completed' });
     expect((await fetch(artifactUrl)).status).toBe(404);
+  });
+  it('ends a loop whose object vanished while nobody watched, from the resync Schedule', async () => {
+    const orphan = { ...ref, name: 'orphan' };
+    await workers.kube.apply({ ...gitRepository(), metadata: { name: orphan.name, namespace } }, { fieldManager: 'kubectl' });
+    await eventually(async () => (await workers.objects.get(orphan))?.status as GitRepositoryStatus | undefined, (x) => findCondition(x?.conditions, 'Ready')?.status === 'True', { what: 'orphan Ready' });
+    await watcher.stop();
+    await workers.kube.delete({ apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', namespace, name: orphan.name });
+    const scheduleId = `resync-orphans-${namespace}`;
+    await ensureResyncSchedule(workers.client, { scheduleId, taskQueuePrefix: workers.taskQueue(TaskQueue.Source).slice(0, -TaskQueue.Source.length), every: '1h' });
+    const schedule = workers.client.schedule.getHandle(scheduleId);
+    try {
+      await schedule.trigger();
+      const handle = workers.client.workflow.getHandle(objectWorkflowId(orphan));
+      await eventually(async () => (await handle.describe()).status.name, (state) => state === 'COMPLETED', { what: 'orphaned loop completed' });
+    } finally {
+      await schedule.delete();
+    }
   });
 });

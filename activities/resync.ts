@@ -1,0 +1,55 @@
+// The safety net for missed watch events, run by a Temporal Schedule: every object gets
+// a reconcile signal-with-start (a missing workflow is started), and every running loop
+// whose object is gone is woken so that it sees the deletion and ends.
+import type { Client } from '@temporalio/client';
+import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { objectWorkflowId, reconcileSignal } from '../common/object-workflow.js';
+import { fluxKinds, type FluxKindName, type FluxObjectRef } from '../kube/flux-kinds.js';
+import { toKubeError } from '../kube/errors.js';
+import { reconcileObject } from '../workers/object-workflows.js';
+import { reportingFailures } from './failures.js';
+
+export interface ResyncReport {
+  objects: number;
+  /** loops whose object no longer exists */
+  orphans: number;
+}
+
+export function createResyncActivities(deps: { kubeConfig: KubeConfig; client: Client; kinds: FluxKindName[]; namespace?: string; taskQueuePrefix?: string }) {
+  const custom = deps.kubeConfig.makeApiClient(CustomObjectsApi);
+
+  async function listObjects(kind: FluxKindName): Promise<FluxObjectRef[]> {
+    const { group, version, plural } = fluxKinds[kind];
+    try {
+      const list = (deps.namespace
+        ? await custom.listNamespacedCustomObject({ group, version, plural, namespace: deps.namespace })
+        : await custom.listClusterCustomObject({ group, version, plural })) as { items: { metadata: { name: string; namespace: string } }[] };
+      return list.items.map((item) => ({ kind, namespace: item.metadata.namespace, name: item.metadata.name }));
+    } catch (error) {
+      throw toKubeError(error, `list ${plural}`);
+    }
+  }
+
+  return {
+    async resyncObjects(): Promise<ResyncReport> {
+      return reportingFailures(async () => {
+        let objects = 0;
+        let orphans = 0;
+        for (const kind of deps.kinds) {
+          const refs = await listObjects(kind);
+          const existing = new Set(refs.map(objectWorkflowId));
+          for (const ref of refs) await reconcileObject(deps.client, ref, { taskQueuePrefix: deps.taskQueuePrefix });
+          objects += refs.length;
+          const running = deps.client.workflow.list({ query: `ExecutionStatus="Running" AND ObjectKind="${kind}"` });
+          for await (const workflow of running) {
+            if (existing.has(workflow.workflowId)) continue;
+            if (deps.namespace && !workflow.workflowId.startsWith(`${kind.toLowerCase()}/${deps.namespace}/`)) continue;
+            await deps.client.workflow.getHandle(workflow.workflowId).signal(reconcileSignal, {});
+            orphans += 1;
+          }
+        }
+        return { objects, orphans };
+      });
+    },
+  };
+}
