@@ -57,7 +57,7 @@ async function main(): Promise<void> {
       connection,
       namespace: environment.temporal.namespace,
       pools: allTaskQueues,
-      deps: { kube: createKubeClient(kubeConfig), objects: createFluxObjects(kubeConfig), artifacts: storage.store, resync: { client: discovery.client, kubeConfig } },
+      deps: { kube: createKubeClient(kubeConfig), objects: createFluxObjects(kubeConfig), artifacts: storage.store, temporal: { client: discovery.client, kubeConfig } },
       bundlerLogger: jsonLogger('WARN'),
     });
     stopPools = () => pools.shutdown();

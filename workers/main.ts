@@ -25,7 +25,7 @@ async function main(): Promise<void> {
     connection,
     namespace: settings.temporal.namespace,
     pools: settings.pools,
-    deps: { kube: createKubeClient(kubeConfig), objects: createFluxObjects(kubeConfig), artifacts: storage?.store, resync: { client: discovery.client, kubeConfig } },
+    deps: { kube: createKubeClient(kubeConfig), objects: createFluxObjects(kubeConfig), artifacts: storage?.store, temporal: { client: discovery.client, kubeConfig } },
     bundlerLogger: jsonLogger('WARN'),
   });
   if (storage) await ensureResyncSchedule(discovery.client);

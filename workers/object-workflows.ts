@@ -11,6 +11,11 @@ const workflowTypes: Partial<Record<FluxObjectRef['kind'], string>> = {
   GitRepository: 'gitRepositoryWorkflow',
 };
 
+/** Whether objects of this kind have a reconcile loop yet. */
+export function isReconciled(kind: FluxObjectRef['kind']): boolean {
+  return workflowTypes[kind] !== undefined;
+}
+
 export async function reconcileObject(
   client: Client,
   ref: FluxObjectRef,

@@ -9,6 +9,7 @@ import { createApplyActivities } from '../activities/apply.js';
 import { createHealthActivities } from '../activities/health.js';
 import { createGitRepositoryActivities } from '../activities/gitrepository.js';
 import { createResyncActivities } from '../activities/resync.js';
+import { createDependentsActivities } from '../activities/dependents.js';
 import type { Client } from '@temporalio/client';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { FluxObjects } from '../kube/status.js';
@@ -19,8 +20,11 @@ export interface PoolDependencies {
   objects: FluxObjects;
   /** the source-controller pool's artifact store (served over HTTP by that pool) */
   artifacts?: ArtifactStore;
-  /** for the periodic resync (source-controller pool): a Temporal client and where to look */
-  resync?: { client: Client; kubeConfig: KubeConfig; namespace?: string; taskQueuePrefix?: string };
+  /**
+   * For activities that start or signal other objects' loops (the periodic resync, a
+   * source's dependents): a Temporal client, and where to look for objects.
+   */
+  temporal?: { client: Client; kubeConfig: KubeConfig; namespace?: string; taskQueuePrefix?: string };
   /** how often health checks poll the cluster */
   healthPollIntervalMs?: number;
 }
@@ -34,7 +38,8 @@ export function poolActivities(queue: TaskQueue, deps: PoolDependencies): object
       if (!deps.artifacts) throw new Error('the source-controller pool needs an artifact store');
       return {
         ...createGitRepositoryActivities({ objects: deps.objects, store: deps.artifacts }),
-        ...(deps.resync ? createResyncActivities({ ...deps.resync, kinds: ['GitRepository'] }) : {}),
+        ...(deps.temporal ? createResyncActivities({ ...deps.temporal, kinds: ['GitRepository'] }) : {}),
+        ...(deps.temporal ? createDependentsActivities(deps.temporal) : {}),
       };
     case TaskQueue.Kustomize:
       return {

@@ -5,15 +5,22 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { createGitRepositoryActivities } from '../activities/gitrepository.js';
+import type { createDependentsActivities } from '../activities/dependents.js';
 import type { FluxObjectRef } from '../kube/flux-kinds.js';
 import { Ready, Revision } from '../common/search-attributes.js';
 import { reconcileSignal, resumeSignal, statusQuery, suspendSignal, type ObjectWorkflowStatus } from '../common/object-workflow.js';
 import { ReconcileLoop, type LoopMemory } from './reconcile-loop.js';
+
+const { notifyDependents } = proxyActivities<ReturnType<typeof createDependentsActivities>>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '2 seconds', maximumInterval: '30 seconds', maximumAttempts: 5 },
+});
 
 const { reconcileGitRepository } = proxyActivities<ReturnType<typeof createGitRepositoryActivities>>({
   startToCloseTimeout: '10 minutes',
@@ -42,6 +49,11 @@ export async function gitRepositoryWorkflow({ ref, memory }: GitRepositoryWorkfl
       { key: Ready, value: outcome.suspended ? 'Unknown' : outcome.ready ? 'True' : 'False' },
       ...(outcome.revision ? [{ key: Revision, value: outcome.revision }] : []),
     ]);
+    // Consumers hear of a new revision now, not at their next interval. (A change of
+    // running workflow code: patched() keeps histories recorded before it replayable.)
+    if (outcome.newRevision && outcome.revision && patched('notify-dependents')) {
+      await notifyDependents({ source: ref, revision: outcome.revision });
+    }
   }
 
   await loop.waitForNextReconcile();

@@ -60,7 +60,7 @@ export async function startTestWorkers(
       kube,
       objects,
       artifacts: storage.store,
-      resync: { client, kubeConfig, namespace: options.namespace, taskQueuePrefix: prefix },
+      temporal: { client, kubeConfig, namespace: options.namespace, taskQueuePrefix: prefix },
       healthPollIntervalMs: 500,
     },
     workflowBundle: { codePath: shared.workflowBundlePath },

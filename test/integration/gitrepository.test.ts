@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { TaskQueue } from '../../common/task-queues.js';
-import { statusQuery } from '../../common/object-workflow.js';
+import { resumeSignal, statusQuery, suspendSignal } from '../../common/object-workflow.js';
 import { loadKubeConfig } from '../../kube/client.js';
 import type { KubernetesObject } from '../../kube/objects.js';
 import type { GitRepositoryStatus } from '../../domain/gitrepository-status.js';
@@ -15,7 +15,7 @@ import { fetchArtifact } from '../../artifacts/fetch.js';
 import { reconcileObject } from '../../workers/object-workflows.js';
 import { sharedEnvironment } from '../harness/shared-environment.js';
 import { startTestWorkers, uniqueSuffix, type TestWorkers } from '../harness/test-workers.js';
-import { newGitRoot, startHttpGitServer, TestRepository, type HttpGitServer } from '../harness/git-servers.js';
+import { newGitRoot, otherKeyPair, startHttpGitServer, startSshGitServer, TestRepository, type HttpGitServer, type SshGitServer } from '../harness/git-servers.js';
 import { eventually } from '../harness/eventually.js';
 import { fetchHistoryJson } from '../harness/replay.js';
 
@@ -117,5 +117,81 @@ describe('GitRepository', () => {
     expect(history).toContain('reconcileGitRepository');
     expect(history).not.toContain(password);
     expect(history).not.toContain(Buffer.from(password).toString('base64'));
+  });
+  it('holds still while suspended by a signal, and catches up on resume', async () => {
+    const handle = await reconcileObject(workers.client, ref, { taskQueuePrefix });
+    await handle.signal(suspendSignal);
+    await eventually(() => handle.query(statusQuery), (q) => q.phase === 'Suspended', { what: 'Suspended' });
+    const before = (await status()).artifact?.revision;
+    const next = repository.commit({ 'apps/app.yaml': 'kind: ConfigMap # suspended\n' }, 'while suspended');
+    await reconcileObject(workers.client, ref, { taskQueuePrefix });
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    expect((await status()).artifact?.revision).toBe(before);
+
+    await handle.signal(resumeSignal);
+    await eventually(status, (x) => x.artifact?.revision === `main@sha1:${next}`, { what: 'revision after resume' });
+  });
+
+  it('honours spec.suspend', async () => {
+    await workers.kube.apply(
+      { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: { name, namespace }, spec: { url: http.url(repository), interval: '1h', ref: { branch: 'main' }, secretRef: { name: 'fleet-auth' }, ignore: '/docs/\n', suspend: true } },
+      { fieldManager: 'test' },
+    );
+    const handle = await reconcileObject(workers.client, ref, { taskQueuePrefix });
+    await eventually(() => handle.query(statusQuery), (q) => q.phase === 'Suspended', { what: 'Suspended by spec' });
+  });
+});
+
+describe('GitRepository over SSH', () => {
+  let workers: TestWorkers;
+  let ssh: SshGitServer;
+  let repository: TestRepository;
+  const namespace = `source-ssh-${uniqueSuffix()}`;
+  const ref = { kind: 'GitRepository' as const, namespace, name: 'fleet' };
+  const status = async () => ((await workers.objects.get(ref))?.status ?? {}) as GitRepositoryStatus;
+  const ready = (s: GitRepositoryStatus) => findCondition(s.conditions, 'Ready');
+  let taskQueuePrefix: string;
+
+  const applySecret = (knownHosts: string) =>
+    workers.kube.apply(
+      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'ssh-auth', namespace }, stringData: { identity: ssh.identity, known_hosts: knownHosts } },
+      { fieldManager: 'test' },
+    );
+
+  beforeAll(async () => {
+    workers = await startTestWorkers('gitrepository-ssh', [TaskQueue.Source]);
+    taskQueuePrefix = workers.taskQueue(TaskQueue.Source).slice(0, -TaskQueue.Source.length);
+    repository = new TestRepository(newGitRoot(), 'fleet');
+    repository.commit({ 'apps/app.yaml': 'kind: ConfigMap\n' });
+    ssh = await startSshGitServer();
+    await workers.kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }, { fieldManager: 'test' });
+    await applySecret(ssh.knownHosts);
+    await workers.kube.apply(
+      { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: ref, spec: { url: ssh.url(repository), interval: '1h', ref: { branch: 'main' }, secretRef: { name: 'ssh-auth' } } },
+      { fieldManager: 'test' },
+    );
+  });
+
+  afterAll(async () => {
+    await workers?.kube.delete({ apiVersion: 'v1', kind: 'Namespace', name: namespace });
+    await workers?.stop();
+    await ssh?.stop();
+  });
+
+  it('fetches with a key and verifies the host key', async () => {
+    await reconcileObject(workers.client, ref, { taskQueuePrefix });
+    const s = await eventually(status, (x) => ready(x)?.status === 'True', { what: 'Ready over SSH' });
+    expect(s.artifact?.revision).toMatch(/^main@sha1:[0-9a-f]{40}$/);
+  });
+
+  it('refuses a server whose host key changed, keeping the artifact', async () => {
+    const before = (await status()).artifact;
+    await applySecret(`[127.0.0.1]:${ssh.port} ${otherKeyPair().publicKey.split(' ').slice(0, 2).join(' ')}\n`);
+    repository.commit({ 'apps/app.yaml': 'kind: ConfigMap # 2\n' });
+    await reconcileObject(workers.client, ref, { taskQueuePrefix });
+    const s = await eventually(status, (x) => ready(x)?.status === 'False', { what: 'Ready=False' });
+    expect(ready(s)).toMatchObject({ reason: 'AuthenticationFailed' });
+    expect(ready(s)?.message).toMatch(/^ssh host key does not match known_hosts for ssh:\/\//);
+    expect(s.artifact).toEqual(before);
   });
 });

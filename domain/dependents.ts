@@ -1,0 +1,42 @@
+// Which objects consume a source, so that a new revision reaches them at once rather
+// than at their next interval: Kustomizations and HelmCharts by `sourceRef`, HelmReleases
+// by `chart.spec.sourceRef`, GitRepositories by `include`.
+import type { KubernetesObject } from '../kube/objects.js';
+
+export interface SourceIdentity {
+  kind: string;
+  namespace: string;
+  name: string;
+}
+
+interface SourceReference {
+  kind?: string;
+  name?: string;
+  namespace?: string;
+}
+
+function matches(reference: SourceReference | undefined, source: SourceIdentity, ownNamespace: string): boolean {
+  if (!reference) return false;
+  return reference.kind === source.kind && reference.name === source.name && (reference.namespace ?? ownNamespace) === source.namespace;
+}
+
+export function referencesSource(object: KubernetesObject, source: SourceIdentity): boolean {
+  const namespace = object.metadata.namespace ?? 'default';
+  const spec = (object.spec ?? {}) as Record<string, unknown>;
+  switch (object.kind) {
+    case 'Kustomization':
+    case 'HelmChart':
+      return matches(spec.sourceRef as SourceReference | undefined, source, namespace);
+    case 'HelmRelease': {
+      const chart = spec.chart as { spec?: { sourceRef?: SourceReference } } | undefined;
+      return matches(chart?.spec?.sourceRef, source, namespace);
+    }
+    case 'GitRepository': {
+      // include refers to GitRepositories of the same namespace only.
+      const include = (Array.isArray(spec.include) ? spec.include : []) as { repository?: { name?: string } }[];
+      return source.kind === 'GitRepository' && source.namespace === namespace && include.some((entry) => entry.repository?.name === source.name);
+    }
+    default:
+      return false;
+  }
+}
