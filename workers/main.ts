@@ -9,7 +9,7 @@ import { createKubeClient, loadKubeConfig } from '../kube/client.js';
 import { createFluxObjects } from '../kube/status.js';
 import { TaskQueue } from '../common/task-queues.js';
 import { startArtifactStorage } from './artifact-storage.js';
-import { ensureResyncSchedule, startDiscovery } from './discovery.js';
+import { ensureResyncSchedule, resyncScheduleId, startDiscovery } from './discovery.js';
 
 async function main(): Promise<void> {
   const settings = parseSettings(process.argv.slice(2), process.env);
@@ -18,17 +18,27 @@ async function main(): Promise<void> {
   const kubeConfig = loadKubeConfig(settings.kubeconfig);
   // Only the source-controller pool stores and serves artifacts.
   const storage = settings.pools.includes(TaskQueue.Source) ? await startArtifactStorage(settings.storage) : undefined;
+  const { taskQueuePrefix, watchNamespace: namespace } = settings;
   const discovery = await startDiscovery(settings.temporal, kubeConfig, settings.pools, {
+    namespace,
+    taskQueuePrefix,
     log: (entry) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`),
   });
   const pools = await createPools({
     connection,
     namespace: settings.temporal.namespace,
     pools: settings.pools,
-    deps: { kube: createKubeClient(kubeConfig), objects: createFluxObjects(kubeConfig), artifacts: storage?.store, temporal: { client: discovery.client, kubeConfig } },
+    deps: {
+      kube: createKubeClient(kubeConfig),
+      objects: createFluxObjects(kubeConfig),
+      artifacts: storage?.store,
+      temporal: { client: discovery.client, kubeConfig, namespace, taskQueuePrefix },
+    },
+    taskQueuePrefix,
+    workflowBundle: settings.workflowBundlePath ? { codePath: settings.workflowBundlePath } : undefined,
     bundlerLogger: jsonLogger('WARN'),
   });
-  if (storage) await ensureResyncSchedule(discovery.client);
+  if (storage) await ensureResyncSchedule(discovery.client, { taskQueuePrefix, scheduleId: `${taskQueuePrefix}${resyncScheduleId}` });
   onShutdownSignal(() => pools.shutdown());
   await pools.run();
   await discovery.stop();

@@ -23,6 +23,12 @@ export interface Settings {
   /** --kubeconfig; without it the client's default: KUBECONFIG, ~/.kube/config, in-cluster */
   kubeconfig?: string;
   pools: TaskQueue[];
+  /** prefix of every task queue name, for several installations on one Temporal namespace */
+  taskQueuePrefix: string;
+  /** watch one namespace only (all when absent) */
+  watchNamespace?: string;
+  /** a workflow bundle made ahead of time (workers/bundle-workflows.ts); bundled at start when absent */
+  workflowBundlePath?: string;
   /** the source-controller's artifact storage, named as Flux's flags name it */
   storage: { dir: string; listen: string; advertisedUrl?: string };
 }
@@ -41,6 +47,9 @@ export const settingsOptions = {
   'tls-server-name': { type: 'string' },
   kubeconfig: { type: 'string' },
   pool: { type: 'string', multiple: true },
+  'task-queue-prefix': { type: 'string' },
+  'watch-namespace': { type: 'string' },
+  'workflow-bundle': { type: 'string' },
   'storage-path': { type: 'string' },
   'storage-addr': { type: 'string' },
   'storage-adv-addr': { type: 'string' },
@@ -80,6 +89,9 @@ export function parseSettings(argv: string[], env: NodeJS.ProcessEnv): Settings 
     temporal,
     kubeconfig: values.kubeconfig,
     pools: [...new Set(pools as TaskQueue[])],
+    taskQueuePrefix: values['task-queue-prefix'] ?? env.KIMBERNETES_TASK_QUEUE_PREFIX ?? '',
+    watchNamespace: values['watch-namespace'] ?? env.KIMBERNETES_WATCH_NAMESPACE,
+    workflowBundlePath: values['workflow-bundle'] ?? env.KIMBERNETES_WORKFLOW_BUNDLE,
     storage: {
       dir: values['storage-path'] ?? env.KIMBERNETES_STORAGE_PATH ?? join(env.HOME ?? tmpdir(), '.cache', 'kimbernetes', 'artifacts'),
       listen: values['storage-addr'] ?? env.KIMBERNETES_STORAGE_ADDR ?? '127.0.0.1:9090',

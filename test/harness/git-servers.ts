@@ -130,18 +130,27 @@ export function otherKeyPair(): { privateKey: string; publicKey: string } {
 
 export interface HttpGitServer {
   url(repository: TestRepository): string;
+  /** upload-pack requests seen (every ls-remote and fetch makes at least one) */
+  readonly uploadPackRequests: number;
+  /** holds each upload-pack request this long before serving it: a slow remote */
+  delayMs: number;
   stop(): Promise<void>;
 }
 
 /** `git http-backend` (smart HTTP) for every repository under `root`, behind basic auth. */
 export async function startHttpGitServer(root: string, credentials: { username: string; password: string }): Promise<HttpGitServer> {
   const expected = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
-  const server: Server = createServer((request, response) => {
+  const state = { uploadPackRequests: 0, delayMs: 0 };
+  const server: Server = createServer(async (request, response) => {
     if (request.headers.authorization !== expected) {
       response.writeHead(401, { 'WWW-Authenticate': 'Basic realm="git"' }).end();
       return;
     }
     const url = new URL(request.url ?? '/', 'http://git');
+    if (url.pathname.endsWith('/git-upload-pack')) {
+      state.uploadPackRequests += 1;
+      if (state.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, state.delayMs));
+    }
     const backend = spawn('git', ['http-backend'], {
       env: {
         ...gitEnv,
@@ -186,6 +195,19 @@ export async function startHttpGitServer(root: string, credentials: { username: 
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   return {
     url: (repository) => `http://127.0.0.1:${port}/${repository.bare.slice(root.length + 1)}`,
-    stop: () => new Promise((resolve) => server.close(() => resolve())),
+    get uploadPackRequests() {
+      return state.uploadPackRequests;
+    },
+    get delayMs() {
+      return state.delayMs;
+    },
+    set delayMs(ms: number) {
+      state.delayMs = ms;
+    },
+    stop: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

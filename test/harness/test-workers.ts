@@ -39,12 +39,12 @@ function installQuietRuntime(): void {
 export async function startTestWorkers(
   testName: string,
   pools: readonly TaskQueue[],
-  /** the namespace this file's objects live in, for the periodic resync */
-  options: { namespace?: string } = {},
+  /** the namespace this file's objects live in (for the periodic resync); a task queue prefix to share */
+  options: { namespace?: string; taskQueuePrefix?: string } = {},
 ): Promise<TestWorkers> {
   installQuietRuntime();
   const shared = sharedEnvironment();
-  const prefix = `${testName}-${uniqueSuffix()}/`;
+  const prefix = options.taskQueuePrefix ?? `${testName}-${uniqueSuffix()}/`;
   const kubeConfig = loadKubeConfig(shared.kubeconfigPath);
   const kube = createKubeClient(kubeConfig);
   const objects = createFluxObjects(kubeConfig);

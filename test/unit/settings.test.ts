@@ -12,6 +12,12 @@ describe('connection settings', () => {
     expect(settings.storage).toEqual({ dir: expect.stringMatching(/kimbernetes\/artifacts$/), listen: '127.0.0.1:9090', advertisedUrl: undefined });
   });
 
+  it('reads the task queue prefix, the watched namespace and a prebuilt workflow bundle', () => {
+    const settings = parseSettings(['--task-queue-prefix', 'staging-', '--watch-namespace', 'flux-system'], { KIMBERNETES_WORKFLOW_BUNDLE: '/opt/bundle.js' });
+    expect(settings).toMatchObject({ taskQueuePrefix: 'staging-', watchNamespace: 'flux-system', workflowBundlePath: '/opt/bundle.js' });
+    expect(parseSettings([], {}).taskQueuePrefix).toBe('');
+  });
+
   it('names artifact storage with Flux\'s flags', () => {
     const settings = parseSettings(['--storage-path', '/data', '--storage-addr', '0.0.0.0:9090', '--storage-adv-addr', 'source-controller.flux-system.svc'], {});
     expect(settings.storage).toEqual({ dir: '/data', listen: '0.0.0.0:9090', advertisedUrl: 'http://source-controller.flux-system.svc' });

@@ -1,0 +1,98 @@
+// A source-controller worker process killed in the middle of a fetch: another worker
+// takes the reconcile over once the dead one stops heartbeating, and the object
+// converges, with one artifact and no error left on it.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TaskQueue } from '../../common/task-queues.js';
+import type { GitRepositoryStatus } from '../../domain/gitrepository-status.js';
+import { findCondition } from '../../domain/conditions.js';
+import { startService, type Service } from '../../local/process.js';
+import { sharedEnvironment } from '../harness/shared-environment.js';
+import { startTestWorkers, uniqueSuffix, type TestWorkers } from '../harness/test-workers.js';
+import { newGitRoot, startHttpGitServer, TestRepository, type HttpGitServer } from '../harness/git-servers.js';
+import { eventually } from '../harness/eventually.js';
+
+const workerEntry = fileURLToPath(new URL('../../workers/main.ts', import.meta.url));
+
+describe('a worker killed during a fetch', () => {
+  let http: HttpGitServer;
+  let repository: TestRepository;
+  let doomed: Service | undefined;
+  let survivor: TestWorkers | undefined;
+  let setupWorkers: TestWorkers;
+  const namespace = `crash-${uniqueSuffix()}`;
+  const taskQueuePrefix = `crash-${uniqueSuffix()}/`;
+  const ref = { kind: 'GitRepository' as const, namespace, name: 'fleet' };
+  const credentials = { username: 'flux', password: 'crash-test-password' };
+
+  beforeAll(async () => {
+    const root = newGitRoot();
+    repository = new TestRepository(root, 'fleet');
+    repository.commit({ 'apps/app.yaml': 'kind: ConfigMap\n' });
+    http = await startHttpGitServer(root, credentials);
+    // A client of the cluster and of Temporal for the test itself, polling no queue of this file.
+    setupWorkers = await startTestWorkers('crash-setup', []);
+    await setupWorkers.kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }, { fieldManager: 'test' });
+    await setupWorkers.kube.apply(
+      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'auth', namespace }, stringData: credentials },
+      { fieldManager: 'test' },
+    );
+  });
+
+  afterAll(async () => {
+    await doomed?.stop();
+    await setupWorkers?.kube.delete({ apiVersion: 'v1', kind: 'Namespace', name: namespace });
+    await survivor?.stop();
+    await setupWorkers?.stop();
+    await http?.stop();
+  });
+
+  it('converges on another worker', async () => {
+    const shared = sharedEnvironment();
+    const state = mkdtempSync(join(tmpdir(), 'kimbernetes-doomed-'));
+    doomed = startService(
+      'source-controller worker',
+      process.execPath,
+      [
+        '--import', 'tsx', workerEntry,
+        '--pool', TaskQueue.Source,
+        '--task-queue-prefix', taskQueuePrefix,
+        '--watch-namespace', namespace,
+        '--temporal-address', shared.temporalAddress,
+        '--kubeconfig', shared.kubeconfigPath,
+        '--workflow-bundle', shared.workflowBundlePath,
+        '--storage-path', join(state, 'artifacts'),
+        '--storage-addr', '127.0.0.1:0',
+      ],
+      { logFile: join(state, 'worker.log') },
+    );
+    // The remote answers slowly, so the worker is surely in the middle of the fetch when it dies.
+    http.delayMs = 60_000;
+    await setupWorkers.kube.apply(
+      {
+        apiVersion: 'source.toolkit.fluxcd.io/v1',
+        kind: 'GitRepository',
+        metadata: { name: ref.name, namespace },
+        spec: { url: http.url(repository), interval: '1h', ref: { branch: 'main' }, secretRef: { name: 'auth' } },
+      },
+      { fieldManager: 'test' },
+    );
+    await eventually(async () => http.uploadPackRequests, (count) => count > 0, { timeoutMs: 90_000, what: 'the worker to start fetching' });
+    process.kill(-doomed.pid, 'SIGKILL');
+    await doomed.stop();
+    http.delayMs = 0;
+
+    survivor = await startTestWorkers('crash-survivor', [TaskQueue.Source], { namespace, taskQueuePrefix });
+    const status = await eventually(
+      async () => ((await survivor!.objects.get(ref))?.status ?? {}) as GitRepositoryStatus,
+      (s) => findCondition(s.conditions, 'Ready')?.status === 'True',
+      { timeoutMs: 120_000, what: 'Ready after the takeover' },
+    );
+    expect(status.artifact?.revision).toMatch(/^main@sha1:[0-9a-f]{40}$/);
+    expect(status.conditions?.map((c) => c.type).sort()).toEqual(['ArtifactInStorage', 'Ready']);
+    expect((await fetch(status.artifact!.url)).status).toBe(200);
+  });
+});
