@@ -13,25 +13,34 @@ export interface GitOptions {
   timeoutMs: number;
 }
 
-function git(baseDir: string | undefined, options: GitOptions): SimpleGit {
+function git(baseDir: string | undefined, options: GitOptions): { client: SimpleGit; failure(error: unknown, url: string): GitError } {
+  const deadline = AbortSignal.timeout(options.timeoutMs);
   const client = simpleGit({
     baseDir,
-    abort: AbortSignal.timeout(options.timeoutMs),
+    abort: deadline,
     maxConcurrentProcesses: 1,
     // simple-git blocks these environment settings unless allowed; ours come from
     // prepareCredentials alone (file paths we created), never from the object's spec.
     unsafe: { allowUnsafeSshCommand: true, allowUnsafeConfigEnvCount: true, allowUnsafeConfigPaths: true },
   });
   // Only what git needs: no inherited GIT_* variables, no secrets beyond these.
-  return client.env({ PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...options.credentials.env });
+  client.env({ PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...options.credentials.env });
+  return {
+    client,
+    failure(error, url) {
+      if (deadline.aborted) return new GitError(`timeout of ${options.timeoutMs / 1000}s exceeded talking to ${url} (spec.timeout)`, GitFailure.Unreachable);
+      return classifyGitError(error, url);
+    },
+  };
 }
 
 export async function listRemoteRefs(url: string, options: GitOptions): Promise<RemoteRefs> {
+  const { client, failure } = git(undefined, options);
   let output: string;
   try {
-    output = await git(undefined, options).listRemote([url]);
+    output = await client.listRemote([url]);
   } catch (error) {
-    throw classifyGitError(error, url);
+    throw failure(error, url);
   }
   const refs = new Map<string, string>();
   for (const line of output.split('\n')) {
@@ -53,7 +62,7 @@ export interface CheckoutRequest {
 export async function checkoutCommit(dir: string, request: CheckoutRequest, options: GitOptions): Promise<void> {
   const { url, commit, fetchRef, recurseSubmodules } = request;
   await mkdir(dir, { recursive: true });
-  const client = git(dir, options);
+  const { client, failure: classify } = git(dir, options);
   try {
     await client.init();
     await client.fetch(url, fetchRef ?? commit, ['--depth=1', '--no-tags']);
@@ -65,7 +74,7 @@ export async function checkoutCommit(dir: string, request: CheckoutRequest, opti
     await client.checkout(['--detach', commit]);
     if (recurseSubmodules) await client.subModule(['update', '--init', '--recursive', '--depth=1']);
   } catch (error) {
-    const failure = classifyGitError(error, url);
+    const failure = classify(error, url);
     if (failure.failure === GitFailure.Other && /reference is not a tree|unadvertised object|not our ref/.test(failure.message)) {
       throw new GitError(`commit ${commit} not found in ${url}`, GitFailure.RefNotFound);
     }

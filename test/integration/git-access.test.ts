@@ -8,17 +8,18 @@ import { checkoutCommit, listRemoteRefs } from '../../git/client.js';
 import { prepareCredentials, type GitSecret } from '../../git/credentials.js';
 import { GitError, GitFailure } from '../../git/errors.js';
 import { resolveRef } from '../../domain/git-ref.js';
-import { newGitRoot, otherKeyPair, startHttpGitServer, startSshGitServer, TestRepository, type HttpGitServer, type SshGitServer } from '../harness/git-servers.js';
+import { git, newGitRoot, otherKeyPair, startHttpGitServer, startSshGitServer, TestRepository, type HttpGitServer, type SshGitServer } from '../harness/git-servers.js';
 
 describe('git access', () => {
   let repository: TestRepository;
   let ssh: SshGitServer;
   let http: HttpGitServer;
   let head: string;
+  let root: string;
   const basic = { username: 'flux', password: 's3cret-pa55' };
 
   beforeAll(async () => {
-    const root = newGitRoot();
+    root = newGitRoot();
     repository = new TestRepository(root, 'fleet');
     repository.commit({ 'apps/app.yaml': 'kind: ConfigMap\n' }, 'first');
     repository.tag('v1.0.0', true);
@@ -119,5 +120,40 @@ describe('git access', () => {
     expect(existsSync(keyFile)).toBe(true);
     await credentials.dispose();
     expect(existsSync(keyFile)).toBe(false);
+  });
+  it('gives up at the timeout on a remote that does not answer', async () => {
+    http.delayMs = 10_000;
+    try {
+      const credentials = await prepareCredentials(http.url(repository), basic);
+      const started = Date.now();
+      const error = await failure(listRemoteRefs(http.url(repository), { credentials, timeoutMs: 1_000 }));
+      expect(Date.now() - started).toBeLessThan(8_000);
+      expect(error.failure).toBe(GitFailure.Unreachable);
+      await credentials.dispose();
+    } finally {
+      http.delayMs = 0;
+    }
+  });
+
+  it('checks out submodules when asked, with the same credentials', async () => {
+    const library = new TestRepository(root, 'library');
+    library.commit({ 'lib.yaml': 'kind: Library\n' });
+    const parent = new TestRepository(root, 'parent');
+    parent.commit({ 'main.yaml': 'kind: Main\n' });
+    git(parent.work, '-c', 'protocol.file.allow=always', 'submodule', 'add', '--quiet', library.fileUrl, 'vendor/library');
+    // Point the submodule at the HTTP server, as a hosted repository would.
+    git(parent.work, 'config', '-f', '.gitmodules', 'submodule.vendor/library.url', http.url(library));
+    git(parent.work, 'add', '.gitmodules');
+    const commit = parent.commit({}, 'add the library');
+
+    const url = http.url(parent);
+    const credentials = await prepareCredentials(url, basic);
+    try {
+      const dir = mkdtempSync(join(tmpdir(), 'checkout-'));
+      await checkoutCommit(dir, { url, commit, fetchRef: 'refs/heads/main', recurseSubmodules: true }, { credentials, timeoutMs: 20_000 });
+      expect(readFileSync(join(dir, 'vendor/library/lib.yaml'), 'utf8')).toBe('kind: Library\n');
+    } finally {
+      await credentials.dispose();
+    }
   });
 });

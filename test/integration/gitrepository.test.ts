@@ -105,6 +105,10 @@ describe('GitRepository', () => {
     expect(ready(s)?.message).not.toContain('wrong-password');
     expect(findCondition(s.conditions, 'FetchFailed')?.status).toBe('True');
     expect(s.artifact).toEqual(before.artifact);
+    const events = await loadKubeConfig(sharedEnvironment().kubeconfigPath).makeApiClient(CoreV1Api).listNamespacedEvent({ namespace });
+    const warnings = events.items.filter((e) => e.type === 'Warning');
+    expect(warnings.map((e) => e.reason)).toContain('AuthenticationFailed');
+    expect(JSON.stringify(events.items)).not.toContain('wrong-password');
 
     // Recovers once the credentials are right again.
     await workers.kube.apply(secret(password), { fieldManager: 'test' });

@@ -2,7 +2,7 @@
 // takes the reconcile over once the dead one stops heartbeating, and the object
 // converges, with one artifact and no error left on it.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,9 +50,10 @@ describe('a worker killed during a fetch', () => {
     await http?.stop();
   });
 
+  const state = mkdtempSync(join(tmpdir(), 'kimbernetes-doomed-'));
+
   it('converges on another worker', async () => {
     const shared = sharedEnvironment();
-    const state = mkdtempSync(join(tmpdir(), 'kimbernetes-doomed-'));
     doomed = startService(
       'source-controller worker',
       process.execPath,
@@ -94,5 +95,12 @@ describe('a worker killed during a fetch', () => {
     expect(status.artifact?.revision).toMatch(/^main@sha1:[0-9a-f]{40}$/);
     expect(status.conditions?.map((c) => c.type).sort()).toEqual(['ArtifactInStorage', 'Ready']);
     expect((await fetch(status.artifact!.url)).status).toBe(200);
+  });
+
+  it('logged no secret', () => {
+    const log = readFileSync(join(state, 'worker.log'), 'utf8');
+    expect(log).toContain('"taskQueue"'); // the worker did log, as JSON lines
+    expect(log).not.toContain(credentials.password);
+    expect(log).not.toContain(Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64'));
   });
 });
