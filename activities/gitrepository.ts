@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
 import type { FluxObjects } from '../kube/status.js';
 import type { FluxObjectRef } from '../kube/flux-kinds.js';
-import { describeFluxObject } from '../kube/flux-kinds.js';
+import { apiVersionOf, describeFluxObject } from '../kube/flux-kinds.js';
+import { specSchemaFor } from '../kube/crd-schemas.js';
 import type { ArtifactStore } from '../artifacts/store.js';
 import { listFiles } from '../artifacts/archive.js';
 import { readGitRepositorySpec, type GitRepositorySpec } from '../domain/gitrepository-spec.js';
@@ -45,6 +46,8 @@ const requestedAtAnnotation = 'reconcile.fluxcd.io/requestedAt';
 
 export function createGitRepositoryActivities(deps: { objects: FluxObjects; store: ArtifactStore }) {
   const { objects, store } = deps;
+  const specSchema = specSchemaFor(apiVersionOf('GitRepository'), 'GitRepository');
+  if (!specSchema) throw new Error(`schemas/ has no CustomResourceDefinition serving GitRepository ${apiVersionOf('GitRepository')}`);
 
   async function fetchSource(ref: FluxObjectRef, spec: GitRepositorySpec, previous: GitRepositoryStatus): Promise<FetchResult> {
     let secret: Record<string, string> | undefined;
@@ -113,7 +116,7 @@ export function createGitRepositoryActivities(deps: { objects: FluxObjects; stor
           previous = { ...previous, conditions: markReconciling(previous.conditions ?? [], message, { now: new Date().toISOString() }) };
           await objects.patchStatus(ref, { conditions: previous.conditions });
         }
-        const reading = readGitRepositorySpec(object.spec);
+        const reading = readGitRepositorySpec(object.spec, specSchema);
         const intervalMs = reading.ok ? reading.spec.intervalMs : 60_000;
         if (reading.ok && reading.spec.suspend) {
           return { exists: true, suspended: true, ready: false, revision: previous.artifact?.revision, newRevision: false, message: 'suspended', intervalMs, generation, requestedAt };

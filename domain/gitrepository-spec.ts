@@ -1,7 +1,10 @@
-// A GitRepository's spec, read from the live object and checked field by field, so a
-// mistake is reported as `spec.interval: ...` on the object instead of failing later.
+// A GitRepository's spec, read from the live object: checked against its CRD schema
+// first, so a mistake is named the way it is for every kind (`spec.interval: ...`), then
+// turned into the typed spec with Flux's defaults that the reconcile uses.
 import { parseDuration } from './duration.js';
 import type { GitRepositoryRef } from './git-ref.js';
+import { validateSchema, type SchemaNode } from './schema-validation.js';
+import type { GitRepositorySpec as GitRepositoryObjectSpec } from '../schemas/types.js';
 
 export interface GitRepositorySpec {
   url: string;
@@ -14,48 +17,30 @@ export interface GitRepositorySpec {
   suspend: boolean;
 }
 
+/** `field` is the first invalid field, relative to `spec`; `message` names every problem. */
 export type SpecReading<T> = { ok: true; spec: T } | { ok: false; field: string; message: string };
 
-const urlPattern = /^(https?|ssh|file):\/\/.+/;
 const defaultTimeoutMs = 60_000;
 
-type Fields = Record<string, unknown>;
-
-export function readGitRepositorySpec(raw: unknown): SpecReading<GitRepositorySpec> {
-  const spec = (raw ?? {}) as Fields;
+/** `schema` is the CRD's schema of `.spec` (kube/crd-schemas.ts). */
+export function readGitRepositorySpec(raw: unknown, schema: SchemaNode): SpecReading<GitRepositorySpec> {
+  const errors = validateSchema(raw ?? {}, schema, 'spec');
+  if (errors.length > 0) {
+    return { ok: false, field: errors[0]!.path.replace(/^spec\.?/, ''), message: errors.map((error) => error.message).join('; ') };
+  }
+  const spec = (raw ?? {}) as GitRepositoryObjectSpec;
   const fail = (field: string, message: string): SpecReading<GitRepositorySpec> => ({ ok: false, field, message: `spec.${field}: ${message}` });
 
-  if (typeof spec.url !== 'string' || spec.url === '') return fail('url', 'required');
-  if (!urlPattern.test(spec.url)) return fail('url', `'${spec.url}' must start with http://, https://, ssh:// or file://`);
-  if (typeof spec.interval !== 'string') return fail('interval', 'required');
+  // What the schema lets through but a reconcile cannot use: a zero duration, an empty name.
   const intervalMs = parseDuration(spec.interval);
-  if (!intervalMs) return fail('interval', `'${spec.interval}' is not a duration such as 1m or 1h30m`);
-  let timeoutMs = defaultTimeoutMs;
-  if (spec.timeout !== undefined) {
-    const parsed = typeof spec.timeout === 'string' ? parseDuration(spec.timeout) : undefined;
-    if (!parsed) return fail('timeout', `'${String(spec.timeout)}' is not a duration such as 60s`);
-    timeoutMs = parsed;
-  }
+  if (!intervalMs) return fail('interval', `must be longer than 0s, got "${spec.interval}"`);
+  const timeoutMs = spec.timeout === undefined ? defaultTimeoutMs : parseDuration(spec.timeout);
+  if (!timeoutMs) return fail('timeout', `must be longer than 0s, got "${spec.timeout}"`);
+  if (spec.secretRef?.name === '') return fail('secretRef.name', 'required');
   let ref: GitRepositoryRef | undefined;
-  if (spec.ref !== undefined) {
-    if (typeof spec.ref !== 'object' || spec.ref === null) return fail('ref', 'must be an object');
-    ref = {};
-    for (const key of ['branch', 'tag', 'semver', 'name', 'commit'] as const) {
-      const value = (spec.ref as Fields)[key];
-      if (value === undefined || value === '') continue;
-      if (typeof value !== 'string') return fail(`ref.${key}`, 'must be a string');
-      ref[key] = value;
-    }
-  }
-  let secretName: string | undefined;
-  if (spec.secretRef !== undefined) {
-    const name = (spec.secretRef as Fields | null)?.name;
-    if (typeof name !== 'string' || name === '') return fail('secretRef.name', 'required when secretRef is set');
-    secretName = name;
-  }
-  if (spec.ignore !== undefined && typeof spec.ignore !== 'string') return fail('ignore', 'must be a string');
-  for (const flag of ['recurseSubmodules', 'suspend'] as const) {
-    if (spec[flag] !== undefined && typeof spec[flag] !== 'boolean') return fail(flag, 'must be true or false');
+  if (spec.ref) {
+    // An empty field is an unset one, as in Flux.
+    ref = Object.fromEntries(Object.entries(spec.ref).filter(([, value]) => value !== ''));
   }
   return {
     ok: true,
@@ -64,8 +49,8 @@ export function readGitRepositorySpec(raw: unknown): SpecReading<GitRepositorySp
       intervalMs,
       timeoutMs,
       ref,
-      secretName,
-      ignore: spec.ignore as string | undefined,
+      secretName: spec.secretRef?.name,
+      ignore: spec.ignore,
       recurseSubmodules: spec.recurseSubmodules === true,
       suspend: spec.suspend === true,
     },
