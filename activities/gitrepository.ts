@@ -15,7 +15,11 @@ import type { ArtifactStore } from '../artifacts/store.js';
 import { listFiles } from '../artifacts/archive.js';
 import { readGitRepositorySpec, type GitRepositorySpec } from '../domain/gitrepository-spec.js';
 import { resolveRef } from '../domain/git-ref.js';
-import { commitSubject, nextGitRepositoryStatus, SourceReason, type FetchResult, type GitRepositoryStatus } from '../domain/gitrepository-status.js';
+import { commitSubject, nextGitRepositoryStatus, SourceCondition, SourceReason, type FetchResult, type GitRepositoryStatus } from '../domain/gitrepository-status.js';
+import type { GitRepositoryInclude } from '../schemas/types.js';
+import type { Artifact } from '../artifacts/store.js';
+import { ArtifactError } from '../artifacts/fetch.js';
+import { copyIncludes, IncludePathError, resolveIncludes } from './source-include.js';
 import { findCondition, markReconciling } from '../domain/conditions.js';
 import { sourceIgnore } from '../domain/source-ignore.js';
 import { prepareCredentials } from '../git/credentials.js';
@@ -72,7 +76,14 @@ export function createGitRepositoryActivities(deps: { objects: FluxObjects; stor
       if (resolution.kind === 'notFound') {
         return { outcome: 'failed', reason: SourceReason.GitOperationFailed, message: `failed to checkout and determine revision: ${resolution.message}`, stalled: false };
       }
-      const contentConfigUnchanged = previous.observedIgnore === spec.ignore && (previous.observedRecurseSubmodules ?? false) === spec.recurseSubmodules;
+      const includes = await resolveIncludes(objects, ref.namespace, spec.include);
+      if (!includes.ok) {
+        return { outcome: 'failed', reason: includes.reason, message: includes.message, stalled: false, condition: SourceCondition.IncludeUnavailable };
+      }
+      const contentConfigUnchanged =
+        previous.observedIgnore === spec.ignore &&
+        (previous.observedRecurseSubmodules ?? false) === spec.recurseSubmodules &&
+        sameIncludes(previous, spec.include, includes.artifacts);
       const stored = previous.artifact;
       if (
         stored &&
@@ -81,14 +92,15 @@ export function createGitRepositoryActivities(deps: { objects: FluxObjects; stor
         findCondition(previous.conditions, 'ArtifactInStorage')?.status === 'True' &&
         (await store.has(stored))
       ) {
-        return { outcome: 'unchanged', artifact: { ...stored, url: store.url(stored.path) } };
+        return { outcome: 'unchanged', artifact: { ...stored, url: store.url(stored.path) }, includedArtifacts: includes.artifacts };
       }
       const checkout = join(work, 'checkout');
       await checkoutCommit(checkout, { url: spec.url, commit: resolution.commit, fetchRef: resolution.fetchRef, recurseSubmodules: spec.recurseSubmodules }, options);
       const message = await commitMessage(checkout, resolution.commit);
+      await copyIncludes(checkout, spec.include, includes.artifacts);
       const artifact = await store.archive(checkout, ref, resolution.revision, await ignoreRules(checkout, spec.ignore));
       await store.garbageCollect(ref, artifact);
-      return { outcome: 'stored', artifact, commitSubject: commitSubject(message) };
+      return { outcome: 'stored', artifact, commitSubject: commitSubject(message), includedArtifacts: includes.artifacts };
     } catch (error) {
       return gitFailure(error);
     } finally {
@@ -130,6 +142,7 @@ export function createGitRepositoryActivities(deps: { objects: FluxObjects; stor
           requestedAt,
           ignore: reading.ok ? reading.spec.ignore : undefined,
           recurseSubmodules: reading.ok ? reading.spec.recurseSubmodules : undefined,
+          include: reading.ok ? reading.spec.include : undefined,
         });
         await objects.patchStatus(ref, { ...status });
         if (event) await objects.recordEvent(object, event, 'source-controller');
@@ -151,11 +164,28 @@ export function createGitRepositoryActivities(deps: { objects: FluxObjects; stor
 }
 
 function gitFailure(error: unknown): FetchResult {
+  if (error instanceof IncludePathError) {
+    return { outcome: 'failed', reason: 'IllegalPath', message: `include: ${error.message}`, stalled: true, condition: 'StorageOperationFailed' };
+  }
+  if (error instanceof ArtifactError) {
+    return { outcome: 'failed', reason: 'NoArtifact', message: `include: ${error.message}`, stalled: false, condition: SourceCondition.IncludeUnavailable };
+  }
   if (error instanceof GitError) {
     const reason = error.failure === GitFailure.AuthenticationFailed || error.failure === GitFailure.HostKeyMismatch ? SourceReason.AuthenticationFailed : SourceReason.GitOperationFailed;
     return { outcome: 'failed', reason, message: error.message, stalled: false };
   }
   throw error;
+}
+
+/** Whether spec.include and the included artifacts are the ones the stored artifact was built with. */
+function sameIncludes(previous: GitRepositoryStatus, include: readonly GitRepositoryInclude[], artifacts: readonly Artifact[]): boolean {
+  const observed = previous.observedInclude ?? [];
+  const included = previous.includedArtifacts ?? [];
+  return (
+    JSON.stringify(observed) === JSON.stringify(include) &&
+    included.length === artifacts.length &&
+    included.every((artifact, index) => artifact.digest === artifacts[index]!.digest)
+  );
 }
 
 /** Flux's rules: .sourceignore files anywhere in the checkout, then spec.ignore. */

@@ -4,7 +4,7 @@
 import { parseDuration } from './duration.js';
 import type { GitRepositoryRef } from './git-ref.js';
 import { validateSchema, type SchemaNode } from './schema-validation.js';
-import type { GitRepositorySpec as GitRepositoryObjectSpec } from '../schemas/types.js';
+import type { GitRepositoryInclude, GitRepositorySpec as GitRepositoryObjectSpec } from '../schemas/types.js';
 
 export interface GitRepositorySpec {
   url: string;
@@ -15,6 +15,7 @@ export interface GitRepositorySpec {
   ignore?: string;
   recurseSubmodules: boolean;
   suspend: boolean;
+  include: GitRepositoryInclude[];
 }
 
 /** `field` is the first invalid field, relative to `spec`; `message` names every problem. */
@@ -53,6 +54,7 @@ export function readGitRepositorySpec(raw: unknown, schema: SchemaNode): SpecRea
       ignore: spec.ignore,
       recurseSubmodules: spec.recurseSubmodules === true,
       suspend: spec.suspend === true,
+      include: spec.include ?? [],
     },
   };
 }

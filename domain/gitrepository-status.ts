@@ -2,11 +2,13 @@
 // Flux's conditions, reasons and messages, observedGeneration only on Ready or Stalled,
 // the last good artifact kept through failures, and the event to record.
 import type { Artifact } from '../artifacts/store.js';
+import type { GitRepositoryInclude } from '../schemas/types.js';
 import { findCondition, markFailed, markReady, removeCondition, setCondition, type Condition } from './conditions.js';
 
 export const SourceCondition = {
   ArtifactInStorage: 'ArtifactInStorage',
   FetchFailed: 'FetchFailed',
+  IncludeUnavailable: 'IncludeUnavailable',
 } as const;
 
 export const SourceReason = {
@@ -24,13 +26,16 @@ export interface GitRepositoryStatus {
   artifact?: Artifact;
   observedIgnore?: string;
   observedRecurseSubmodules?: boolean;
+  observedInclude?: GitRepositoryInclude[];
+  includedArtifacts?: Artifact[];
   lastHandledReconcileAt?: string;
 }
 
 export type FetchResult =
-  | { outcome: 'stored'; artifact: Artifact; commitSubject: string }
-  | { outcome: 'unchanged'; artifact: Artifact }
-  | { outcome: 'failed'; reason: string; message: string; stalled: boolean };
+  | { outcome: 'stored'; artifact: Artifact; commitSubject: string; includedArtifacts?: Artifact[] }
+  | { outcome: 'unchanged'; artifact: Artifact; includedArtifacts?: Artifact[] }
+  /** `condition`: the negative condition the failure sets; FetchFailed when absent */
+  | { outcome: 'failed'; reason: string; message: string; stalled: boolean; condition?: string };
 
 export interface StatusContext {
   now: string;
@@ -38,6 +43,7 @@ export interface StatusContext {
   requestedAt?: string;
   ignore?: string;
   recurseSubmodules?: boolean;
+  include?: GitRepositoryInclude[];
 }
 
 export interface StatusEvent {
@@ -61,7 +67,8 @@ export function nextGitRepositoryStatus(
   if (context.requestedAt) base.lastHandledReconcileAt = context.requestedAt;
 
   if (result.outcome === 'failed') {
-    let next = setCondition(conditions, { type: SourceCondition.FetchFailed, status: 'True', reason: result.reason, message: result.message }, context);
+    const type = result.condition ?? SourceCondition.FetchFailed;
+    let next = setCondition(conditions, { type, status: 'True', reason: result.reason, message: result.message }, context);
     next = markFailed(next, result, context);
     const status: GitRepositoryStatus = { ...base, conditions: next };
     if (result.stalled) status.observedGeneration = context.generation;
@@ -71,7 +78,7 @@ export function nextGitRepositoryStatus(
   const { artifact } = result;
   const message = storedMessage(artifact.revision);
   const ctx = { now: context.now, generation: context.generation };
-  let next = removeCondition(conditions, SourceCondition.FetchFailed);
+  let next = removeCondition(removeCondition(conditions, SourceCondition.FetchFailed), SourceCondition.IncludeUnavailable);
   next = setCondition(next, { type: SourceCondition.ArtifactInStorage, status: 'True', reason: SourceReason.Succeeded, message }, ctx);
   next = markReady(next, message, ctx);
   const status: GitRepositoryStatus = {
@@ -81,10 +88,12 @@ export function nextGitRepositoryStatus(
     observedGeneration: context.generation,
     observedIgnore: context.ignore,
     observedRecurseSubmodules: context.recurseSubmodules ?? false,
+    observedInclude: context.include?.length ? context.include : undefined,
+    includedArtifacts: result.includedArtifacts?.length ? result.includedArtifacts : undefined,
   };
 
   const annotations = { 'source.toolkit.fluxcd.io/revision': artifact.revision, 'source.toolkit.fluxcd.io/digest': artifact.digest };
-  const wasFailing = findCondition(conditions, SourceCondition.FetchFailed)?.status === 'True';
+  const wasFailing = [SourceCondition.FetchFailed, SourceCondition.IncludeUnavailable].some((type) => findCondition(conditions, type)?.status === 'True');
   if (result.outcome === 'stored' && previous.artifact?.digest !== artifact.digest) {
     return { status, event: { type: 'Normal', reason: SourceReason.NewArtifact, message: `stored artifact for commit '${result.commitSubject}'`, annotations } };
   }
