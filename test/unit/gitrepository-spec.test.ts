@@ -9,7 +9,7 @@ describe('GitRepository spec', () => {
   it('reads a typical spec with Flux defaults', () => {
     expect(readGitRepositorySpec({ url: 'ssh://git@github.com/org/fleet', interval: '1m', ref: { branch: 'main' }, secretRef: { name: 'flux-system' } }, schema)).toEqual({
       ok: true,
-      spec: { url: 'ssh://git@github.com/org/fleet', intervalMs: 60_000, timeoutMs: 60_000, ref: { branch: 'main' }, secretName: 'flux-system', ignore: undefined, recurseSubmodules: false, suspend: false },
+      spec: { url: 'ssh://git@github.com/org/fleet', intervalMs: 60_000, timeoutMs: 60_000, ref: { branch: 'main' }, secretName: 'flux-system', ignore: undefined, recurseSubmodules: false, suspend: false, include: [] },
     });
   });
 
