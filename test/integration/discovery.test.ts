@@ -2,6 +2,9 @@
 // its workflow; `flux reconcile`'s annotation forces a reconcile and is echoed in status;
 // deleting the object ends its loop.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { requireBinary } from '../../tools/paths.js';
 import { TaskQueue } from '../../common/task-queues.js';
 import { objectWorkflowId } from '../../common/object-workflow.js';
 import { loadKubeConfig } from '../../kube/client.js';
@@ -50,7 +53,9 @@ describe('discovery', () => {
 
   it('reconciles an object as soon as it is applied', async () => {
     await workers.kube.apply(gitRepository(), { fieldManager: 'kubectl' });
-    const s = await eventually(status, (x) => findCondition(x.conditions, 'Ready')?.status === 'True', { what: 'Ready' });
+    // As a user would wait for it:
+    await promisify(execFile)(requireBinary('kubectl'), ['--kubeconfig', sharedEnvironment().kubeconfigPath, '-n', namespace, 'wait', '--for=condition=Ready', `gitrepository/${ref.name}`, '--timeout=60s']);
+    const s = await status();
     expect(s.artifact?.revision).toMatch(/^main@sha1:[0-9a-f]{40}$/);
   });
 

@@ -85,6 +85,62 @@ describe('GitRepository', () => {
     expect(events.items.map((e) => `${e.reason}: ${e.message}`)).toContain("NewArtifact: stored artifact for commit 'add the app'");
   });
 
+  it('does not clone again when the remote head is the stored revision', async () => {
+    const before = (await status()).artifact!;
+    const requestsBefore = http.uploadPackRequests;
+    const loop = () => workers.client.workflow.getHandle(`gitrepository/${namespace}/${name}`);
+    const runBefore = (await loop().describe()).runId;
+    await reconcileObject(workers.client, ref, { taskQueuePrefix });
+    // The forced reconcile runs in the next run of the loop (continue-as-new); wait until that run waits again.
+    await eventually(
+      async () => ((await loop().describe()).runId === runBefore ? undefined : await loop().query(statusQuery)),
+      (q) => q?.phase === 'Waiting' && q.ready === true,
+      { what: 'the forced reconcile to end' },
+    );
+    const after = (await status()).artifact!;
+    expect(after).toEqual(before); // same file, same time: nothing was packed again
+    // ls-remote alone: its info/refs and ls-refs requests, no fetch.
+    expect(http.uploadPackRequests - requestsBefore).toBeLessThanOrEqual(1);
+  });
+
+  it('can be found in the Web UI by its search attributes', async () => {
+    const query = `ObjectKind="GitRepository" AND ObjectNamespace="${namespace}" AND ObjectName="${name}" AND Ready="True"`;
+    const found = await eventually(
+      async () => {
+        const ids: string[] = [];
+        for await (const workflow of workers.client.workflow.list({ query })) ids.push(workflow.workflowId);
+        return ids;
+      },
+      (ids) => ids.length > 0,
+      { what: 'a workflow matching the search attributes' },
+    );
+    expect(found).toContain(`gitrepository/${namespace}/${name}`);
+  });
+
+  it('reports a missing branch and an unreachable host, keeping the last artifact', async () => {
+    const before = (await status()).artifact;
+    const spec = { url: http.url(repository), interval: '1h', ref: { branch: 'main' }, secretRef: { name: 'fleet-auth' }, ignore: '/docs/\n' };
+    const apply = (changes: Record<string, unknown>) =>
+      workers.kube.apply({ apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: { name, namespace }, spec: { ...spec, ...changes } }, { fieldManager: 'test' });
+
+    await apply({ ref: { branch: 'release' } });
+    await reconcileObject(workers.client, ref, { taskQueuePrefix });
+    let s = await eventually(status, (x) => ready(x)?.status === 'False', { what: 'missing branch' });
+    expect(ready(s)).toMatchObject({ reason: 'GitOperationFailed', message: "failed to checkout and determine revision: branch 'release' not found" });
+    expect(s.artifact).toEqual(before);
+
+    await apply({ url: 'http://127.0.0.1:9/fleet.git' });
+    await reconcileObject(workers.client, ref, { taskQueuePrefix });
+    s = await eventually(status, (x) => ready(x)?.message?.includes('127.0.0.1:9') === true, { what: 'unreachable host' });
+    expect(ready(s)).toMatchObject({ status: 'False', reason: 'GitOperationFailed' });
+    expect(ready(s)?.message).toMatch(/^remote unreachable for http:\/\/127\.0\.0\.1:9\/fleet\.git/);
+    expect(s.artifact).toEqual(before);
+
+    await apply({});
+    await reconcileObject(workers.client, ref, { taskQueuePrefix });
+    await eventually(status, (x) => ready(x)?.status === 'True', { what: 'recovery' });
+  });
+
   it('picks up a new commit when a reconcile is requested, and answers the status query', async () => {
     const second = repository.commit({ 'apps/app.yaml': 'kind: ConfigMap # 2\n' }, 'change the app');
     const handle = await reconcileObject(workers.client, ref, { taskQueuePrefix, requestedAt: 'manual-1' });
