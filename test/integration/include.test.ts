@@ -12,6 +12,7 @@ import { reconcileObject } from '../../workers/object-workflows.js';
 import { startTestWorkers, uniqueSuffix, type TestWorkers } from '../harness/test-workers.js';
 import { newGitRoot, TestRepository } from '../harness/git-servers.js';
 import { eventually } from '../harness/eventually.js';
+import { fetchHistoryJson } from '../harness/replay.js';
 
 describe('GitRepository include', () => {
   let workers: TestWorkers;
@@ -78,5 +79,9 @@ describe('GitRepository include', () => {
     const s = await eventually(() => status(appRef), (x) => x.artifact?.digest !== before.digest, { what: 'app rebuilt', timeoutMs: 90_000 });
     expect(s.artifact?.revision).toBe(before.revision); // the app's own commit is unchanged
     expect(readFileSync(join(await unpack(s), 'vendor/policies/policy.yaml'), 'utf8')).toBe('kind: Policy # v2\n');
+
+    // The shared repository's loop told its dependents, as its history shows.
+    const history = JSON.stringify(await fetchHistoryJson(`gitrepository/${namespace}/shared`, 'gitrepository-notifying-dependents.json'));
+    expect(history).toContain('notifyDependents');
   });
 });
