@@ -37,6 +37,12 @@ export function healthOf(object: KubernetesObject | undefined): Health {
   switch (object.kind) {
     case 'Deployment':
       return deploymentHealth(object, status);
+    case 'CustomResourceDefinition': {
+      const established = ((status.conditions ?? []) as Condition[]).find((c) => c.type === 'Established');
+      return established?.status === 'True' ? current('CRD is established') : inProgress('CRD is not established yet');
+    }
+    case 'Namespace':
+      return status.phase === 'Terminating' ? inProgress('Namespace is terminating') : current('Namespace is active');
     default:
       return current('resource is current');
   }

@@ -7,11 +7,11 @@ import { fluxKinds, type FluxKindName } from '../kube/flux-kinds.js';
 import type { TemporalSettings } from './settings.js';
 import { tlsConfig } from './connection.js';
 import { startWatcher, type Watcher } from './watcher.js';
+import { reconciledKinds } from './object-workflows.js';
 
 /** Kinds that have a reconcile loop and whose controller is one of `pools`. */
 export function watchedKinds(pools: readonly TaskQueue[]): FluxKindName[] {
-  const reconciled: FluxKindName[] = ['GitRepository'];
-  return reconciled.filter((kind) => pools.includes(fluxKinds[kind].controller));
+  return reconciledKinds.filter((kind) => pools.includes(fluxKinds[kind].controller));
 }
 
 export async function startDiscovery(

@@ -9,7 +9,11 @@ import type { gitRepositoryWorkflow } from '../workflows/gitrepository.js';
 /** The workflow type that runs each kind's reconcile loop. */
 const workflowTypes: Partial<Record<FluxObjectRef['kind'], string>> = {
   GitRepository: 'gitRepositoryWorkflow',
+  Kustomization: 'kustomizationWorkflow',
 };
+
+/** The kinds that have a reconcile loop. */
+export const reconciledKinds = Object.keys(workflowTypes) as FluxObjectRef['kind'][];
 
 /** Whether objects of this kind have a reconcile loop yet. */
 export function isReconciled(kind: FluxObjectRef['kind']): boolean {

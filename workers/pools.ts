@@ -10,6 +10,8 @@ import { createHealthActivities } from '../activities/health.js';
 import { createGitRepositoryActivities } from '../activities/gitrepository.js';
 import { createResyncActivities } from '../activities/resync.js';
 import { createDependentsActivities } from '../activities/dependents.js';
+import { createKustomizationActivities } from '../activities/kustomization.js';
+import { reconciledKinds } from './object-workflows.js';
 import type { Client } from '@temporalio/client';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { FluxObjects } from '../kube/status.js';
@@ -38,11 +40,12 @@ export function poolActivities(queue: TaskQueue, deps: PoolDependencies): object
       if (!deps.artifacts) throw new Error('the source-controller pool needs an artifact store');
       return {
         ...createGitRepositoryActivities({ objects: deps.objects, store: deps.artifacts }),
-        ...(deps.temporal ? createResyncActivities({ ...deps.temporal, kinds: ['GitRepository'] }) : {}),
+        ...(deps.temporal ? createResyncActivities({ ...deps.temporal, kinds: reconciledKinds }) : {}),
         ...(deps.temporal ? createDependentsActivities(deps.temporal) : {}),
       };
     case TaskQueue.Kustomize:
       return {
+        ...createKustomizationActivities({ kube: deps.kube, objects: deps.objects }),
         ...createApplyActivities({ kube: deps.kube, fieldManager: 'kustomize-controller' }),
         ...createHealthActivities({ kube: deps.kube, pollIntervalMs: deps.healthPollIntervalMs }),
       };

@@ -3,3 +3,4 @@
 export { smokeTest } from './smoke-test.js';
 export { gitRepositoryWorkflow } from './gitrepository.js';
 export { resyncWorkflow } from './resync.js';
+export { kustomizationWorkflow } from './kustomization.js';

@@ -21,6 +21,8 @@ export interface ReconcileOutcome {
   revision?: string;
   message: string;
   intervalMs: number;
+  /** the object's own retry timing (retryInterval, a dependency's requeue), overriding the back-off */
+  retryAfterMs?: number;
 }
 
 const firstRetryMs = 5_000;
@@ -32,6 +34,7 @@ export class ReconcileLoop {
   private state: LoopMemory;
   private suspendedBySpec = false;
   private nextReconcileAt?: number;
+  private retryAfterMs?: number;
 
   constructor(memory?: LoopMemory) {
     this.state = memory ? { ...memory } : { suspendedBySignal: false, reconcileRequested: false, failures: 0, intervalMs: 60_000 };
@@ -39,6 +42,11 @@ export class ReconcileLoop {
 
   get suspended(): boolean {
     return this.state.suspendedBySignal || this.suspendedBySpec;
+  }
+
+  /** someone asked for a reconcile since the current one started */
+  get reconcileRequested(): boolean {
+    return this.state.reconcileRequested;
   }
 
   requestReconcile(): void {
@@ -63,6 +71,7 @@ export class ReconcileLoop {
   finishReconcile(outcome: ReconcileOutcome): void {
     this.suspendedBySpec = outcome.suspended;
     this.state.intervalMs = outcome.intervalMs;
+    this.retryAfterMs = outcome.retryAfterMs;
     if (outcome.suspended) return;
     this.state.failures = outcome.ready ? 0 : this.state.failures + 1;
     this.state.ready = outcome.ready;
@@ -84,10 +93,14 @@ export class ReconcileLoop {
     await condition(() => this.state.reconcileRequested || this.state.suspendedBySignal, delay);
   }
 
-  /** After a failure: 5s, 10s, 20s, ... up to the interval. Otherwise the interval, jittered. */
+  /**
+   * After a failure: the object's retry timing when it has one, else 5s, 10s, 20s, ... up
+   * to the interval. Otherwise the interval. Jittered either way.
+   */
   private delayMs(): number {
     const { intervalMs, failures } = this.state;
-    const base = failures > 0 ? Math.min(intervalMs, firstRetryMs * 2 ** (failures - 1)) : intervalMs;
+    const backOff = this.retryAfterMs ?? Math.min(intervalMs, firstRetryMs * 2 ** (failures - 1));
+    const base = failures > 0 ? backOff : intervalMs;
     return Math.round(base * (1 + (Math.random() * 2 - 1) * jitterFraction));
   }
 

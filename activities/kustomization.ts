@@ -1,0 +1,301 @@
+// The kustomize-controller's reconcile of one Kustomization, as a linear pipeline:
+// dependencies → fetch the source artifact → build → substitute → staged server-side
+// apply → inventory → prune → (health, by the workflow) → status. A failure stops the
+// pipeline where it happened: nothing is pruned after a failed step, the previous
+// inventory is kept until an apply completes, and the status names the step.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import type { KubeClient } from '../kube/client.js';
+import type { FluxObjects } from '../kube/status.js';
+import { apiVersionOf, describeFluxObject, type FluxObjectRef } from '../kube/flux-kinds.js';
+import { specSchemaFor } from '../kube/crd-schemas.js';
+import { describeReference, referenceOf, type KubernetesObject, type ObjectReference } from '../kube/objects.js';
+import { fetchArtifact } from '../artifacts/fetch.js';
+import type { Artifact } from '../artifacts/store.js';
+import { build, BuildError } from '../kustomize/build.js';
+import { readKustomizationSpec, type KustomizationSpec } from '../domain/kustomization-spec.js';
+import { nextKustomizationStatus, KustomizationReason, type KustomizationResult, type KustomizationStatus } from '../domain/kustomization-status.js';
+import { dependencyNotReady, findCycle } from '../domain/depends-on.js';
+import { substituteText, SubstitutionError } from '../domain/substitute.js';
+import { applyStages, pruneOrder, ApplyStage, stageOf } from '../domain/apply-order.js';
+import { inventoryOf, referenceOfEntry, staleEntries, type Inventory } from '../domain/inventory.js';
+import { healthOf, HealthStatus } from '../domain/health.js';
+import { findCondition, markReconciling } from '../domain/conditions.js';
+import { requireBinary } from '../tools/paths.js';
+import { reportingFailures } from './failures.js';
+import { KubeError } from '../kube/errors.js';
+
+export const fieldManager = 'kustomize-controller';
+const requestedAtAnnotation = 'reconcile.fluxcd.io/requestedAt';
+const dependencyRetryMs = 30_000;
+
+export interface KustomizationOutcome {
+  exists: boolean;
+  suspended: boolean;
+  ready: boolean;
+  revision?: string;
+  message: string;
+  intervalMs: number;
+  /** when the next reconcile is due instead of the loop's default */
+  retryAfterMs?: number;
+  /** objects whose health the workflow waits for before the final status */
+  healthCheck?: { objects: ObjectReference[]; timeoutMs: number; pending: PendingHealth };
+}
+
+/** What the final status needs once the health wait ends; small, no manifests. */
+export interface PendingHealth {
+  revision: string;
+  inventory: Inventory;
+  changes: string[];
+  generation: number;
+  requestedAt?: string;
+}
+
+export function createKustomizationActivities(deps: { kube: KubeClient; objects: FluxObjects }) {
+  const { kube, objects } = deps;
+  const schema = specSchemaFor(apiVersionOf('Kustomization'), 'Kustomization');
+  if (!schema) throw new Error(`schemas/ has no CustomResourceDefinition serving Kustomization ${apiVersionOf('Kustomization')}`);
+
+  async function writeStatus(ref: FluxObjectRef, object: KubernetesObject, previous: KustomizationStatus, result: KustomizationResult, generation: number, requestedAt?: string) {
+    const { status, event } = nextKustomizationStatus(previous, result, { now: new Date().toISOString(), generation, requestedAt });
+    await objects.patchStatus(ref, { ...status });
+    if (event) await objects.recordEvent(object, event, 'kustomize-controller');
+    return status;
+  }
+
+  async function checkDependencies(ref: FluxObjectRef, spec: KustomizationSpec, sourceId: string, sourceRevision: string | undefined): Promise<string | undefined> {
+    const dependencies = spec.dependsOn ?? [];
+    if (dependencies.length === 0) return undefined;
+    // Follow dependsOn from here; a path that comes back here is a cycle.
+    const graph = new Map<string, string[]>();
+    const load = async (id: string, depth: number): Promise<void> => {
+      if (graph.has(id) || depth > 50) return;
+      const [namespace, name] = id.split('/') as [string, string];
+      const object = await objects.get({ kind: 'Kustomization', namespace, name });
+      const deps = ((object?.spec as { dependsOn?: { name: string; namespace?: string }[] } | undefined)?.dependsOn ?? []).map((d) => `${d.namespace ?? namespace}/${d.name}`);
+      graph.set(id, deps);
+      for (const next of deps) await load(next, depth + 1);
+    };
+    const self = `${ref.namespace}/${ref.name}`;
+    await load(self, 0);
+    const cycle = findCycle(self, (id) => graph.get(id) ?? []);
+    if (cycle) return `dependency cycle: ${cycle.join(' -> ')}`;
+    for (const dependency of dependencies) {
+      const namespace = dependency.namespace ?? ref.namespace;
+      const object = await objects.get({ kind: 'Kustomization', namespace, name: dependency.name });
+      const reason = dependencyNotReady({ name: `${namespace}/${dependency.name}`, object, source: { id: sourceId, revision: sourceRevision } });
+      if (reason) return reason;
+    }
+    return undefined;
+  }
+
+  async function substitutionVariables(namespace: string, spec: KustomizationSpec): Promise<Record<string, string> | string> {
+    const variables: Record<string, string> = {};
+    for (const from of spec.postBuild?.substituteFrom ?? []) {
+      const data =
+        from.kind === 'Secret'
+          ? await objects.getSecretData(namespace, from.name)
+          : ((await kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace, name: from.name }))?.data as Record<string, string> | undefined);
+      if (!data) {
+        if (from.optional) continue;
+        return `substituteFrom: ${from.kind} '${namespace}/${from.name}' not found`;
+      }
+      Object.assign(variables, data);
+    }
+    return { ...variables, ...(spec.postBuild?.substitute ?? {}) };
+  }
+
+  /** The built objects, substituted and labelled as this Kustomization's. */
+  function manifests(yamlText: string, variables: Record<string, string> | undefined, ref: FluxObjectRef): KubernetesObject[] {
+    const result: KubernetesObject[] = [];
+    for (const document of parseAllDocuments(yamlText)) {
+      if (document.errors.length > 0) throw new BuildError(`invalid YAML: ${document.errors[0]!.message}`);
+      let object = document.toJS() as KubernetesObject | null;
+      if (!object) continue;
+      const where = `${object.kind}/${object.metadata?.namespace ? `${object.metadata.namespace}/` : ''}${object.metadata?.name}`;
+      if (variables && object.metadata?.annotations?.['kustomize.toolkit.fluxcd.io/substitute'] !== 'disabled') {
+        const substituted = parseAllDocuments(substituteText(document.toString(), variables, where));
+        object = substituted[0]!.toJS() as KubernetesObject;
+      }
+      if (!object.apiVersion || !object.kind || !object.metadata?.name) throw new BuildError(`object without apiVersion, kind or metadata.name: ${where}`);
+      object.metadata.labels = {
+        ...object.metadata.labels,
+        'kustomize.toolkit.fluxcd.io/name': ref.name,
+        'kustomize.toolkit.fluxcd.io/namespace': ref.namespace,
+      };
+      result.push(object);
+    }
+    return result;
+  }
+
+  async function applyAll(objectsToApply: KubernetesObject[], force: boolean): Promise<string[]> {
+    const changes: string[] = [];
+    for (const stage of applyStages(objectsToApply)) {
+      for (const object of stage) {
+        const policy = object.metadata.annotations?.['kustomize.toolkit.fluxcd.io/ssa'];
+        const reconcile = object.metadata.annotations?.['kustomize.toolkit.fluxcd.io/reconcile'];
+        const ref = referenceOf(object);
+        const before = await kube.get(ref);
+        if (reconcile === 'disabled' || policy === 'Ignore' || (policy === 'IfNotPresent' && before)) continue;
+        let after: KubernetesObject;
+        try {
+          after = await kube.apply(object, { fieldManager, force: true });
+        } catch (error) {
+          // An immutable field changed: recreate, when the spec or the object asks for it.
+          const recreate = force || object.metadata.annotations?.['kustomize.toolkit.fluxcd.io/force'] === 'Enabled';
+          if (!(error instanceof KubeError) || error.status !== 422 || !recreate || !before) throw error;
+          await kube.delete(ref);
+          after = await kube.apply(object, { fieldManager, force: true });
+        }
+        if (!before) changes.push(`${describeReference(ref)} created`);
+        else if (before.metadata.resourceVersion !== after.metadata.resourceVersion) changes.push(`${describeReference(ref)} configured`);
+      }
+      // Definitions must be served before anything that uses them is applied.
+      if (stage.length > 0 && stageOf(stage[0]!) === ApplyStage.Definitions) await waitEstablished(stage.map(referenceOf));
+    }
+    return changes;
+  }
+
+  async function waitEstablished(refs: ObjectReference[]): Promise<void> {
+    const deadline = Date.now() + 60_000;
+    for (const ref of refs) {
+      while (healthOf(await kube.get(ref)).status !== HealthStatus.Current) {
+        if (Date.now() > deadline) throw new Error(`${describeReference(ref)} is not established after 60s`);
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    }
+  }
+
+  async function prune(previous: Inventory | undefined, next: Inventory, ref: FluxObjectRef): Promise<string[]> {
+    const deleted: string[] = [];
+    for (const entry of pruneOrder(staleEntries(previous, next).map((e) => ({ ...referenceOfEntry(e) })))) {
+      const live = await kube.get(entry);
+      if (!live) continue;
+      const labels = live.metadata.labels ?? {};
+      // Only what is still ours, and not what its owner asked us to keep.
+      if (labels['kustomize.toolkit.fluxcd.io/name'] !== ref.name || labels['kustomize.toolkit.fluxcd.io/namespace'] !== ref.namespace) continue;
+      if (live.metadata.annotations?.['kustomize.toolkit.fluxcd.io/prune'] === 'disabled') continue;
+      await kube.delete(entry);
+      deleted.push(`${describeReference(entry)} deleted`);
+    }
+    return deleted;
+  }
+
+  return {
+    async applyKustomization({ ref }: { ref: FluxObjectRef }): Promise<KustomizationOutcome> {
+      return reportingFailures(async () => {
+        const object = await objects.get(ref);
+        if (!object) return { exists: false, suspended: false, ready: false, message: `${describeFluxObject(ref)} not found`, intervalMs: 0 };
+        const generation = object.metadata.generation ?? 0;
+        const requestedAt = object.metadata.annotations?.[requestedAtAnnotation];
+        let previous = (object.status ?? {}) as KustomizationStatus;
+        const reading = readKustomizationSpec(object.spec, schema);
+        if (!reading.ok) {
+          await writeStatus(ref, object, previous, { outcome: 'failed', reason: KustomizationReason.InvalidSpec, message: reading.message, stalled: true }, generation, requestedAt);
+          return { exists: true, suspended: false, ready: false, message: reading.message, intervalMs: 600_000 };
+        }
+        const spec = reading.spec;
+        const done = { exists: true, suspended: false, intervalMs: spec.intervalMs };
+        if (spec.suspend) return { ...done, suspended: true, ready: false, message: 'suspended' };
+        if (previous.observedGeneration !== generation) {
+          const message = `processing object: new generation ${previous.observedGeneration ?? 0} -> ${generation}`;
+          previous = { ...previous, conditions: markReconciling(previous.conditions ?? [], message, { now: new Date().toISOString() }) };
+          await objects.patchStatus(ref, { conditions: previous.conditions });
+        }
+        const fail = async (reason: string, message: string, options: { revision?: string; inventory?: Inventory; retryAfterMs?: number; stalled?: boolean } = {}): Promise<KustomizationOutcome> => {
+          await writeStatus(ref, object, previous, { outcome: 'failed', reason, message, stalled: options.stalled ?? false, revision: options.revision, inventory: options.inventory }, generation, requestedAt);
+          return { ...done, ready: false, message, revision: options.revision, retryAfterMs: options.retryAfterMs ?? spec.retryIntervalMs };
+        };
+
+        // Source.
+        const sourceNamespace = spec.sourceRef.namespace ?? ref.namespace;
+        const sourceId = `${spec.sourceRef.kind}/${sourceNamespace}/${spec.sourceRef.name}`;
+        if (spec.sourceRef.kind !== 'GitRepository') return fail(KustomizationReason.ArtifactFailed, `source kind ${spec.sourceRef.kind} is not supported yet`);
+        const source = await objects.get({ kind: 'GitRepository', namespace: sourceNamespace, name: spec.sourceRef.name });
+        const artifact = (source?.status as { artifact?: Artifact } | undefined)?.artifact;
+        if (!source) return fail(KustomizationReason.ArtifactFailed, `Source '${sourceId}' not found`, { retryAfterMs: dependencyRetryMs });
+        if (!artifact) return fail(KustomizationReason.ArtifactFailed, `Source '${sourceId}' is not ready, artifact not found`, { retryAfterMs: dependencyRetryMs });
+
+        // Dependencies.
+        const waiting = await checkDependencies(ref, spec, sourceId, artifact.revision);
+        if (waiting) {
+          const cycle = waiting.startsWith('dependency cycle');
+          return fail(KustomizationReason.DependencyNotReady, waiting, { revision: artifact.revision, retryAfterMs: cycle ? spec.retryIntervalMs : dependencyRetryMs });
+        }
+
+        // Fetch and build.
+        const work = await mkdtemp(join(tmpdir(), 'kimbernetes-kustomization-'));
+        let built: KubernetesObject[];
+        try {
+          const root = join(work, 'source');
+          try {
+            await fetchArtifact(artifact.url, artifact.digest, root);
+          } catch (error) {
+            return fail(KustomizationReason.ArtifactFailed, `failed to fetch the artifact of '${sourceId}': ${(error as Error).message}`, { revision: artifact.revision });
+          }
+          const variables = spec.postBuild ? await substitutionVariables(ref.namespace, spec) : undefined;
+          if (typeof variables === 'string') return fail(KustomizationReason.BuildFailed, variables, { revision: artifact.revision });
+          try {
+            built = manifests(await build({ root, spec, kustomize: requireBinary('kustomize') }), variables, ref);
+          } catch (error) {
+            if (error instanceof BuildError || error instanceof SubstitutionError) return fail(KustomizationReason.BuildFailed, error.message, { revision: artifact.revision });
+            throw error;
+          }
+        } finally {
+          await rm(work, { recursive: true, force: true });
+        }
+
+        // Apply; the inventory moves only once the whole apply succeeded.
+        let changes: string[];
+        try {
+          changes = await applyAll(built, spec.force === true);
+        } catch (error) {
+          if (error instanceof KubeError && error.retryable) throw error;
+          return fail(KustomizationReason.ReconciliationFailed, `apply failed: ${(error as Error).message}`, { revision: artifact.revision });
+        }
+        const inventory = inventoryOf(built);
+        if (spec.prune) {
+          try {
+            changes.push(...(await prune(previous.inventory, inventory, ref)));
+          } catch (error) {
+            return fail(KustomizationReason.PruneFailed, `prune failed: ${(error as Error).message}`, { revision: artifact.revision, inventory });
+          }
+        }
+
+        const healthTargets = spec.wait ? built.map(referenceOf) : (spec.healthChecks ?? []).map((check) => ({ apiVersion: check.apiVersion ?? 'v1', kind: check.kind, name: check.name, namespace: check.namespace ?? ref.namespace }));
+        const pending: PendingHealth = { revision: artifact.revision, inventory, changes, generation, requestedAt };
+        if (healthTargets.length > 0) {
+          return { ...done, ready: false, revision: artifact.revision, message: 'health check in progress', healthCheck: { objects: healthTargets, timeoutMs: spec.timeoutMs, pending } };
+        }
+        const status = await writeStatus(ref, object, previous, { outcome: 'applied', revision: artifact.revision, inventory, changes, healthChecked: false }, generation, requestedAt);
+        return { ...done, ready: true, revision: artifact.revision, message: findCondition(status.conditions, 'Ready')?.message ?? '' };
+      });
+    },
+
+    /** The final status once the health wait ended (healthy, or failed with `failure`). */
+    async recordKustomizationHealth({ ref, pending, failure }: { ref: FluxObjectRef; pending: PendingHealth; failure?: string }): Promise<KustomizationOutcome> {
+      return reportingFailures(async () => {
+        const object = await objects.get(ref);
+        if (!object) return { exists: false, suspended: false, ready: false, message: `${describeFluxObject(ref)} not found`, intervalMs: 0 };
+        const previous = (object.status ?? {}) as KustomizationStatus;
+        const reading = readKustomizationSpec(object.spec, schema);
+        const intervalMs = reading.ok ? reading.spec.intervalMs : 600_000;
+        const result: KustomizationResult = failure
+          ? { outcome: 'failed', reason: KustomizationReason.HealthCheckFailed, message: failure, stalled: false, revision: pending.revision, inventory: pending.inventory }
+          : { outcome: 'applied', revision: pending.revision, inventory: pending.inventory, changes: pending.changes, healthChecked: true };
+        const status = await writeStatus(ref, object, previous, result, pending.generation, pending.requestedAt);
+        return {
+          exists: true,
+          suspended: false,
+          ready: !failure,
+          revision: pending.revision,
+          message: findCondition(status.conditions, 'Ready')?.message ?? '',
+          intervalMs,
+          retryAfterMs: failure && reading.ok ? reading.spec.retryIntervalMs : undefined,
+        };
+      });
+    },
+  };
+}

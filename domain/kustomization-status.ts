@@ -1,0 +1,82 @@
+// The one place a Kustomization's status is decided, from how far its reconcile got:
+// Flux's reasons (ArtifactFailed, BuildFailed, ReconciliationFailed, PruneFailed,
+// HealthCheckFailed, DependencyNotReady), lastAppliedRevision only after a complete
+// apply, lastAttemptedRevision always, the inventory of what was applied.
+import { findCondition, markFailed, markReady, removeCondition, setCondition, type Condition } from './conditions.js';
+import type { Inventory } from './inventory.js';
+
+export const KustomizationReason = {
+  ReconciliationSucceeded: 'ReconciliationSucceeded',
+  ArtifactFailed: 'ArtifactFailed',
+  BuildFailed: 'BuildFailed',
+  ReconciliationFailed: 'ReconciliationFailed',
+  PruneFailed: 'PruneFailed',
+  HealthCheckFailed: 'HealthCheckFailed',
+  DependencyNotReady: 'DependencyNotReady',
+  InvalidSpec: 'InvalidSpec',
+} as const;
+
+export interface KustomizationStatus {
+  observedGeneration?: number;
+  conditions?: Condition[];
+  lastAppliedRevision?: string;
+  lastAttemptedRevision?: string;
+  lastHandledReconcileAt?: string;
+  inventory?: Inventory;
+}
+
+export type KustomizationResult =
+  | { outcome: 'applied'; revision: string; inventory: Inventory; changes: string[]; healthChecked: boolean }
+  | { outcome: 'failed'; reason: string; message: string; stalled: boolean; revision?: string; inventory?: Inventory };
+
+export interface StatusEvent {
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+  annotations?: Record<string, string>;
+}
+
+export function nextKustomizationStatus(
+  previous: KustomizationStatus,
+  result: KustomizationResult,
+  context: { now: string; generation: number; requestedAt?: string },
+): { status: KustomizationStatus; event?: StatusEvent } {
+  const base: KustomizationStatus = { ...previous };
+  if (context.requestedAt) base.lastHandledReconcileAt = context.requestedAt;
+  const conditions = previous.conditions ?? [];
+  const annotations = (revision: string | undefined) => (revision ? { 'kustomize.toolkit.fluxcd.io/revision': revision } : undefined);
+
+  if (result.outcome === 'failed') {
+    let next = markFailed(conditions, result, context);
+    if (result.reason === KustomizationReason.HealthCheckFailed) {
+      next = setCondition(next, { type: 'Healthy', status: 'False', reason: result.reason, message: result.message }, context);
+    }
+    const status: KustomizationStatus = { ...base, conditions: next };
+    if (result.revision) status.lastAttemptedRevision = result.revision;
+    if (result.inventory) status.inventory = result.inventory;
+    if (result.stalled) status.observedGeneration = context.generation;
+    // Waiting on a dependency is news only the first time.
+    const repeated = findCondition(conditions, 'Ready')?.message === result.message;
+    const event = result.reason === KustomizationReason.DependencyNotReady && repeated ? undefined : { type: 'Warning' as const, reason: result.reason, message: result.message, annotations: annotations(result.revision) };
+    return { status, event };
+  }
+
+  const message = `Applied revision: ${result.revision}`;
+  const ctx = { now: context.now, generation: context.generation };
+  let next = markReady(conditions, message, ctx, KustomizationReason.ReconciliationSucceeded);
+  next = result.healthChecked
+    ? setCondition(next, { type: 'Healthy', status: 'True', reason: 'Succeeded', message: 'Health check passed' }, ctx)
+    : removeCondition(next, 'Healthy');
+  const status: KustomizationStatus = {
+    ...base,
+    conditions: next,
+    observedGeneration: context.generation,
+    lastAppliedRevision: result.revision,
+    lastAttemptedRevision: result.revision,
+    inventory: result.inventory,
+  };
+  const wasFailing = findCondition(conditions, 'Ready')?.status === 'False';
+  if (result.changes.length === 0 && !wasFailing && previous.lastAppliedRevision === result.revision) return { status };
+  const changes = result.changes.length > 0 ? result.changes.join('\n') : 'no changes';
+  return { status, event: { type: 'Normal', reason: KustomizationReason.ReconciliationSucceeded, message: `${changes}\n${message}`, annotations: annotations(result.revision) } };
+}

@@ -1,0 +1,90 @@
+// Building a Kustomization's manifests with the real kustomize binary, as Flux does: the
+// path gets a generated kustomization.yaml when it has none, and the Kustomization's own
+// patches, images, prefixes, components and targetNamespace are layered on top through a
+// wrapper kustomization. Paths may not leave the artifact, by `..` or by symlink.
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, realpath, rm, stat, writeFile } from 'node:fs/promises';
+import { join, relative, resolve, sep } from 'node:path';
+import { promisify } from 'node:util';
+import { stringify } from 'yaml';
+import type { KustomizationSpec } from '../schemas/types.js';
+
+const run = promisify(execFile);
+const kustomizationFiles = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
+
+export class BuildError extends Error {
+  override readonly name = 'BuildError';
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(() => true, () => false);
+}
+
+/** `path` resolved inside `root`, following symlinks; a BuildError when it leaves it. */
+export async function pathWithin(root: string, path: string): Promise<string> {
+  const realRoot = await realpath(root);
+  const target = resolve(realRoot, `.${sep}${path}`);
+  if (!(await exists(target))) throw new BuildError(`path '${path}' not found in the artifact`);
+  const real = await realpath(target);
+  if (real !== realRoot && !real.startsWith(realRoot + sep)) throw new BuildError(`path '${path}' leaves the artifact`);
+  return real;
+}
+
+async function hasKustomization(dir: string): Promise<boolean> {
+  for (const file of kustomizationFiles) if (await exists(join(dir, file))) return true;
+  return false;
+}
+
+/** Flux's generated kustomization: every manifest below `dir`, and sub-kustomizations as folders. */
+async function generatedResources(dir: string, base = dir): Promise<string[]> {
+  const resources: string[] = [];
+  for (const entry of (await readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (entry.name.startsWith('.')) continue;
+      if (await hasKustomization(path)) resources.push(relative(base, path));
+      else resources.push(...(await generatedResources(path, base)));
+    } else if (/\.(ya?ml|json)$/.test(entry.name)) {
+      resources.push(relative(base, path));
+    }
+  }
+  return resources;
+}
+
+export interface BuildRequest {
+  /** the unpacked artifact */
+  root: string;
+  spec: Pick<KustomizationSpec, 'path' | 'patches' | 'images' | 'namePrefix' | 'nameSuffix' | 'targetNamespace' | 'components' | 'commonMetadata'>;
+  kustomize: string;
+}
+
+/** The built manifests, as one multi-document YAML text. */
+export async function build({ root, spec, kustomize }: BuildRequest): Promise<string> {
+  const dir = await pathWithin(root, spec.path ?? './');
+  if (!(await hasKustomization(dir))) {
+    await writeFile(join(dir, 'kustomization.yaml'), stringify({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: await generatedResources(dir) }));
+  }
+  const components = await Promise.all((spec.components ?? []).map(async (component) => relative(root, await pathWithin(dir, component))));
+  const wrapper = await mkdtemp(join(await realpath(root), '.kimbernetes-build-'));
+  try {
+    const overlay: Record<string, unknown> = { apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: [relative(wrapper, dir) || '.'] };
+    if (spec.targetNamespace) overlay.namespace = spec.targetNamespace;
+    if (spec.namePrefix) overlay.namePrefix = spec.namePrefix;
+    if (spec.nameSuffix) overlay.nameSuffix = spec.nameSuffix;
+    if (spec.patches?.length) overlay.patches = spec.patches;
+    if (spec.images?.length) overlay.images = spec.images;
+    if (components.length) overlay.components = components.map((component) => relative(wrapper, join(root, component)));
+    if (spec.commonMetadata?.labels) overlay.labels = [{ pairs: spec.commonMetadata.labels, includeSelectors: false }];
+    if (spec.commonMetadata?.annotations) overlay.commonAnnotations = spec.commonMetadata.annotations;
+    await writeFile(join(wrapper, 'kustomization.yaml'), stringify(overlay));
+    try {
+      const { stdout } = await run(kustomize, ['build', wrapper], { maxBuffer: 256 << 20 });
+      return stdout;
+    } catch (error) {
+      const stderr = (error as { stderr?: string }).stderr?.trim() || (error as Error).message;
+      throw new BuildError(`kustomize build failed: ${stderr.replaceAll(wrapper, '').replaceAll(root, '')}`);
+    }
+  } finally {
+    await rm(wrapper, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,92 @@
+// The reconcile loop of one Kustomization: apply (one activity: source, build, apply,
+// prune), then — with `wait` or healthChecks — a health wait that a newer request cuts
+// short, then the final status; then a durable timer until the next reconcile.
+import {
+  allHandlersFinished,
+  CancellationScope,
+  condition,
+  continueAsNew,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import type { createKustomizationActivities, KustomizationOutcome } from '../activities/kustomization.js';
+import type { createHealthActivities } from '../activities/health.js';
+import type { FluxObjectRef } from '../kube/flux-kinds.js';
+import { Ready, Revision } from '../common/search-attributes.js';
+import { reconcileSignal, resumeSignal, statusQuery, suspendSignal, type ObjectWorkflowStatus } from '../common/object-workflow.js';
+import { ReconcileLoop, type LoopMemory } from './reconcile-loop.js';
+
+const { applyKustomization, recordKustomizationHealth } = proxyActivities<ReturnType<typeof createKustomizationActivities>>({
+  startToCloseTimeout: '15 minutes',
+  heartbeatTimeout: '2 minutes',
+  retry: { initialInterval: '2 seconds', maximumInterval: '1 minute' },
+});
+
+const { waitForHealthy } = proxyActivities<ReturnType<typeof createHealthActivities>>({
+  startToCloseTimeout: '2 hours',
+  heartbeatTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+});
+
+export interface KustomizationWorkflowInput {
+  ref: FluxObjectRef;
+  memory?: LoopMemory;
+}
+
+export async function kustomizationWorkflow({ ref, memory }: KustomizationWorkflowInput): Promise<void> {
+  const loop = new ReconcileLoop(memory);
+  setHandler(reconcileSignal, () => loop.requestReconcile());
+  setHandler(suspendSignal, () => loop.suspend());
+  setHandler(resumeSignal, () => loop.resume());
+  setHandler(statusQuery, (): ObjectWorkflowStatus => loop.status());
+
+  if (!loop.suspended) {
+    loop.startReconcile();
+    let outcome: KustomizationOutcome = await applyKustomization({ ref });
+    if (!outcome.exists) return;
+    if (outcome.healthCheck) {
+      const { objects, timeoutMs, pending } = outcome.healthCheck;
+      const failure = await waitUnlessSuperseded(loop, () => waitForHealthy({ objects, deadline: Date.now() + timeoutMs }));
+      // A newer request arrived during the wait: reconcile again now instead of judging an old revision.
+      if (failure === superseded) return continueAsNew<typeof kustomizationWorkflow>({ ref, memory: loop.memory() });
+      outcome = await recordKustomizationHealth({ ref, pending, failure });
+      if (!outcome.exists) return;
+    }
+    loop.finishReconcile(outcome);
+    upsertSearchAttributes([
+      { key: Ready, value: outcome.suspended ? 'Unknown' : outcome.ready ? 'True' : 'False' },
+      ...(outcome.revision ? [{ key: Revision, value: outcome.revision }] : []),
+    ]);
+  }
+
+  await loop.waitForNextReconcile();
+  await condition(allHandlersFinished);
+  await continueAsNew<typeof kustomizationWorkflow>({ ref, memory: loop.memory() });
+}
+
+const superseded = Symbol('superseded');
+
+/** Runs the health wait; undefined when healthy, the failure's message, or `superseded`. */
+async function waitUnlessSuperseded(loop: ReconcileLoop, wait: () => Promise<void>): Promise<string | undefined | typeof superseded> {
+  const scope = new CancellationScope();
+  let finished = false;
+  const waiting = scope
+    .run(wait)
+    .then(
+      () => undefined,
+      (error: unknown) => (isCancellation(error) ? superseded : healthMessage(error)),
+    )
+    .finally(() => {
+      finished = true;
+    });
+  await condition(() => finished || loop.reconcileRequested);
+  if (!finished) scope.cancel();
+  return waiting;
+}
+
+function healthMessage(error: unknown): string {
+  const cause = (error as { cause?: { message?: string } }).cause;
+  return cause?.message ?? (error as Error).message;
+}
