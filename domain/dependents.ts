@@ -1,6 +1,7 @@
 // Which objects consume a source, so that a new revision reaches them at once rather
 // than at their next interval: Kustomizations and HelmCharts by `sourceRef`, HelmReleases
-// by `chart.spec.sourceRef`, GitRepositories by `include`.
+// by `chart.spec.sourceRef`, GitRepositories by `include`. A Kustomization that became
+// Ready is, in the same way, the "source" of those that list it in `dependsOn`.
 import type { KubernetesObject } from '../kube/objects.js';
 
 export interface SourceIdentity {
@@ -24,7 +25,13 @@ export function referencesSource(object: KubernetesObject, source: SourceIdentit
   const namespace = object.metadata.namespace ?? 'default';
   const spec = (object.spec ?? {}) as Record<string, unknown>;
   switch (object.kind) {
-    case 'Kustomization':
+    case 'Kustomization': {
+      if (source.kind === 'Kustomization') {
+        const dependsOn = (Array.isArray(spec.dependsOn) ? spec.dependsOn : []) as SourceReference[];
+        return dependsOn.some((dependency) => dependency.name === source.name && (dependency.namespace ?? namespace) === source.namespace);
+      }
+      return matches(spec.sourceRef as SourceReference | undefined, source, namespace);
+    }
     case 'HelmChart':
       return matches(spec.sourceRef as SourceReference | undefined, source, namespace);
     case 'HelmRelease': {

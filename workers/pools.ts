@@ -46,6 +46,7 @@ export function poolActivities(queue: TaskQueue, deps: PoolDependencies): object
     case TaskQueue.Kustomize:
       return {
         ...createKustomizationActivities({ kube: deps.kube, objects: deps.objects }),
+        ...(deps.temporal ? createDependentsActivities(deps.temporal) : {}),
         ...createApplyActivities({ kube: deps.kube, fieldManager: 'kustomize-controller' }),
         ...createHealthActivities({ kube: deps.kube, pollIntervalMs: deps.healthPollIntervalMs }),
       };

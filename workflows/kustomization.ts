@@ -13,6 +13,7 @@ import {
 } from '@temporalio/workflow';
 import type { createKustomizationActivities, KustomizationOutcome } from '../activities/kustomization.js';
 import type { createHealthActivities } from '../activities/health.js';
+import type { createDependentsActivities } from '../activities/dependents.js';
 import type { FluxObjectRef } from '../kube/flux-kinds.js';
 import { Ready, Revision } from '../common/search-attributes.js';
 import { reconcileSignal, resumeSignal, statusQuery, suspendSignal, type ObjectWorkflowStatus } from '../common/object-workflow.js';
@@ -28,6 +29,11 @@ const { waitForHealthy } = proxyActivities<ReturnType<typeof createHealthActivit
   startToCloseTimeout: '2 hours',
   heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+});
+
+const { notifyDependents } = proxyActivities<ReturnType<typeof createDependentsActivities>>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '2 seconds', maximumInterval: '30 seconds', maximumAttempts: 5 },
 });
 
 export interface KustomizationWorkflowInput {
@@ -54,7 +60,12 @@ export async function kustomizationWorkflow({ ref, memory }: KustomizationWorkfl
       outcome = await recordKustomizationHealth({ ref, pending, failure });
       if (!outcome.exists) return;
     }
+    const before = loop.status();
     loop.finishReconcile(outcome);
+    // Those that dependOn this one need not wait for their next retry to see it Ready.
+    if (outcome.ready && outcome.revision && (before.ready !== true || before.revision !== outcome.revision)) {
+      await notifyDependents({ source: ref, revision: outcome.revision });
+    }
     upsertSearchAttributes([
       { key: Ready, value: outcome.suspended ? 'Unknown' : outcome.ready ? 'True' : 'False' },
       ...(outcome.revision ? [{ key: Revision, value: outcome.revision }] : []),

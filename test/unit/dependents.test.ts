@@ -24,4 +24,11 @@ describe('source dependents', () => {
     expect(referencesSource(object('GitRepository', 'other', { include: [{ repository: { name: 'fleet' } }] }), source)).toBe(false);
     expect(referencesSource(object('GitRepository', 'flux-system', {}), source)).toBe(false);
   });
+
+  it('finds Kustomizations that depend on a Kustomization', () => {
+    const infra = { kind: 'Kustomization', namespace: 'flux-system', name: 'infra' };
+    expect(referencesSource(object('Kustomization', 'flux-system', { dependsOn: [{ name: 'infra' }] }), infra)).toBe(true);
+    expect(referencesSource(object('Kustomization', 'apps', { dependsOn: [{ name: 'infra', namespace: 'flux-system' }] }), infra)).toBe(true);
+    expect(referencesSource(object('Kustomization', 'apps', { dependsOn: [{ name: 'infra' }] }), infra)).toBe(false);
+  });
 });

@@ -1,0 +1,144 @@
+// Kustomizations reconciling a layered repository like our users keep (overlays/base,
+// overlays/<env>/<layer>, layers chained with dependsOn) into the real API server.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { TaskQueue } from '../../common/task-queues.js';
+import type { KubernetesObject } from '../../kube/objects.js';
+import type { KustomizationStatus } from '../../domain/kustomization-status.js';
+import { findCondition } from '../../domain/conditions.js';
+import { reconcileObject } from '../../workers/object-workflows.js';
+import { startTestWorkers, uniqueSuffix, type TestWorkers } from '../harness/test-workers.js';
+import { newGitRoot, TestRepository } from '../harness/git-servers.js';
+import { eventually } from '../harness/eventually.js';
+
+describe('Kustomization', () => {
+  let workers: TestWorkers;
+  let repository: TestRepository;
+  let taskQueuePrefix: string;
+  const suffix = uniqueSuffix();
+  const flux = `flux-${suffix}`; // where the Flux objects live
+  const apps = `apps-${suffix}`; // the namespace the repository creates
+  const ks = (name: string) => ({ kind: 'Kustomization' as const, namespace: flux, name });
+  const source = { kind: 'GitRepository' as const, namespace: flux, name: 'fleet' };
+  const status = async (name: string) => ((await workers.objects.get(ks(name)))?.status ?? {}) as KustomizationStatus;
+  const ready = (s: KustomizationStatus) => findCondition(s.conditions, 'Ready');
+  const get = (kind: string, name: string, apiVersion = 'v1') => workers.kube.get({ apiVersion, kind, namespace: apps, name });
+
+  const deployment = (image = 'registry.local/podinfo:1.0') => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: podinfo
+spec:
+  replicas: 1
+  selector:
+    matchLabels: { app: podinfo }
+  template:
+    metadata:
+      labels: { app: podinfo }
+    spec:
+      containers:
+        - name: podinfo
+          image: ${image}
+`;
+
+  const kustomization = (name: string, spec: Record<string, unknown>): KubernetesObject => ({
+    apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+    kind: 'Kustomization',
+    metadata: { name, namespace: flux },
+    spec: { interval: '1h', retryInterval: '5s', prune: true, sourceRef: { kind: 'GitRepository', name: 'fleet' }, ...spec },
+  });
+
+  beforeAll(async () => {
+    workers = await startTestWorkers('kustomization', [TaskQueue.Source, TaskQueue.Kustomize], { namespace: flux });
+    taskQueuePrefix = workers.taskQueue(TaskQueue.Source).slice(0, -TaskQueue.Source.length);
+    repository = new TestRepository(newGitRoot(), 'fleet');
+    repository.commit({
+      'overlays/base/podinfo/kustomization.yaml': 'resources: [deployment.yaml, service.yaml]\n',
+      'overlays/base/podinfo/deployment.yaml': deployment(),
+      'overlays/base/podinfo/service.yaml': 'apiVersion: v1\nkind: Service\nmetadata:\n  name: podinfo\nspec:\n  selector: { app: podinfo }\n  ports: [{ port: 80 }]\n',
+      // No kustomization.yaml here: one is generated, as Flux does.
+      'overlays/dev/infrastructure/namespace.yaml': `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${apps}\n`,
+      'overlays/dev/infrastructure/settings.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: ${apps}\ndata:\n  cluster: \${cluster_name}\n  region: \${region:=eu-west-1}\n`,
+      'overlays/dev/applications/kustomization.yaml': `namespace: ${apps}\nresources: [../../base/podinfo]\npatches:\n  - target: { kind: Deployment, name: podinfo }\n    patch: |\n      - op: replace\n        path: /spec/replicas\n        value: 2\n`,
+    });
+    await workers.kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: flux } }, { fieldManager: 'test' });
+    await workers.kube.apply(
+      { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: { name: 'fleet', namespace: flux }, spec: { url: repository.fileUrl, interval: '1h', ref: { branch: 'main' } } },
+      { fieldManager: 'test' },
+    );
+    await workers.kube.apply(kustomization('infrastructure', { path: './overlays/dev/infrastructure', postBuild: { substitute: { cluster_name: 'dev' } } }), { fieldManager: 'test' });
+    await workers.kube.apply(kustomization('applications', { path: './overlays/dev/applications', dependsOn: [{ name: 'infrastructure' }], wait: true, timeout: '2m' }), { fieldManager: 'test' });
+  });
+
+  afterAll(async () => {
+    for (const namespace of [apps, flux]) await workers?.kube.delete({ apiVersion: 'v1', kind: 'Namespace', name: namespace });
+    await workers?.stop();
+  });
+
+  it('applies the layers in dependency order and waits for health', async () => {
+    // The dependent layer first: it must wait for the one it depends on.
+    await reconcileObject(workers.client, ks('applications'), { taskQueuePrefix });
+    const waiting = await eventually(() => status('applications'), (s) => ready(s)?.status === 'False', { what: 'DependencyNotReady' });
+    expect(ready(waiting)?.reason).toMatch(/^(DependencyNotReady|ArtifactFailed)$/);
+
+    await reconcileObject(workers.client, source, { taskQueuePrefix });
+    await reconcileObject(workers.client, ks('infrastructure'), { taskQueuePrefix });
+    const infra = await eventually(() => status('infrastructure'), (s) => ready(s)?.status === 'True', { what: 'infrastructure Ready', timeoutMs: 90_000 });
+    expect(ready(infra)?.message).toMatch(/^Applied revision: main@sha1:[0-9a-f]{40}$/);
+    expect(infra.inventory?.entries.map((e) => e.id).sort()).toEqual([`${apps}_settings__ConfigMap`, `_${apps}__Namespace`].sort());
+    expect((await get('ConfigMap', 'settings'))?.data).toEqual({ cluster: 'dev', region: 'eu-west-1' });
+
+    const app = await eventually(() => status('applications'), (s) => ready(s)?.status === 'True', { what: 'applications Ready', timeoutMs: 120_000 });
+    expect(findCondition(app.conditions, 'Healthy')?.status).toBe('True');
+    expect(app.lastAppliedRevision).toBe(infra.lastAppliedRevision);
+    const live = (await get('Deployment', 'podinfo', 'apps/v1')) as KubernetesObject & { spec: { replicas: number }; status: { availableReplicas?: number } };
+    expect(live.spec.replicas).toBe(2);
+    expect(live.status.availableReplicas).toBe(2);
+    expect(live.metadata.labels).toMatchObject({ 'kustomize.toolkit.fluxcd.io/name': 'applications', 'kustomize.toolkit.fluxcd.io/namespace': flux });
+  });
+
+  it('reverts manual edits and recreates deleted objects', async () => {
+    await workers.kube.apply(
+      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'podinfo', namespace: apps }, spec: { replicas: 5 } },
+      { fieldManager: 'kubectl-edit', force: true },
+    );
+    await workers.kube.delete({ apiVersion: 'v1', kind: 'Service', namespace: apps, name: 'podinfo' });
+    await reconcileObject(workers.client, ks('applications'), { taskQueuePrefix });
+    await eventually(async () => ((await get('Deployment', 'podinfo', 'apps/v1'))?.spec as { replicas: number }).replicas, (r) => r === 2, { what: 'replicas reverted' });
+    await eventually(() => get('Service', 'podinfo'), (svc) => svc !== undefined, { what: 'Service recreated' });
+  });
+
+  it('prunes what was removed from Git, and only that', async () => {
+    repository.commit({ 'overlays/dev/infrastructure/settings.yaml': null }, 'drop the settings');
+    await reconcileObject(workers.client, source, { taskQueuePrefix });
+    await eventually(() => get('ConfigMap', 'settings'), (cm) => cm === undefined, { what: 'ConfigMap pruned', timeoutMs: 90_000 });
+    const infra = await status('infrastructure');
+    expect(infra.inventory?.entries.map((e) => e.id)).toEqual([`_${apps}__Namespace`]);
+    expect(await get('Deployment', 'podinfo', 'apps/v1')).toBeDefined();
+  });
+
+  it('reports a broken commit as BuildFailed and deletes nothing', async () => {
+    // Settled on the current revision first (the previous commit also reached this layer).
+    const current = ((await workers.objects.get(source))?.status as { artifact: { revision: string } }).artifact.revision;
+    const before = await eventually(() => status('applications'), (s) => s.lastAppliedRevision === current && ready(s)?.status === 'True', { what: 'applications settled' });
+    repository.commit({ 'overlays/base/podinfo/service.yaml': 'apiVersion: v1\nkind: Service\nmetadata: [broken\n' }, 'break the yaml');
+    await reconcileObject(workers.client, source, { taskQueuePrefix });
+    const failed = await eventually(() => status('applications'), (s) => ready(s)?.reason === 'BuildFailed', { what: 'BuildFailed', timeoutMs: 90_000 });
+    expect(ready(failed)?.message).toContain('kustomize build failed');
+    expect(failed.lastAppliedRevision).toBe(before.lastAppliedRevision);
+    expect(failed.lastAttemptedRevision).not.toBe(before.lastAppliedRevision);
+    expect(failed.inventory).toEqual(before.inventory);
+    expect(await get('Service', 'podinfo')).toBeDefined();
+    expect(await get('Deployment', 'podinfo', 'apps/v1')).toBeDefined();
+  });
+
+  it('reports a dependency cycle on every object in it', async () => {
+    await workers.kube.apply(kustomization('cycle-a', { path: './overlays/dev/infrastructure', dependsOn: [{ name: 'cycle-b' }] }), { fieldManager: 'test' });
+    await workers.kube.apply(kustomization('cycle-b', { path: './overlays/dev/infrastructure', dependsOn: [{ name: 'cycle-a' }] }), { fieldManager: 'test' });
+    await reconcileObject(workers.client, ks('cycle-a'), { taskQueuePrefix });
+    await reconcileObject(workers.client, ks('cycle-b'), { taskQueuePrefix });
+    const a = await eventually(() => status('cycle-a'), (s) => ready(s)?.message?.startsWith('dependency cycle') === true, { what: 'cycle on a' });
+    const b = await eventually(() => status('cycle-b'), (s) => ready(s)?.message?.startsWith('dependency cycle') === true, { what: 'cycle on b' });
+    expect(ready(a)?.message).toBe(`dependency cycle: ${flux}/cycle-a -> ${flux}/cycle-b -> ${flux}/cycle-a`);
+    expect(ready(b)?.reason).toBe('DependencyNotReady');
+  });
+});
