@@ -141,6 +141,7 @@ export interface HttpGitServer {
 export async function startHttpGitServer(root: string, credentials: { username: string; password: string }): Promise<HttpGitServer> {
   const expected = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
   const state = { uploadPackRequests: 0, delayMs: 0 };
+  const delays = new Set<NodeJS.Timeout>();
   const server: Server = createServer(async (request, response) => {
     if (request.headers.authorization !== expected) {
       response.writeHead(401, { 'WWW-Authenticate': 'Basic realm="git"' }).end();
@@ -149,7 +150,15 @@ export async function startHttpGitServer(root: string, credentials: { username: 
     const url = new URL(request.url ?? '/', 'http://git');
     if (url.pathname.endsWith('/git-upload-pack')) {
       state.uploadPackRequests += 1;
-      if (state.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, state.delayMs));
+      if (state.delayMs > 0) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(() => {
+            delays.delete(timer);
+            resolve();
+          }, state.delayMs);
+          delays.add(timer);
+        });
+      }
     }
     const backend = spawn('git', ['http-backend'], {
       env: {
@@ -206,6 +215,7 @@ export async function startHttpGitServer(root: string, credentials: { username: 
     },
     stop: () =>
       new Promise((resolve) => {
+        for (const timer of delays) clearTimeout(timer);
         server.closeAllConnections();
         server.close(() => resolve());
       }),
