@@ -30,6 +30,8 @@ import { KubeError } from '../kube/errors.js';
 export const fieldManager = 'kustomize-controller';
 const requestedAtAnnotation = 'reconcile.fluxcd.io/requestedAt';
 const dependencyRetryMs = 30_000;
+/** Flux's finalizer: deleting a Kustomization prunes what it applied first. */
+export const finalizer = 'finalizers.fluxcd.io';
 
 export interface KustomizationOutcome {
   exists: boolean;
@@ -183,6 +185,23 @@ export function createKustomizationActivities(deps: { kube: KubeClient; objects:
     return deleted;
   }
 
+  /**
+   * Deletion, by spec.deletionPolicy: MirrorPrune (the default) prunes when spec.prune
+   * does, Delete and WaitForTermination always prune, Orphan keeps everything; a suspended
+   * Kustomization keeps everything too. What is pruned is what is still ours, Namespaces
+   * and CRDs last.
+   */
+  async function finalize(ref: FluxObjectRef, object: KubernetesObject, previous: KustomizationStatus): Promise<void> {
+    const spec = (object.spec ?? {}) as { prune?: boolean; suspend?: boolean; deletionPolicy?: string };
+    const policy = spec.deletionPolicy ?? 'MirrorPrune';
+    const prunes = policy === 'Delete' || policy === 'WaitForTermination' || (policy === 'MirrorPrune' && spec.prune === true);
+    if (!prunes || spec.suspend) return;
+    const deleted = await prune(previous.inventory, { entries: [] }, ref);
+    if (deleted.length > 0) {
+      await objects.recordEvent(object, { type: 'Normal', reason: 'Finalized', message: deleted.join('\n') }, 'kustomize-controller').catch(() => undefined);
+    }
+  }
+
   return {
     async applyKustomization({ ref }: { ref: FluxObjectRef }): Promise<KustomizationOutcome> {
       return reportingFailures(async () => {
@@ -191,6 +210,13 @@ export function createKustomizationActivities(deps: { kube: KubeClient; objects:
         const generation = object.metadata.generation ?? 0;
         const requestedAt = object.metadata.annotations?.[requestedAtAnnotation];
         let previous = (object.status ?? {}) as KustomizationStatus;
+        const finalizers = (object.metadata.finalizers as string[] | undefined) ?? [];
+        if (object.metadata.deletionTimestamp) {
+          await finalize(ref, object, previous);
+          await objects.setFinalizers(ref, finalizers.filter((f) => f !== finalizer));
+          return { exists: false, suspended: false, ready: false, message: `${describeFluxObject(ref)} deleted`, intervalMs: 0 };
+        }
+        if (!finalizers.includes(finalizer)) await objects.setFinalizers(ref, [...finalizers, finalizer]);
         const reading = readKustomizationSpec(object.spec, schema);
         if (!reading.ok) {
           await writeStatus(ref, object, previous, { outcome: 'failed', reason: KustomizationReason.InvalidSpec, message: reading.message, stalled: true }, generation, requestedAt);

@@ -17,6 +17,8 @@ export interface FluxObjects {
   get(ref: FluxObjectRef): Promise<KubernetesObject | undefined>;
   /** merge-patches `.status`; a field set to null is removed */
   patchStatus(ref: FluxObjectRef, status: Record<string, unknown>): Promise<void>;
+  /** replaces metadata.finalizers (a merge patch: only that field changes) */
+  setFinalizers(ref: FluxObjectRef, finalizers: string[]): Promise<void>;
   recordEvent(object: KubernetesObject, event: FluxEvent, component: string): Promise<void>;
   /** a Secret's data, decoded; undefined when it does not exist */
   getSecretData(namespace: string, name: string): Promise<Record<string, string> | undefined>;
@@ -49,6 +51,17 @@ export function createFluxObjects(config: KubeConfig): FluxObjects {
         );
       } catch (error) {
         throw toKubeError(error, 'update status of', objectRef(ref));
+      }
+    },
+    async setFinalizers(ref, finalizers) {
+      try {
+        await custom.patchNamespacedCustomObject(
+          { ...coordinates(ref), body: { metadata: { finalizers } } },
+          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+        );
+      } catch (error) {
+        const failure = toKubeError(error, 'update finalizers of', objectRef(ref));
+        if (!failure.notFound) throw failure;
       }
     },
     async recordEvent(object, event, component) {

@@ -141,4 +141,27 @@ spec:
     expect(ready(a)?.message).toBe(`dependency cycle: ${flux}/cycle-a -> ${flux}/cycle-b -> ${flux}/cycle-a`);
     expect(ready(b)?.reason).toBe('DependencyNotReady');
   });
+
+  it('prunes its objects when deleted, keeping them when its deletionPolicy says Orphan', async () => {
+    await workers.kube.apply(kustomization('orphaning', { path: './overlays/base/podinfo', targetNamespace: apps, namePrefix: 'kept-', deletionPolicy: 'Orphan' }), { fieldManager: 'test' });
+    await workers.kube.apply(kustomization('pruning', { path: './overlays/base/podinfo', targetNamespace: apps, namePrefix: 'gone-' }), { fieldManager: 'test' });
+    repository.commit({ 'overlays/base/podinfo/service.yaml': 'apiVersion: v1\nkind: Service\nmetadata:\n  name: podinfo\nspec:\n  selector: { app: podinfo }\n  ports: [{ port: 80 }]\n' }, 'fix the yaml');
+    await reconcileObject(workers.client, source, { taskQueuePrefix });
+    for (const name of ['orphaning', 'pruning']) {
+      await reconcileObject(workers.client, ks(name), { taskQueuePrefix });
+      await eventually(() => status(name), (s) => ready(s)?.status === 'True', { what: `${name} Ready`, timeoutMs: 90_000 });
+    }
+    expect(await get('Service', 'kept-podinfo')).toBeDefined();
+    expect(await get('Service', 'gone-podinfo')).toBeDefined();
+
+    for (const name of ['orphaning', 'pruning']) {
+      await workers.kube.delete({ apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', namespace: flux, name });
+      await reconcileObject(workers.client, ks(name), { taskQueuePrefix });
+      await eventually(() => workers.objects.get(ks(name)), (object) => object === undefined, { what: `${name} gone after its finalizer` });
+    }
+    expect(await get('Service', 'gone-podinfo')).toBeUndefined();
+    expect(await get('Deployment', 'gone-podinfo', 'apps/v1')).toBeUndefined();
+    expect(await get('Service', 'kept-podinfo')).toBeDefined();
+    expect(await get('Deployment', 'kept-podinfo', 'apps/v1')).toBeDefined();
+  });
 });
