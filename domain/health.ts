@@ -25,7 +25,7 @@ interface Condition {
 
 const current = (message: string): Health => ({ status: HealthStatus.Current, message });
 const inProgress = (message: string): Health => ({ status: HealthStatus.InProgress, message });
-const failed = (message: string): Health => ({ status: HealthStatus.Failed, message });
+const failedHealth = (message: string): Health => ({ status: HealthStatus.Failed, message });
 
 export function healthOf(object: KubernetesObject | undefined): Health {
   if (!object) return { status: HealthStatus.NotFound, message: 'not found' };
@@ -43,9 +43,73 @@ export function healthOf(object: KubernetesObject | undefined): Health {
     }
     case 'Namespace':
       return status.phase === 'Terminating' ? inProgress('Namespace is terminating') : current('Namespace is active');
+    case 'StatefulSet':
+      return statefulSetHealth(object, status);
+    case 'DaemonSet':
+      return daemonSetHealth(status);
+    case 'Job':
+      return jobHealth(status);
+    case 'Pod':
+      return podHealth(status);
+    case 'PersistentVolumeClaim':
+      return status.phase === 'Bound' ? current('PVC is Bound') : inProgress(`PVC is ${String(status.phase ?? 'not Bound')}`);
     default:
-      return current('resource is current');
+      return conditionsHealth(object, status);
   }
+}
+
+const countOf = (status: Record<string, unknown>) => (field: string) => (typeof status[field] === 'number' ? (status[field] as number) : 0);
+const conditionsOf = (status: Record<string, unknown>) => (Array.isArray(status.conditions) ? status.conditions : []) as Condition[];
+
+function statefulSetHealth(object: KubernetesObject, status: Record<string, unknown>): Health {
+  if (status.observedGeneration === undefined) return inProgress('StatefulSet not yet observed by its controller');
+  const spec = (object.spec ?? {}) as { replicas?: number; updateStrategy?: { type?: string; rollingUpdate?: { partition?: number } } };
+  const wanted = spec.replicas ?? 1;
+  const count = countOf(status);
+  if (count('readyReplicas') < wanted) return inProgress(`Ready: ${count('readyReplicas')}/${wanted}`);
+  if (count('currentReplicas') < wanted && spec.updateStrategy?.type !== 'OnDelete' && !spec.updateStrategy?.rollingUpdate?.partition) {
+    return inProgress(`Updated: ${count('currentReplicas')}/${wanted}`);
+  }
+  if (spec.updateStrategy?.type !== 'OnDelete' && status.updateRevision && status.currentRevision !== status.updateRevision) {
+    return inProgress('StatefulSet is rolling out its new revision');
+  }
+  return current(`All replicas scheduled as expected. Replicas: ${wanted}`);
+}
+
+function daemonSetHealth(status: Record<string, unknown>): Health {
+  if (status.observedGeneration === undefined) return inProgress('DaemonSet not yet observed by its controller');
+  const count = countOf(status);
+  const desired = count('desiredNumberScheduled');
+  if (count('updatedNumberScheduled') < desired) return inProgress(`Updated: ${count('updatedNumberScheduled')}/${desired}`);
+  if (count('numberAvailable') < desired) return inProgress(`Available: ${count('numberAvailable')}/${desired}`);
+  if (count('numberReady') < desired) return inProgress(`Ready: ${count('numberReady')}/${desired}`);
+  return current(`All replicas scheduled as expected. Replicas: ${desired}`);
+}
+
+function jobHealth(status: Record<string, unknown>): Health {
+  const conditions = conditionsOf(status);
+  const failed = conditions.find((c) => c.type === 'Failed' && c.status === 'True');
+  if (failed) return failedHealth(`Job failed: ${failed.message ?? failed.reason ?? ''}`.trim());
+  if (conditions.some((c) => c.type === 'Complete' && c.status === 'True')) return current('Job Completed');
+  return inProgress('Job in progress');
+}
+
+function podHealth(status: Record<string, unknown>): Health {
+  if (status.phase === 'Succeeded') return current('Pod has completed successfully');
+  if (status.phase === 'Failed') return failedHealth('Pod has failed');
+  const ready = conditionsOf(status).find((c) => c.type === 'Ready');
+  return ready?.status === 'True' ? current('Pod is Ready') : inProgress(`Pod is ${String(status.phase ?? 'Pending')}`);
+}
+
+/** Any other kind, custom resources included: Flux's Ready / Stalled / Reconciling conditions. */
+function conditionsHealth(object: KubernetesObject, status: Record<string, unknown>): Health {
+  const conditions = conditionsOf(status);
+  const stalled = conditions.find((c) => c.type === 'Stalled' && c.status === 'True');
+  if (stalled) return failedHealth(`${object.kind} is stalled: ${stalled.message ?? stalled.reason ?? ''}`.trim());
+  if (conditions.some((c) => c.type === 'Reconciling' && c.status === 'True')) return inProgress(`${object.kind} is reconciling`);
+  const ready = conditions.find((c) => c.type === 'Ready');
+  if (ready?.status === 'False') return inProgress(`${object.kind} is not Ready: ${ready.message ?? ''}`.trim());
+  return current('resource is current');
 }
 
 function deploymentHealth(object: KubernetesObject, status: Record<string, unknown>): Health {
@@ -57,7 +121,7 @@ function deploymentHealth(object: KubernetesObject, status: Record<string, unkno
 
   const progressing = conditions.find((c) => c.type === 'Progressing');
   if (progressing?.reason === 'ProgressDeadlineExceeded') {
-    return failed(`Deployment progress deadline exceeded: ${progressing.message ?? ''}`.trim());
+    return failedHealth(`Deployment progress deadline exceeded: ${progressing.message ?? ''}`.trim());
   }
   if (count('updatedReplicas') < wanted) return inProgress(`Updated: ${count('updatedReplicas')}/${wanted}`);
   if (count('replicas') > count('updatedReplicas')) {
