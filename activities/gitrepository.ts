@@ -6,7 +6,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Context } from '@temporalio/activity';
+import { whileHeartbeating } from './concurrency.js';
 import type { FluxObjects } from '../kube/status.js';
 import type { FluxObjectRef } from '../kube/flux-kinds.js';
 import { apiVersionOf, describeFluxObject } from '../kube/flux-kinds.js';
@@ -68,7 +68,6 @@ export function createGitRepositoryActivities(deps: { objects: FluxObjects; stor
       return gitFailure(error);
     }
     const work = await mkdtemp(join(tmpdir(), 'kimbernetes-source-'));
-    const heartbeat = setInterval(() => Context.current().heartbeat(), 5000);
     try {
       const options = { credentials, timeoutMs: spec.timeoutMs };
       const refs = await listRemoteRefs(spec.url, options);
@@ -104,7 +103,6 @@ export function createGitRepositoryActivities(deps: { objects: FluxObjects; stor
     } catch (error) {
       return gitFailure(error);
     } finally {
-      clearInterval(heartbeat);
       await credentials.dispose();
       await rm(work, { recursive: true, force: true });
     }
@@ -112,7 +110,7 @@ export function createGitRepositoryActivities(deps: { objects: FluxObjects; stor
 
   return {
     async reconcileGitRepository({ ref }: GitRepositoryReconcile): Promise<GitRepositoryOutcome> {
-      return reportingFailures(async () => {
+      return reportingFailures(() => whileHeartbeating(async () => {
         const object = await objects.get(ref);
         if (!object) {
           // Deleted: its artifacts go with it, as Flux's finalizer does.
@@ -158,7 +156,7 @@ export function createGitRepositoryActivities(deps: { objects: FluxObjects; stor
           generation,
           requestedAt,
         };
-      });
+      }));
     },
   };
 }

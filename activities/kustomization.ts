@@ -25,6 +25,7 @@ import { healthOf, HealthStatus } from '../domain/health.js';
 import { findCondition, markReconciling } from '../domain/conditions.js';
 import { requireBinary } from '../tools/paths.js';
 import { reportingFailures } from './failures.js';
+import { createLimiter, whileHeartbeating } from './concurrency.js';
 import { KubeError } from '../kube/errors.js';
 
 export const fieldManager = 'kustomize-controller';
@@ -55,8 +56,10 @@ export interface PendingHealth {
   requestedAt?: string;
 }
 
-export function createKustomizationActivities(deps: { kube: KubeClient; objects: FluxObjects }) {
+export function createKustomizationActivities(deps: { kube: KubeClient; objects: FluxObjects; concurrentBuilds?: number }) {
   const { kube, objects } = deps;
+  // kustomize builds are CPU-bound: more at once than cores only makes each slower.
+  const buildSlot = createLimiter(deps.concurrentBuilds ?? 4);
   const schema = specSchemaFor(apiVersionOf('Kustomization'), 'Kustomization');
   if (!schema) throw new Error(`schemas/ has no CustomResourceDefinition serving Kustomization ${apiVersionOf('Kustomization')}`);
 
@@ -204,7 +207,7 @@ export function createKustomizationActivities(deps: { kube: KubeClient; objects:
 
   return {
     async applyKustomization({ ref }: { ref: FluxObjectRef }): Promise<KustomizationOutcome> {
-      return reportingFailures(async () => {
+      return reportingFailures(() => whileHeartbeating(async () => {
         const object = await objects.get(ref);
         if (!object) return { exists: false, suspended: false, ready: false, message: `${describeFluxObject(ref)} not found`, intervalMs: 0 };
         const generation = object.metadata.generation ?? 0;
@@ -264,7 +267,7 @@ export function createKustomizationActivities(deps: { kube: KubeClient; objects:
           const variables = spec.postBuild ? await substitutionVariables(ref.namespace, spec) : undefined;
           if (typeof variables === 'string') return fail(KustomizationReason.BuildFailed, variables, { revision: artifact.revision });
           try {
-            built = manifests(await build({ root, spec, kustomize: requireBinary('kustomize') }), variables, ref);
+            built = manifests(await buildSlot(() => build({ root, spec, kustomize: requireBinary('kustomize') })), variables, ref);
           } catch (error) {
             if (error instanceof BuildError || error instanceof SubstitutionError) return fail(KustomizationReason.BuildFailed, error.message, { revision: artifact.revision });
             throw error;
@@ -297,7 +300,7 @@ export function createKustomizationActivities(deps: { kube: KubeClient; objects:
         }
         const status = await writeStatus(ref, object, previous, { outcome: 'applied', revision: artifact.revision, inventory, changes, healthChecked: false }, generation, requestedAt);
         return { ...done, ready: true, revision: artifact.revision, message: findCondition(status.conditions, 'Ready')?.message ?? '' };
-      });
+      }));
     },
 
     /** The final status once the health wait ended (healthy, or failed with `failure`). */

@@ -20,10 +20,14 @@ async function exists(path: string): Promise<boolean> {
   return stat(path).then(() => true, () => false);
 }
 
-/** `path` resolved inside `root`, following symlinks; a BuildError when it leaves it. */
-export async function pathWithin(root: string, path: string): Promise<string> {
+/**
+ * `path`, relative to `base` (default: the root), resolved inside `root` with symlinks
+ * followed; a BuildError when it leaves the root.
+ */
+export async function pathWithin(root: string, path: string, base?: string): Promise<string> {
   const realRoot = await realpath(root);
-  const target = resolve(realRoot, `.${sep}${path}`);
+  // Like Flux's secure join, an absolute spec.path counts from the artifact's root.
+  const target = base ? resolve(base, path) : resolve(realRoot, `.${sep}${path}`);
   if (!(await exists(target))) throw new BuildError(`path '${path}' not found in the artifact`);
   const real = await realpath(target);
   if (real !== realRoot && !real.startsWith(realRoot + sep)) throw new BuildError(`path '${path}' leaves the artifact`);
@@ -64,7 +68,8 @@ export async function build({ root, spec, kustomize }: BuildRequest): Promise<st
   if (!(await hasKustomization(dir))) {
     await writeFile(join(dir, 'kustomization.yaml'), stringify({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: await generatedResources(dir) }));
   }
-  const components = await Promise.all((spec.components ?? []).map(async (component) => relative(root, await pathWithin(dir, component))));
+  // Components are named relative to the path, and must stay inside the artifact too.
+  const components = await Promise.all((spec.components ?? []).map(async (component) => pathWithin(root, component, dir)));
   const wrapper = await mkdtemp(join(await realpath(root), '.kimbernetes-build-'));
   try {
     const overlay: Record<string, unknown> = { apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: [relative(wrapper, dir) || '.'] };
@@ -73,7 +78,7 @@ export async function build({ root, spec, kustomize }: BuildRequest): Promise<st
     if (spec.nameSuffix) overlay.nameSuffix = spec.nameSuffix;
     if (spec.patches?.length) overlay.patches = spec.patches;
     if (spec.images?.length) overlay.images = spec.images;
-    if (components.length) overlay.components = components.map((component) => relative(wrapper, join(root, component)));
+    if (components.length) overlay.components = components.map((component) => relative(wrapper, component));
     if (spec.commonMetadata?.labels) overlay.labels = [{ pairs: spec.commonMetadata.labels, includeSelectors: false }];
     if (spec.commonMetadata?.annotations) overlay.commonAnnotations = spec.commonMetadata.annotations;
     await writeFile(join(wrapper, 'kustomization.yaml'), stringify(overlay));
