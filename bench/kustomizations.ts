@@ -40,6 +40,14 @@ function appFiles(index: number): Record<string, string> {
 async function main(): Promise<void> {
   const stateDir = mkdtempSync(join(tmpdir(), 'kimbernetes-bench-'));
   const environment = await startLocalEnvironment({ stateDir, clusterName: `kimbernetes-bench-${process.pid}`, nodes: Number(values.nodes), temporal: { headless: true } });
+  // Interrupted (Ctrl-C, a time limit): still stop the cluster and the server.
+  const interrupted = async () => {
+    await environment.stop();
+    rmSync(stateDir, { recursive: true, force: true });
+    process.exit(130);
+  };
+  process.once('SIGINT', () => void interrupted());
+  process.once('SIGTERM', () => void interrupted());
   let peakRss = 0;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
   try {
