@@ -164,4 +164,27 @@ spec:
     expect(await get('Service', 'kept-podinfo')).toBeDefined();
     expect(await get('Deployment', 'kept-podinfo', 'apps/v1')).toBeDefined();
   });
+
+  it('reports HealthCheckFailed after the timeout and recovers on a fixing commit', async () => {
+    // A GitRepository in the repository itself, pointing nowhere: never Ready, so never healthy.
+    const broken = `apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: upstream\n  namespace: ${flux}\nspec:\n  url: http://127.0.0.1:9/upstream.git\n  interval: 1h\n  ref:\n    branch: main\n`;
+    repository.commit({ 'overlays/dev/sources/upstream.yaml': broken }, 'add a source that cannot work');
+    await reconcileObject(workers.client, source, { taskQueuePrefix });
+    await workers.kube.apply(kustomization('sources', { path: './overlays/dev/sources', wait: true, timeout: '8s' }), { fieldManager: 'test' });
+    await reconcileObject(workers.client, ks('sources'), { taskQueuePrefix });
+    // The source-controller pool of this file reconciles the new GitRepository, which fails.
+    await reconcileObject(workers.client, { kind: 'GitRepository', namespace: flux, name: 'upstream' }, { taskQueuePrefix });
+    const failed = await eventually(() => status('sources'), (s) => ready(s)?.reason === 'HealthCheckFailed', { what: 'HealthCheckFailed', timeoutMs: 60_000 });
+    expect(ready(failed)?.message).toMatch(/GitRepository\/.*\/upstream/);
+    expect(findCondition(failed.conditions, 'Healthy')?.status).toBe('False');
+
+    repository.commit({ 'overlays/dev/sources/upstream.yaml': broken.replace('http://127.0.0.1:9/upstream.git', repository.fileUrl) }, 'point the source at a real repository');
+    await reconcileObject(workers.client, source, { taskQueuePrefix });
+    // Once the Kustomization applied the fixed spec, the GitRepository's loop is woken (the watcher would do this).
+    const upstream = { kind: 'GitRepository' as const, namespace: flux, name: 'upstream' };
+    await eventually(async () => (await workers.objects.get(upstream))?.metadata.generation, (generation) => generation === 2, { what: 'fixed spec applied', timeoutMs: 60_000 });
+    await reconcileObject(workers.client, upstream, { taskQueuePrefix });
+    const fixed = await eventually(() => status('sources'), (s) => ready(s)?.status === 'True', { what: 'recovered', timeoutMs: 90_000 });
+    expect(findCondition(fixed.conditions, 'Healthy')?.status).toBe('True');
+  });
 });
