@@ -21,7 +21,7 @@ import { ReconcileLoop, type LoopMemory } from './reconcile-loop.js';
 
 const { applyKustomization, recordKustomizationHealth } = proxyActivities<ReturnType<typeof createKustomizationActivities>>({
   startToCloseTimeout: '15 minutes',
-  heartbeatTimeout: '2 minutes',
+  heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '2 seconds', maximumInterval: '1 minute' },
 });
 

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TaskQueue } from '../../common/task-queues.js';
 import type { GitRepositoryStatus } from '../../domain/gitrepository-status.js';
-import { findCondition } from '../../domain/conditions.js';
+import { findCondition, type Condition } from '../../domain/conditions.js';
+import { reconcileObject } from '../../workers/object-workflows.js';
 import { startService, type Service } from '../../local/process.js';
 import { sharedEnvironment } from '../harness/shared-environment.js';
 import { startTestWorkers, uniqueSuffix, type TestWorkers } from '../harness/test-workers.js';
@@ -102,5 +103,75 @@ describe('a worker killed during a fetch', () => {
     expect(log).toContain('"taskQueue"'); // the worker did log, as JSON lines
     expect(log).not.toContain(credentials.password);
     expect(log).not.toContain(Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64'));
+  });
+});
+
+describe('a worker killed in the middle of an apply', () => {
+  let repository: TestRepository;
+  let doomed: Service | undefined;
+  let sources: TestWorkers;
+  let survivor: TestWorkers | undefined;
+  const suffix = uniqueSuffix();
+  const flux = `crash-flux-${suffix}`;
+  const apps = `crash-apps-${suffix}`;
+  const taskQueuePrefix = `crash-apply-${suffix}/`;
+  const count = 150;
+  const state = mkdtempSync(join(tmpdir(), 'kimbernetes-doomed-'));
+  const configMaps = async () =>
+    (await Promise.all(Array.from({ length: count }, (_, i) => sources.kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: apps, name: `settings-${i}` })))).filter(Boolean).length;
+
+  beforeAll(async () => {
+    repository = new TestRepository(newGitRoot(), 'fleet');
+    const files: Record<string, string> = { 'apps/namespace.yaml': `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${apps}\n` };
+    for (let i = 0; i < count; i++) files[`apps/settings-${i}.yaml`] = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings-${i}\n  namespace: ${apps}\ndata:\n  index: "${i}"\n`;
+    repository.commit(files);
+    sources = await startTestWorkers('crash-apply-sources', [TaskQueue.Source], { namespace: flux, taskQueuePrefix });
+    await sources.kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: flux } }, { fieldManager: 'test' });
+    await sources.kube.apply(
+      { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: { name: 'fleet', namespace: flux }, spec: { url: repository.fileUrl, interval: '1h', ref: { branch: 'main' } } },
+      { fieldManager: 'test' },
+    );
+    await reconcileObject(sources.client, { kind: 'GitRepository', namespace: flux, name: 'fleet' }, { taskQueuePrefix });
+  });
+
+  afterAll(async () => {
+    await doomed?.stop();
+    await survivor?.stop();
+    for (const namespace of [apps, flux]) await sources?.kube.delete({ apiVersion: 'v1', kind: 'Namespace', name: namespace });
+    await sources?.stop();
+  });
+
+  it('converges on another worker with every object, once', async () => {
+    const shared = sharedEnvironment();
+    doomed = startService(
+      'kustomize-controller worker',
+      process.execPath,
+      ['--import', 'tsx', workerEntry, '--pool', TaskQueue.Kustomize, '--task-queue-prefix', taskQueuePrefix, '--watch-namespace', flux,
+        '--temporal-address', shared.temporalAddress, '--kubeconfig', shared.kubeconfigPath, '--workflow-bundle', shared.workflowBundlePath],
+      { logFile: join(state, 'worker.log') },
+    );
+    await sources.kube.apply(
+      {
+        apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+        kind: 'Kustomization',
+        metadata: { name: 'apps', namespace: flux },
+        spec: { interval: '1h', path: './apps', prune: true, sourceRef: { kind: 'GitRepository', name: 'fleet' } },
+      },
+      { fieldManager: 'test' },
+    );
+    const atKill = await eventually(configMaps, (n) => n >= 10, { timeoutMs: 90_000, intervalMs: 50, what: 'the apply to be under way' });
+    process.kill(-doomed.pid, 'SIGKILL');
+    await doomed.stop();
+    expect(atKill).toBeLessThan(count); // killed mid-apply, not after it
+
+    survivor = await startTestWorkers('crash-apply-survivor', [TaskQueue.Kustomize], { namespace: flux, taskQueuePrefix });
+    const ks = { kind: 'Kustomization' as const, namespace: flux, name: 'apps' };
+    const status = await eventually(
+      async () => ((await survivor!.objects.get(ks))?.status ?? {}) as { conditions?: Condition[]; inventory?: { entries: unknown[] } },
+      (s) => findCondition(s.conditions, 'Ready')?.status === 'True',
+      { timeoutMs: 120_000, what: 'Ready after the takeover' },
+    );
+    expect(status.inventory?.entries).toHaveLength(count + 1);
+    expect(await configMaps()).toBe(count);
   });
 });
