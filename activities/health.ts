@@ -16,30 +16,35 @@ export interface HealthWait {
 
 export function createHealthActivities(deps: { kube: KubeClient; pollIntervalMs?: number }) {
   const { kube, pollIntervalMs = 1000 } = deps;
+  const maxPollIntervalMs = Math.max(pollIntervalMs, 5000);
 
   return {
     /** Resolves when every object is Current; fails fast on Failed, gives up at the timeout. */
     async waitForHealthy({ objects, deadline }: HealthWait): Promise<void> {
       return reportingFailures(async () => {
         const context = Context.current();
+        // Objects already Current are not asked again, and the polls space out (up to 5 s):
+        // hundreds of waits at once must not flood the API server.
+        let waiting = [...objects];
+        let interval = pollIntervalMs;
         for (;;) {
-          const pending: string[] = [];
-          for (const ref of objects) {
+          const pending: { ref: ObjectReference; message: string }[] = [];
+          for (const ref of waiting) {
             const health = healthOf(await kube.get(ref));
             if (health.status === HealthStatus.Failed) {
               throw ApplicationFailure.nonRetryable(`${describeReference(ref)}: ${health.message}`, 'HealthCheckFailed');
             }
-            if (health.status !== HealthStatus.Current) pending.push(`${describeReference(ref)}: ${health.message}`);
+            if (health.status !== HealthStatus.Current) pending.push({ ref, message: `${describeReference(ref)}: ${health.message}` });
           }
           if (pending.length === 0) return;
-          context.heartbeat(pending);
+          waiting = pending.map((entry) => entry.ref);
+          const messages = pending.map((entry) => entry.message);
+          context.heartbeat(messages);
           if (Date.now() >= deadline) {
-            throw ApplicationFailure.nonRetryable(
-              `timeout waiting for ${pending.length} object(s) to become healthy: ${pending.join('; ')}`,
-              'HealthCheckFailed',
-            );
+            throw ApplicationFailure.nonRetryable(`timeout waiting for ${pending.length} object(s) to become healthy: ${messages.join('; ')}`, 'HealthCheckFailed');
           }
-          await context.sleep(pollIntervalMs);
+          await context.sleep(Math.min(interval, Math.max(0, deadline - Date.now())));
+          interval = Math.min(maxPollIntervalMs, Math.round(interval * 1.5));
         }
       });
     },
