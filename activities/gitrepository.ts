@@ -20,13 +20,15 @@ import type { GitRepositoryInclude } from '../schemas/types.js';
 import type { Artifact } from '../artifacts/store.js';
 import { ArtifactError } from '../artifacts/fetch.js';
 import { copyIncludes, IncludePathError, resolveIncludes } from './source-include.js';
-import { findCondition, markReconciling } from '../domain/conditions.js';
+import { findCondition } from '../domain/conditions.js';
 import { sourceIgnore } from '../domain/source-ignore.js';
 import { prepareCredentials } from '../git/credentials.js';
 import { checkoutCommit, commitMessage, listRemoteRefs } from '../git/client.js';
 import { GitError, GitFailure } from '../git/errors.js';
 import ignore from 'ignore';
 import { reportingFailures } from './failures.js';
+import { showProgress } from './progress.js';
+import { requestedAtAnnotation } from '../domain/watch-changes.js';
 
 export interface GitRepositoryReconcile {
   ref: FluxObjectRef;
@@ -46,7 +48,6 @@ export interface GitRepositoryOutcome {
   requestedAt?: string;
 }
 
-const requestedAtAnnotation = 'reconcile.fluxcd.io/requestedAt';
 
 export function createGitRepositoryActivities(deps: { objects: FluxObjects; store: ArtifactStore }) {
   const { objects, store } = deps;
@@ -120,12 +121,7 @@ export function createGitRepositoryActivities(deps: { objects: FluxObjects; stor
         const generation = object.metadata.generation ?? 0;
         const requestedAt = object.metadata.annotations?.[requestedAtAnnotation];
         let previous = (object.status ?? {}) as GitRepositoryStatus;
-        if (previous.observedGeneration !== generation) {
-          // A new spec is being worked on: Ready=Unknown until this reconcile ends, as Flux shows it.
-          const message = `processing object: new generation ${previous.observedGeneration ?? 0} -> ${generation}`;
-          previous = { ...previous, conditions: markReconciling(previous.conditions ?? [], message, { now: new Date().toISOString() }) };
-          await objects.patchStatus(ref, { conditions: previous.conditions });
-        }
+        previous = await showProgress(objects, ref, previous, generation);
         const reading = readGitRepositorySpec(object.spec, specSchema);
         const intervalMs = reading.ok ? reading.spec.intervalMs : 60_000;
         if (reading.ok && reading.spec.suspend) {

@@ -22,14 +22,15 @@ import { substituteText, SubstitutionError } from '../domain/substitute.js';
 import { applyStages, pruneOrder, ApplyStage, stageOf } from '../domain/apply-order.js';
 import { inventoryOf, referenceOfEntry, staleEntries, type Inventory } from '../domain/inventory.js';
 import { healthOf, HealthStatus } from '../domain/health.js';
-import { findCondition, markReconciling } from '../domain/conditions.js';
+import { findCondition } from '../domain/conditions.js';
 import { requireBinary } from '../tools/paths.js';
 import { reportingFailures } from './failures.js';
+import { showProgress } from './progress.js';
+import { requestedAtAnnotation } from '../domain/watch-changes.js';
 import { createLimiter, whileHeartbeating } from './concurrency.js';
 import { KubeError } from '../kube/errors.js';
 
 export const fieldManager = 'kustomize-controller';
-const requestedAtAnnotation = 'reconcile.fluxcd.io/requestedAt';
 const dependencyRetryMs = 30_000;
 /** Flux's finalizer: deleting a Kustomization prunes what it applied first. */
 export const finalizer = 'finalizers.fluxcd.io';
@@ -228,11 +229,7 @@ export function createKustomizationActivities(deps: { kube: KubeClient; objects:
         const spec = reading.spec;
         const done = { exists: true, suspended: false, intervalMs: spec.intervalMs };
         if (spec.suspend) return { ...done, suspended: true, ready: false, message: 'suspended' };
-        if (previous.observedGeneration !== generation) {
-          const message = `processing object: new generation ${previous.observedGeneration ?? 0} -> ${generation}`;
-          previous = { ...previous, conditions: markReconciling(previous.conditions ?? [], message, { now: new Date().toISOString() }) };
-          await objects.patchStatus(ref, { conditions: previous.conditions });
-        }
+        previous = await showProgress(objects, ref, previous, generation);
         const fail = async (reason: string, message: string, options: { revision?: string; inventory?: Inventory; retryAfterMs?: number; stalled?: boolean } = {}): Promise<KustomizationOutcome> => {
           await writeStatus(ref, object, previous, { outcome: 'failed', reason, message, stalled: options.stalled ?? false, revision: options.revision, inventory: options.inventory }, generation, requestedAt);
           return { ...done, ready: false, message, revision: options.revision, retryAfterMs: options.retryAfterMs ?? spec.retryIntervalMs };

@@ -1,6 +1,9 @@
 // Which changes to a Flux object wake its reconcile loop: a new generation (the spec
 // changed), a new reconcile.fluxcd.io/requestedAt (`flux reconcile`), or the start of
 // its deletion. Status writes (our own, every reconcile) and label edits do not.
+/** `flux reconcile` sets it to a new value to ask for a reconcile now. */
+export const requestedAtAnnotation = 'reconcile.fluxcd.io/requestedAt';
+
 export interface ObservedObject {
   generation?: number;
   requestedAt?: string;
@@ -10,7 +13,7 @@ export interface ObservedObject {
 export function observe(metadata: { generation?: number; annotations?: Record<string, string>; deletionTimestamp?: unknown }): ObservedObject {
   return {
     generation: metadata.generation,
-    requestedAt: metadata.annotations?.['reconcile.fluxcd.io/requestedAt'],
+    requestedAt: metadata.annotations?.[requestedAtAnnotation],
     deleting: metadata.deletionTimestamp !== undefined && metadata.deletionTimestamp !== null,
   };
 }
