@@ -12,7 +12,7 @@ import { createFluxObjects } from '../kube/status.js';
 import { startArtifactStorage } from './artifact-storage.js';
 import { ensureResyncSchedule, startDiscovery } from './discovery.js';
 import { allTaskQueues } from '../common/task-queues.js';
-import { installWorkerRuntime, jsonLogger } from './logging.js';
+import { installWorkerRuntime, jsonLogger, logLine } from './logging.js';
 import { onShutdownSignal } from './signals.js';
 import { connectWorker } from './connection.js';
 import { createPools } from './pools.js';
@@ -84,10 +84,6 @@ async function main(): Promise<void> {
     process.stderr.write('stopping the local cluster and the Temporal dev server...\n');
     await environment.stop();
   }
-}
-
-function logLine(entry: Record<string, unknown>): void {
-  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`);
 }
 
 main().then(

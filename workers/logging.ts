@@ -18,3 +18,8 @@ export function jsonLogger(level: LogLevel = 'INFO'): Logger {
 export function installWorkerRuntime(level: LogLevel = 'INFO'): void {
   Runtime.install({ logger: jsonLogger(level), shutdownSignals: [] });
 }
+
+/** One structured log line from our own code (the watcher), in the same JSON shape. */
+export function logLine(entry: Record<string, unknown>): void {
+  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`);
+}

@@ -1,7 +1,7 @@
 // A worker process: runs the pools named by --pool (default: all six) against an
 // existing Temporal server and cluster. `npm run worker -- --pool source-controller`.
 import { SettingsError, parseSettings } from './settings.js';
-import { installWorkerRuntime, jsonLogger } from './logging.js';
+import { installWorkerRuntime, jsonLogger, logLine } from './logging.js';
 import { onShutdownSignal } from './signals.js';
 import { connectWorker } from './connection.js';
 import { createPools } from './pools.js';
@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   const discovery = await startDiscovery(settings.temporal, kubeConfig, settings.pools, {
     namespace,
     taskQueuePrefix,
-    log: (entry) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`),
+    log: logLine,
   });
   const pools = await createPools({
     connection,
