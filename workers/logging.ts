@@ -2,11 +2,21 @@
 // Temporal runtime, the workflow bundler and activities log through it.
 import { DefaultLogger, Runtime, type LogLevel, type Logger } from '@temporalio/worker';
 
+/** Errors keep their message in JSON (it is not an own enumerable property); stacks stay out. */
+function errorsReadable(_key: string, value: unknown): unknown {
+  if (value instanceof Error) {
+    const { name, message } = value;
+    const type = (value as { type?: string }).type;
+    return type ? { name, type, message } : { name, message };
+  }
+  return value;
+}
+
 export function jsonLogger(level: LogLevel = 'INFO'): Logger {
   return new DefaultLogger(level, (entry) => {
     const { level: severity, message, meta } = entry;
     const time = new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString();
-    process.stdout.write(`${JSON.stringify({ time, level: severity.toLowerCase(), msg: message, ...meta })}\n`);
+    process.stdout.write(`${JSON.stringify({ time, level: severity.toLowerCase(), msg: message, ...meta }, errorsReadable)}\n`);
   });
 }
 
