@@ -3,13 +3,8 @@
 // knows the revision before cloning and can skip the clone when nothing changed.
 import semver from 'semver';
 
-export interface GitRepositoryRef {
-  branch?: string;
-  tag?: string;
-  semver?: string;
-  name?: string;
-  commit?: string;
-}
+export type { GitRepositoryRef } from '../schemas/types.js';
+import type { GitRepositoryRef } from '../schemas/types.js';
 
 /** Flux's default when spec.ref is absent. */
 export const defaultBranch = 'master';

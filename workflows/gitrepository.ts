@@ -7,15 +7,11 @@ import {
   continueAsNew,
   patched,
   proxyActivities,
-  setHandler,
-  upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { createGitRepositoryActivities } from '../activities/gitrepository.js';
 import type { createDependentsActivities } from '../activities/dependents.js';
 import type { FluxObjectRef } from '../kube/flux-kinds.js';
-import { Ready, Revision } from '../common/search-attributes.js';
-import { reconcileSignal, resumeSignal, statusQuery, suspendSignal, type ObjectWorkflowStatus } from '../common/object-workflow.js';
-import { ReconcileLoop, type LoopMemory } from './reconcile-loop.js';
+import { listeningLoop, showOutcome, type LoopMemory } from './reconcile-loop.js';
 
 const { notifyDependents } = proxyActivities<ReturnType<typeof createDependentsActivities>>({
   startToCloseTimeout: '2 minutes',
@@ -34,21 +30,14 @@ export interface GitRepositoryWorkflowInput {
 }
 
 export async function gitRepositoryWorkflow({ ref, memory }: GitRepositoryWorkflowInput): Promise<void> {
-  const loop = new ReconcileLoop(memory);
-  setHandler(reconcileSignal, () => loop.requestReconcile());
-  setHandler(suspendSignal, () => loop.suspend());
-  setHandler(resumeSignal, () => loop.resume());
-  setHandler(statusQuery, (): ObjectWorkflowStatus => loop.status());
+  const loop = listeningLoop(memory);
 
   if (!loop.suspended) {
     loop.startReconcile();
     const outcome = await reconcileGitRepository({ ref });
     if (!outcome.exists) return; // the object is gone: its loop ends
     loop.finishReconcile(outcome);
-    upsertSearchAttributes([
-      { key: Ready, value: outcome.suspended ? 'Unknown' : outcome.ready ? 'True' : 'False' },
-      ...(outcome.revision ? [{ key: Revision, value: outcome.revision }] : []),
-    ]);
+    showOutcome(outcome);
     // Consumers hear of a new revision now, not at their next interval. (A change of
     // running workflow code: patched() keeps histories recorded before it replayable.)
     if (outcome.newRevision && outcome.revision && patched('notify-dependents')) {

@@ -8,16 +8,12 @@ import {
   continueAsNew,
   isCancellation,
   proxyActivities,
-  setHandler,
-  upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { createKustomizationActivities, KustomizationOutcome } from '../activities/kustomization.js';
 import type { createHealthActivities } from '../activities/health.js';
 import type { createDependentsActivities } from '../activities/dependents.js';
 import type { FluxObjectRef } from '../kube/flux-kinds.js';
-import { Ready, Revision } from '../common/search-attributes.js';
-import { reconcileSignal, resumeSignal, statusQuery, suspendSignal, type ObjectWorkflowStatus } from '../common/object-workflow.js';
-import { ReconcileLoop, type LoopMemory } from './reconcile-loop.js';
+import { listeningLoop, showOutcome, type LoopMemory, type ReconcileLoop } from './reconcile-loop.js';
 
 const { applyKustomization, recordKustomizationHealth } = proxyActivities<ReturnType<typeof createKustomizationActivities>>({
   startToCloseTimeout: '15 minutes',
@@ -42,11 +38,7 @@ export interface KustomizationWorkflowInput {
 }
 
 export async function kustomizationWorkflow({ ref, memory }: KustomizationWorkflowInput): Promise<void> {
-  const loop = new ReconcileLoop(memory);
-  setHandler(reconcileSignal, () => loop.requestReconcile());
-  setHandler(suspendSignal, () => loop.suspend());
-  setHandler(resumeSignal, () => loop.resume());
-  setHandler(statusQuery, (): ObjectWorkflowStatus => loop.status());
+  const loop = listeningLoop(memory);
 
   if (!loop.suspended) {
     loop.startReconcile();
@@ -66,10 +58,7 @@ export async function kustomizationWorkflow({ ref, memory }: KustomizationWorkfl
     if (outcome.ready && outcome.revision && (before.ready !== true || before.revision !== outcome.revision)) {
       await notifyDependents({ source: ref, revision: outcome.revision });
     }
-    upsertSearchAttributes([
-      { key: Ready, value: outcome.suspended ? 'Unknown' : outcome.ready ? 'True' : 'False' },
-      ...(outcome.revision ? [{ key: Revision, value: outcome.revision }] : []),
-    ]);
+    showOutcome(outcome);
   }
 
   await loop.waitForNextReconcile();

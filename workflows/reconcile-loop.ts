@@ -1,8 +1,9 @@
 // The state of one object's reconcile loop, kept apart from the workflow's I/O: what it
 // is doing, whether it is suspended, how often it failed, when it reconciles next.
 // It is carried from run to run through continue-as-new.
-import { condition } from '@temporalio/workflow';
-import { ObjectPhase, type ObjectWorkflowStatus } from '../common/object-workflow.js';
+import { condition, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { ObjectPhase, reconcileSignal, resumeSignal, statusQuery, suspendSignal, type ObjectWorkflowStatus } from '../common/object-workflow.js';
+import { Ready, Revision } from '../common/search-attributes.js';
 
 export interface LoopMemory {
   /** suspended by a `suspend` signal (spec.suspend is read afresh each reconcile) */
@@ -28,6 +29,24 @@ export interface ReconcileOutcome {
 const firstRetryMs = 5_000;
 /** ±5% of the interval, so objects created together do not reconcile in lock-step */
 const jitterFraction = 0.05;
+
+/** The loop of one object, answering its signals and its status query. */
+export function listeningLoop(memory: LoopMemory | undefined): ReconcileLoop {
+  const loop = new ReconcileLoop(memory);
+  setHandler(reconcileSignal, () => loop.requestReconcile());
+  setHandler(suspendSignal, () => loop.suspend());
+  setHandler(resumeSignal, () => loop.resume());
+  setHandler(statusQuery, (): ObjectWorkflowStatus => loop.status());
+  return loop;
+}
+
+/** Shows a reconcile's outcome in the Web UI's search attributes. */
+export function showOutcome(outcome: ReconcileOutcome): void {
+  upsertSearchAttributes([
+    { key: Ready, value: outcome.suspended ? 'Unknown' : outcome.ready ? 'True' : 'False' },
+    ...(outcome.revision ? [{ key: Revision, value: outcome.revision }] : []),
+  ]);
+}
 
 export class ReconcileLoop {
   private phase: ObjectPhase = ObjectPhase.Reconciling;
