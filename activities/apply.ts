@@ -12,6 +12,12 @@ export interface AppliedObject {
   action: ApplyAction;
 }
 
+/** What an apply did, from the live object before it (if any) and the one it returned. */
+export function applyActionOf(before: KubernetesObject | undefined, after: KubernetesObject): ApplyAction {
+  if (!before) return ApplyAction.Created;
+  return before.metadata.resourceVersion === after.metadata.resourceVersion ? ApplyAction.Unchanged : ApplyAction.Configured;
+}
+
 export function createApplyActivities(deps: { kube: KubeClient; fieldManager: string }) {
   const { kube, fieldManager } = deps;
 
@@ -19,12 +25,7 @@ export function createApplyActivities(deps: { kube: KubeClient; fieldManager: st
     const ref = referenceOf(object);
     const before = await kube.get(ref);
     const after = await kube.apply(object, { fieldManager, force: true });
-    const action = !before
-      ? ApplyAction.Created
-      : before.metadata.resourceVersion === after.metadata.resourceVersion
-        ? ApplyAction.Unchanged
-        : ApplyAction.Configured;
-    return { subject: describeReference(ref), action };
+    return { subject: describeReference(ref), action: applyActionOf(before, after) };
   }
 
   return {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { whileHeartbeating } from './concurrency.js';
 import type { FluxObjects } from '../kube/status.js';
 import type { FluxObjectRef } from '../kube/flux-kinds.js';
+import type { ReconcileOutcome } from '../common/object-workflow.js';
 import { apiVersionOf, describeFluxObject } from '../kube/flux-kinds.js';
 import { specSchemaFor } from '../kube/crd-schemas.js';
 import type { ArtifactStore } from '../artifacts/store.js';
@@ -34,18 +35,9 @@ export interface GitRepositoryReconcile {
   ref: FluxObjectRef;
 }
 
-/** What the workflow needs to schedule the next cycle; small, and free of secrets. */
-export interface GitRepositoryOutcome {
-  exists: boolean;
-  suspended: boolean;
-  ready: boolean;
-  revision?: string;
+export interface GitRepositoryOutcome extends ReconcileOutcome {
   /** the stored artifact changed in this reconcile: dependents must hear of it */
   newRevision: boolean;
-  message: string;
-  intervalMs: number;
-  generation?: number;
-  requestedAt?: string;
 }
 
 
@@ -111,7 +103,7 @@ export function createGitRepositoryActivities(deps: { objects: FluxObjects; stor
 
   return {
     async reconcileGitRepository({ ref }: GitRepositoryReconcile): Promise<GitRepositoryOutcome> {
-      return reportingFailures(() => whileHeartbeating(async () => {
+      return reportingFailures(() => whileHeartbeating(async (): Promise<GitRepositoryOutcome> => {
         const object = await objects.get(ref);
         if (!object) {
           // Deleted: its artifacts go with it, as Flux's finalizer does.
@@ -125,7 +117,7 @@ export function createGitRepositoryActivities(deps: { objects: FluxObjects; stor
         const reading = readGitRepositorySpec(object.spec, specSchema);
         const intervalMs = reading.ok ? reading.spec.intervalMs : 60_000;
         if (reading.ok && reading.spec.suspend) {
-          return { exists: true, suspended: true, ready: false, revision: previous.artifact?.revision, newRevision: false, message: 'suspended', intervalMs, generation, requestedAt };
+          return { exists: true, suspended: true, ready: false, revision: previous.artifact?.revision, newRevision: false, message: 'suspended', intervalMs };
         }
         const result: FetchResult = reading.ok
           ? await fetchSource(ref, reading.spec, previous)
@@ -149,8 +141,6 @@ export function createGitRepositoryActivities(deps: { objects: FluxObjects; stor
           newRevision: result.outcome === 'stored' && previous.artifact?.revision !== result.artifact.revision,
           message: ready ? findCondition(status.conditions, 'Ready')!.message : result.message,
           intervalMs,
-          generation,
-          requestedAt,
         };
       }));
     },

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { KubeClient } from '../kube/client.js';
 import type { FluxObjects } from '../kube/status.js';
+import type { ReconcileOutcome } from '../common/object-workflow.js';
 import { apiVersionOf, describeFluxObject, type FluxObjectRef } from '../kube/flux-kinds.js';
 import { specSchemaFor } from '../kube/crd-schemas.js';
 import { describeReference, referenceOf, type KubernetesObject, type ObjectReference } from '../kube/objects.js';
@@ -18,13 +19,14 @@ import { build, BuildError } from '../kustomize/build.js';
 import { readKustomizationSpec, type KustomizationSpec } from '../domain/kustomization-spec.js';
 import { nextKustomizationStatus, KustomizationReason, type KustomizationResult, type KustomizationStatus } from '../domain/kustomization-status.js';
 import { dependencyNotReady, findCycle } from '../domain/depends-on.js';
-import { substituteText, SubstitutionError } from '../domain/substitute.js';
+import { substituteText, SubstitutionError, validVariableName } from '../domain/substitute.js';
 import { applyStages, pruneOrder, ApplyStage, stageOf } from '../domain/apply-order.js';
 import { inventoryOf, referenceOfEntry, staleEntries, type Inventory } from '../domain/inventory.js';
 import { healthOf, HealthStatus } from '../domain/health.js';
 import { findCondition } from '../domain/conditions.js';
 import { requireBinary } from '../tools/paths.js';
 import { reportingFailures } from './failures.js';
+import { ApplyAction, applyActionOf } from './apply.js';
 import { showProgress } from './progress.js';
 import { requestedAtAnnotation } from '../domain/watch-changes.js';
 import { createLimiter, whileHeartbeating } from './concurrency.js';
@@ -35,15 +37,7 @@ const dependencyRetryMs = 30_000;
 /** Flux's finalizer: deleting a Kustomization prunes what it applied first. */
 export const finalizer = 'finalizers.fluxcd.io';
 
-export interface KustomizationOutcome {
-  exists: boolean;
-  suspended: boolean;
-  ready: boolean;
-  revision?: string;
-  message: string;
-  intervalMs: number;
-  /** when the next reconcile is due instead of the loop's default */
-  retryAfterMs?: number;
+export interface KustomizationOutcome extends ReconcileOutcome {
   /** objects whose health the workflow waits for before the final status */
   healthCheck?: { objects: ObjectReference[]; timeoutMs: number; pending: PendingHealth };
 }
@@ -110,7 +104,10 @@ export function createKustomizationActivities(deps: { kube: KubeClient; objects:
       }
       Object.assign(variables, data);
     }
-    return { ...variables, ...(spec.postBuild?.substitute ?? {}) };
+    const all = { ...variables, ...(spec.postBuild?.substitute ?? {}) };
+    const invalid = Object.keys(all).filter((name) => !validVariableName(name));
+    if (invalid.length > 0) return `postBuild: variable name '${invalid[0]}' is invalid: it must start with a letter or _ and hold only letters, digits and _`;
+    return all;
   }
 
   /** The built objects, substituted and labelled as this Kustomization's. */
@@ -155,8 +152,8 @@ export function createKustomizationActivities(deps: { kube: KubeClient; objects:
           await kube.delete(ref);
           after = await kube.apply(object, { fieldManager, force: true });
         }
-        if (!before) changes.push(`${describeReference(ref)} created`);
-        else if (before.metadata.resourceVersion !== after.metadata.resourceVersion) changes.push(`${describeReference(ref)} configured`);
+        const action = applyActionOf(before, after);
+        if (action !== ApplyAction.Unchanged) changes.push(`${describeReference(ref)} ${action}`);
       }
       // Definitions must be served before anything that uses them is applied.
       if (stage.length > 0 && stageOf(stage[0]!) === ApplyStage.Definitions) await waitEstablished(stage.map(referenceOf));
@@ -208,7 +205,7 @@ export function createKustomizationActivities(deps: { kube: KubeClient; objects:
 
   return {
     async applyKustomization({ ref }: { ref: FluxObjectRef }): Promise<KustomizationOutcome> {
-      return reportingFailures(() => whileHeartbeating(async () => {
+      return reportingFailures(() => whileHeartbeating(async (): Promise<KustomizationOutcome> => {
         const object = await objects.get(ref);
         if (!object) return { exists: false, suspended: false, ready: false, message: `${describeFluxObject(ref)} not found`, intervalMs: 0 };
         const generation = object.metadata.generation ?? 0;
@@ -302,7 +299,7 @@ export function createKustomizationActivities(deps: { kube: KubeClient; objects:
 
     /** The final status once the health wait ended (healthy, or failed with `failure`). */
     async recordKustomizationHealth({ ref, pending, failure }: { ref: FluxObjectRef; pending: PendingHealth; failure?: string }): Promise<KustomizationOutcome> {
-      return reportingFailures(async () => {
+      return reportingFailures(async (): Promise<KustomizationOutcome> => {
         const object = await objects.get(ref);
         if (!object) return { exists: false, suspended: false, ready: false, message: `${describeFluxObject(ref)} not found`, intervalMs: 0 };
         const previous = (object.status ?? {}) as KustomizationStatus;

@@ -31,4 +31,17 @@ export interface ObjectWorkflowStatus {
   nextReconcileAt?: string;
 }
 
+/** What one reconcile tells its loop: small, and free of secrets. */
+export interface ReconcileOutcome {
+  /** false once the object is gone: the loop ends */
+  exists: boolean;
+  suspended: boolean;
+  ready: boolean;
+  revision?: string;
+  message: string;
+  intervalMs: number;
+  /** the object's own retry timing (retryInterval, a dependency's requeue), overriding the back-off */
+  retryAfterMs?: number;
+}
+
 export const statusQuery = defineQuery<ObjectWorkflowStatus>('status');

@@ -73,7 +73,6 @@ export interface PoolsOptions {
 }
 
 export interface RunningPools {
-  workers: Worker[];
   /** resolves when every worker has stopped */
   run(): Promise<void>;
   shutdown(): void;
@@ -93,7 +92,6 @@ export async function createPools(options: PoolsOptions): Promise<RunningPools> 
     ),
   );
   return {
-    workers,
     async run() {
       await Promise.all(workers.map((worker) => worker.run()));
     },

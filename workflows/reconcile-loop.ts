@@ -2,7 +2,15 @@
 // is doing, whether it is suspended, how often it failed, when it reconciles next.
 // It is carried from run to run through continue-as-new.
 import { condition, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
-import { ObjectPhase, reconcileSignal, resumeSignal, statusQuery, suspendSignal, type ObjectWorkflowStatus } from '../common/object-workflow.js';
+import {
+  ObjectPhase,
+  reconcileSignal,
+  resumeSignal,
+  statusQuery,
+  suspendSignal,
+  type ObjectWorkflowStatus,
+  type ReconcileOutcome,
+} from '../common/object-workflow.js';
 import { Ready, Revision } from '../common/search-attributes.js';
 
 export interface LoopMemory {
@@ -14,16 +22,6 @@ export interface LoopMemory {
   revision?: string;
   message?: string;
   intervalMs: number;
-}
-
-export interface ReconcileOutcome {
-  suspended: boolean;
-  ready: boolean;
-  revision?: string;
-  message: string;
-  intervalMs: number;
-  /** the object's own retry timing (retryInterval, a dependency's requeue), overriding the back-off */
-  retryAfterMs?: number;
 }
 
 const firstRetryMs = 5_000;
