@@ -4,6 +4,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { Context } from '@temporalio/activity';
 import type { KubeClient } from '../kube/client.js';
+import type { ClusterTarget, ClusterTargets } from '../kube/targets.js';
 import { describeReference, type ObjectReference } from '../kube/objects.js';
 import { healthOf, HealthStatus } from '../domain/health.js';
 import { reportingFailures } from './failures.js';
@@ -12,17 +13,20 @@ export interface HealthWait {
   objects: ObjectReference[];
   /** epoch milliseconds; fixed by the caller so a retried attempt keeps the same deadline */
   deadline: number;
+  /** the cluster and identity the objects were applied with; the worker's own by default */
+  target?: ClusterTarget;
 }
 
-export function createHealthActivities(deps: { kube: KubeClient; pollIntervalMs?: number }) {
-  const { kube, pollIntervalMs = 1000 } = deps;
+export function createHealthActivities(deps: { kube: KubeClient; clusters?: ClusterTargets; pollIntervalMs?: number }) {
+  const { pollIntervalMs = 1000 } = deps;
   const maxPollIntervalMs = Math.max(pollIntervalMs, 5000);
 
   return {
     /** Resolves when every object is Current; fails fast on Failed, gives up at the timeout. */
-    async waitForHealthy({ objects, deadline }: HealthWait): Promise<void> {
+    async waitForHealthy({ objects, deadline, target }: HealthWait): Promise<void> {
       return reportingFailures(async () => {
         const context = Context.current();
+        const kube = target && deps.clusters ? await deps.clusters.clientFor(target) : deps.kube;
         // Objects already Current are not asked again, and the polls space out (up to 5 s):
         // hundreds of waits at once must not flood the API server.
         let waiting = [...objects];

@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { KubeClient } from '../kube/client.js';
+import { ClusterTargetError, type ClusterTarget, type ClusterTargets } from '../kube/targets.js';
+import type { KustomizationSpec as KustomizationObjectSpec } from '../schemas/types.js';
 import type { FluxObjects } from '../kube/status.js';
 import type { ReconcileOutcome } from '../common/object-workflow.js';
 import { apiVersionOf, describeFluxObject, type FluxObjectRef } from '../kube/flux-kinds.js';
@@ -20,13 +22,12 @@ import { readKustomizationSpec, type KustomizationSpec } from '../domain/kustomi
 import { nextKustomizationStatus, KustomizationReason, type KustomizationResult, type KustomizationStatus } from '../domain/kustomization-status.js';
 import { dependencyNotReady, findCycle } from '../domain/depends-on.js';
 import { substituteText, SubstitutionError, validVariableName } from '../domain/substitute.js';
-import { applyStages, pruneOrder, ApplyStage, stageOf } from '../domain/apply-order.js';
+import { pruneOrder } from '../domain/apply-order.js';
 import { inventoryOf, referenceOfEntry, staleEntries, type Inventory } from '../domain/inventory.js';
-import { healthOf, HealthStatus } from '../domain/health.js';
 import { findCondition } from '../domain/conditions.js';
 import { requireBinary } from '../tools/paths.js';
 import { reportingFailures } from './failures.js';
-import { ApplyAction, applyActionOf } from './apply.js';
+import { stagedApply } from './staged-apply.js';
 import { showProgress } from './progress.js';
 import { requestedAtAnnotation } from '../domain/watch-changes.js';
 import { createLimiter, whileHeartbeating } from './concurrency.js';
@@ -39,7 +40,7 @@ export const finalizer = 'finalizers.fluxcd.io';
 
 export interface KustomizationOutcome extends ReconcileOutcome {
   /** objects whose health the workflow waits for before the final status */
-  healthCheck?: { objects: ObjectReference[]; timeoutMs: number; pending: PendingHealth };
+  healthCheck?: { objects: ObjectReference[]; timeoutMs: number; target: ClusterTarget; pending: PendingHealth };
 }
 
 /** What the final status needs once the health wait ends; small, no manifests. */
@@ -51,8 +52,19 @@ export interface PendingHealth {
   requestedAt?: string;
 }
 
-export function createKustomizationActivities(deps: { kube: KubeClient; objects: FluxObjects; concurrentBuilds?: number }) {
-  const { kube, objects } = deps;
+/** The cluster and identity a Kustomization applies with. */
+export function targetOf(ref: FluxObjectRef, spec: Pick<KustomizationObjectSpec, 'serviceAccountName' | 'kubeConfig'>): ClusterTarget {
+  const secret = spec.kubeConfig?.secretRef;
+  return {
+    namespace: ref.namespace,
+    ...(spec.serviceAccountName ? { serviceAccountName: spec.serviceAccountName } : {}),
+    ...(secret ? { kubeConfig: { secretName: secret.name, ...(secret.key ? { key: secret.key } : {}) } } : {}),
+  };
+}
+
+export function createKustomizationActivities(deps: { clusters: ClusterTargets; objects: FluxObjects; concurrentBuilds?: number }) {
+  const { clusters, objects } = deps;
+  const kube = clusters.local;
   // kustomize builds are CPU-bound: more at once than cores only makes each slower.
   const buildSlot = createLimiter(deps.concurrentBuilds ?? 4);
   const schema = specSchemaFor(apiVersionOf('Kustomization'), 'Kustomization');
@@ -133,45 +145,7 @@ export function createKustomizationActivities(deps: { kube: KubeClient; objects:
     return result;
   }
 
-  async function applyAll(objectsToApply: KubernetesObject[], force: boolean): Promise<string[]> {
-    const changes: string[] = [];
-    for (const stage of applyStages(objectsToApply)) {
-      for (const object of stage) {
-        const policy = object.metadata.annotations?.['kustomize.toolkit.fluxcd.io/ssa'];
-        const reconcile = object.metadata.annotations?.['kustomize.toolkit.fluxcd.io/reconcile'];
-        const ref = referenceOf(object);
-        const before = await kube.get(ref);
-        if (reconcile === 'disabled' || policy === 'Ignore' || (policy === 'IfNotPresent' && before)) continue;
-        let after: KubernetesObject;
-        try {
-          after = await kube.apply(object, { fieldManager, force: true });
-        } catch (error) {
-          // An immutable field changed: recreate, when the spec or the object asks for it.
-          const recreate = force || object.metadata.annotations?.['kustomize.toolkit.fluxcd.io/force'] === 'Enabled';
-          if (!(error instanceof KubeError) || error.status !== 422 || !recreate || !before) throw error;
-          await kube.delete(ref);
-          after = await kube.apply(object, { fieldManager, force: true });
-        }
-        const action = applyActionOf(before, after);
-        if (action !== ApplyAction.Unchanged) changes.push(`${describeReference(ref)} ${action}`);
-      }
-      // Definitions must be served before anything that uses them is applied.
-      if (stage.length > 0 && stageOf(stage[0]!) === ApplyStage.Definitions) await waitEstablished(stage.map(referenceOf));
-    }
-    return changes;
-  }
-
-  async function waitEstablished(refs: ObjectReference[]): Promise<void> {
-    const deadline = Date.now() + 60_000;
-    for (const ref of refs) {
-      while (healthOf(await kube.get(ref)).status !== HealthStatus.Current) {
-        if (Date.now() > deadline) throw new Error(`${describeReference(ref)} is not established after 60s`);
-        await new Promise((resolve) => setTimeout(resolve, 250));
-      }
-    }
-  }
-
-  async function prune(previous: Inventory | undefined, next: Inventory, ref: FluxObjectRef): Promise<string[]> {
+  async function prune(kube: KubeClient, previous: Inventory | undefined, next: Inventory, ref: FluxObjectRef): Promise<string[]> {
     const deleted: string[] = [];
     for (const entry of pruneOrder(staleEntries(previous, next).map((e) => ({ ...referenceOfEntry(e) })))) {
       const live = await kube.get(entry);
@@ -193,11 +167,20 @@ export function createKustomizationActivities(deps: { kube: KubeClient; objects:
    * and CRDs last.
    */
   async function finalize(ref: FluxObjectRef, object: KubernetesObject, previous: KustomizationStatus): Promise<void> {
-    const spec = (object.spec ?? {}) as { prune?: boolean; suspend?: boolean; deletionPolicy?: string };
+    const spec = (object.spec ?? {}) as KustomizationObjectSpec;
     const policy = spec.deletionPolicy ?? 'MirrorPrune';
     const prunes = policy === 'Delete' || policy === 'WaitForTermination' || (policy === 'MirrorPrune' && spec.prune === true);
     if (!prunes || spec.suspend) return;
-    const deleted = await prune(previous.inventory, { entries: [] }, ref);
+    let cluster: KubeClient;
+    try {
+      cluster = await clusters.clientFor(targetOf(ref, spec));
+    } catch (error) {
+      // A cluster that can no longer be reached must not keep the Kustomization forever.
+      if (!(error instanceof ClusterTargetError)) throw error;
+      await objects.recordEvent(object, { type: 'Warning', reason: KustomizationReason.PruneFailed, message: `not pruned: ${error.message}` }, 'kustomize-controller').catch(() => undefined);
+      return;
+    }
+    const deleted = await prune(cluster, previous.inventory, { entries: [] }, ref);
     if (deleted.length > 0) {
       await objects.recordEvent(object, { type: 'Normal', reason: 'Finalized', message: deleted.join('\n') }, 'kustomize-controller').catch(() => undefined);
     }
@@ -271,9 +254,12 @@ export function createKustomizationActivities(deps: { kube: KubeClient; objects:
         }
 
         // Apply; the inventory moves only once the whole apply succeeded.
+        const target = targetOf(ref, spec);
         let changes: string[];
+        let cluster: KubeClient;
         try {
-          changes = await applyAll(built, spec.force === true);
+          cluster = await clusters.clientFor(target);
+          changes = await stagedApply(cluster, built, { fieldManager, force: spec.force === true });
         } catch (error) {
           if (error instanceof KubeError && error.retryable) throw error;
           return fail(KustomizationReason.ReconciliationFailed, `apply failed: ${(error as Error).message}`, { revision: artifact.revision });
@@ -281,7 +267,7 @@ export function createKustomizationActivities(deps: { kube: KubeClient; objects:
         const inventory = inventoryOf(built);
         if (spec.prune) {
           try {
-            changes.push(...(await prune(previous.inventory, inventory, ref)));
+            changes.push(...(await prune(cluster, previous.inventory, inventory, ref)));
           } catch (error) {
             return fail(KustomizationReason.PruneFailed, `prune failed: ${(error as Error).message}`, { revision: artifact.revision, inventory });
           }
@@ -290,7 +276,7 @@ export function createKustomizationActivities(deps: { kube: KubeClient; objects:
         const healthTargets = spec.wait ? built.map(referenceOf) : (spec.healthChecks ?? []).map((check) => ({ apiVersion: check.apiVersion ?? 'v1', kind: check.kind, name: check.name, namespace: check.namespace ?? ref.namespace }));
         const pending: PendingHealth = { revision: artifact.revision, inventory, changes, generation, requestedAt };
         if (healthTargets.length > 0) {
-          return { ...done, ready: false, revision: artifact.revision, message: 'health check in progress', healthCheck: { objects: healthTargets, timeoutMs: spec.timeoutMs, pending } };
+          return { ...done, ready: false, revision: artifact.revision, message: 'health check in progress', healthCheck: { objects: healthTargets, timeoutMs: spec.timeoutMs, target, pending } };
         }
         const status = await writeStatus(ref, object, previous, { outcome: 'applied', revision: artifact.revision, inventory, changes, healthChecked: false }, generation, requestedAt);
         return { ...done, ready: true, revision: artifact.revision, message: findCondition(status.conditions, 'Ready')?.message ?? '' };

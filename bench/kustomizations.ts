@@ -11,9 +11,8 @@ import { CustomObjectsApi } from '@kubernetes/client-node';
 import { NativeConnection } from '@temporalio/worker';
 import { startLocalEnvironment } from '../local/environment.js';
 import { installCrds } from '../local/crds.js';
-import { createKubeClient, loadKubeConfig } from '../kube/client.js';
-import { createFluxObjects } from '../kube/status.js';
-import { createPools } from '../workers/pools.js';
+import { loadKubeConfig } from '../kube/client.js';
+import { createPools, kubernetesDependencies } from '../workers/pools.js';
 import { installWorkerRuntime } from '../workers/logging.js';
 import { startArtifactStorage } from '../workers/artifact-storage.js';
 import { startDiscovery } from '../workers/discovery.js';
@@ -54,8 +53,8 @@ async function main(): Promise<void> {
     await installCrds(environment.cluster.kubeconfigPath);
     installWorkerRuntime('WARN');
     const kubeConfig = loadKubeConfig(environment.cluster.kubeconfigPath);
-    const kube = createKubeClient(kubeConfig);
-    const objects = createFluxObjects(kubeConfig);
+    const kubernetes = kubernetesDependencies(kubeConfig);
+    const { kube } = kubernetes;
     const temporal = { address: environment.temporal.address, namespace: environment.temporal.namespace };
     const discovery = await startDiscovery(temporal, kubeConfig, allTaskQueues);
     const storage = await startArtifactStorage({ dir: join(stateDir, 'artifacts'), listen: '127.0.0.1:0' });
@@ -64,7 +63,7 @@ async function main(): Promise<void> {
       connection,
       namespace: temporal.namespace,
       pools: allTaskQueues,
-      deps: { kube, objects, artifacts: storage.store, temporal: { client: discovery.client, kubeConfig } },
+      deps: { ...kubernetes, artifacts: storage.store, temporal: { client: discovery.client, kubeConfig } },
     });
     const running = pools.run();
 

@@ -3,6 +3,7 @@
 import { KubeConfig, KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
 import { toKubeError } from './errors.js';
 import { referenceOf, type KubernetesObject, type ObjectReference } from './objects.js';
+import type { ManagedFieldsEntry } from './managed-fields.js';
 
 export interface ApplyOptions {
   fieldManager: string;
@@ -16,6 +17,13 @@ export interface KubeClient {
   /** the live object, or undefined when it does not exist */
   get(ref: ObjectReference): Promise<KubernetesObject | undefined>;
   delete(ref: ObjectReference): Promise<void>;
+  /** replaces the object's managedFields; `resourceVersion` guards against a concurrent change */
+  setManagedFields(ref: ObjectReference, managedFields: ManagedFieldsEntry[], resourceVersion: string | undefined, fieldManager: string): Promise<void>;
+}
+
+export interface KubeClientOptions {
+  /** resolves when the next request may go; shared by every client of one API server */
+  throttle?: () => Promise<void>;
 }
 
 export function loadKubeConfig(kubeconfigPath?: string): KubeConfig {
@@ -25,10 +33,11 @@ export function loadKubeConfig(kubeconfigPath?: string): KubeConfig {
   return config;
 }
 
-export function createKubeClient(config: KubeConfig): KubeClient {
+export function createKubeClient(config: KubeConfig, { throttle = async () => undefined }: KubeClientOptions = {}): KubeClient {
   const api = KubernetesObjectApi.makeApiClient(config);
   return {
     async apply(object, { fieldManager, force = true, dryRun = false }) {
+      await throttle();
       try {
         return (await api.patch(object, undefined, dryRun ? 'All' : undefined, fieldManager, force, PatchStrategy.ServerSideApply)) as KubernetesObject;
       } catch (error) {
@@ -36,6 +45,7 @@ export function createKubeClient(config: KubeConfig): KubeClient {
       }
     },
     async get(ref) {
+      await throttle();
       try {
         return (await api.read(header(ref))) as KubernetesObject;
       } catch (error) {
@@ -45,11 +55,21 @@ export function createKubeClient(config: KubeConfig): KubeClient {
       }
     },
     async delete(ref) {
+      await throttle();
       try {
         await api.delete(header(ref) as KubernetesObject, undefined, undefined, undefined, undefined, 'Background');
       } catch (error) {
         const failure = toKubeError(error, 'delete', ref);
         if (!failure.notFound) throw failure;
+      }
+    },
+    async setManagedFields(ref, managedFields, resourceVersion, fieldManager) {
+      await throttle();
+      try {
+        const patch = { ...header(ref), metadata: { ...header(ref).metadata, managedFields, resourceVersion } };
+        await api.patch(patch as KubernetesObject, undefined, undefined, fieldManager, undefined, PatchStrategy.MergePatch);
+      } catch (error) {
+        throw toKubeError(error, 'update the field managers of', ref);
       }
     },
   };

@@ -7,15 +7,14 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { startLocalEnvironment } from '../local/environment.js';
 import { installCrds } from '../local/crds.js';
-import { createKubeClient, loadKubeConfig } from '../kube/client.js';
-import { createFluxObjects } from '../kube/status.js';
+import { loadKubeConfig } from '../kube/client.js';
 import { startArtifactStorage } from './artifact-storage.js';
 import { ensureResyncSchedule, startDiscovery } from './discovery.js';
 import { allTaskQueues } from '../common/task-queues.js';
 import { installWorkerRuntime, jsonLogger, logLine } from './logging.js';
 import { onShutdownSignal } from './signals.js';
 import { connectWorker } from './connection.js';
-import { createPools } from './pools.js';
+import { createPools, kubernetesDependencies } from './pools.js';
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
@@ -57,7 +56,7 @@ async function main(): Promise<void> {
       connection,
       namespace: environment.temporal.namespace,
       pools: allTaskQueues,
-      deps: { kube: createKubeClient(kubeConfig), objects: createFluxObjects(kubeConfig), artifacts: storage.store, temporal: { client: discovery.client, kubeConfig } },
+      deps: { ...kubernetesDependencies(kubeConfig), artifacts: storage.store, temporal: { client: discovery.client, kubeConfig } },
       bundlerLogger: jsonLogger('WARN'),
     });
     stopPools = () => pools.shutdown();

@@ -4,9 +4,8 @@ import { SettingsError, parseSettings } from './settings.js';
 import { installWorkerRuntime, jsonLogger, logLine } from './logging.js';
 import { onShutdownSignal } from './signals.js';
 import { connectWorker } from './connection.js';
-import { createPools } from './pools.js';
-import { createKubeClient, loadKubeConfig } from '../kube/client.js';
-import { createFluxObjects } from '../kube/status.js';
+import { createPools, kubernetesDependencies } from './pools.js';
+import { loadKubeConfig } from '../kube/client.js';
 import { TaskQueue } from '../common/task-queues.js';
 import { startArtifactStorage } from './artifact-storage.js';
 import { ensureResyncSchedule, resyncScheduleId, startDiscovery } from './discovery.js';
@@ -29,8 +28,7 @@ async function main(): Promise<void> {
     namespace: settings.temporal.namespace,
     pools: settings.pools,
     deps: {
-      kube: createKubeClient(kubeConfig),
-      objects: createFluxObjects(kubeConfig),
+      ...kubernetesDependencies(kubeConfig),
       artifacts: storage?.store,
       temporal: { client: discovery.client, kubeConfig, namespace, taskQueuePrefix },
     },

@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, Worker, type Logger, type NativeConnection, type WorkflowBundleWithSourceMap, type WorkflowBundleOption } from '@temporalio/worker';
 import { TaskQueue } from '../common/task-queues.js';
 import type { KubeClient } from '../kube/client.js';
+import { createClusterTargets, type ClusterTargets } from '../kube/targets.js';
+import { createFluxObjects } from '../kube/status.js';
 import { createApplyActivities } from '../activities/apply.js';
 import { createHealthActivities } from '../activities/health.js';
 import { createGitRepositoryActivities } from '../activities/gitrepository.js';
@@ -19,6 +21,8 @@ import type { ArtifactStore } from '../artifacts/store.js';
 
 export interface PoolDependencies {
   kube: KubeClient;
+  /** the clusters Kustomizations apply to: the worker's own, impersonated, or remote */
+  clusters: ClusterTargets;
   objects: FluxObjects;
   /** the source-controller pool's artifact store (served over HTTP by that pool) */
   artifacts?: ArtifactStore;
@@ -29,6 +33,13 @@ export interface PoolDependencies {
   temporal?: { client: Client; kubeConfig: KubeConfig; namespace?: string; taskQueuePrefix?: string };
   /** how often health checks poll the cluster */
   healthPollIntervalMs?: number;
+}
+
+/** The Kubernetes side of the pools' dependencies, for one kubeconfig. */
+export function kubernetesDependencies(kubeConfig: KubeConfig): Pick<PoolDependencies, 'kube' | 'clusters' | 'objects'> {
+  const objects = createFluxObjects(kubeConfig);
+  const clusters = createClusterTargets({ kubeConfig, readSecret: (namespace, name) => objects.getSecretData(namespace, name) });
+  return { kube: clusters.local, clusters, objects };
 }
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -45,10 +56,10 @@ export function poolActivities(queue: TaskQueue, deps: PoolDependencies): object
       };
     case TaskQueue.Kustomize:
       return {
-        ...createKustomizationActivities({ kube: deps.kube, objects: deps.objects }),
+        ...createKustomizationActivities({ clusters: deps.clusters, objects: deps.objects }),
         ...(deps.temporal ? createDependentsActivities(deps.temporal) : {}),
         ...createApplyActivities({ kube: deps.kube, fieldManager: 'kustomize-controller' }),
-        ...createHealthActivities({ kube: deps.kube, pollIntervalMs: deps.healthPollIntervalMs }),
+        ...createHealthActivities({ kube: deps.clusters.local, clusters: deps.clusters, pollIntervalMs: deps.healthPollIntervalMs }),
       };
     default:
       return {};

@@ -4,13 +4,13 @@ import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import type { TaskQueue } from '../../common/task-queues.js';
-import { createKubeClient, loadKubeConfig, type KubeClient } from '../../kube/client.js';
-import { createFluxObjects, type FluxObjects } from '../../kube/status.js';
+import { loadKubeConfig, type KubeClient } from '../../kube/client.js';
+import type { FluxObjects } from '../../kube/status.js';
 import { startArtifactStorage } from '../../workers/artifact-storage.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createPools, type RunningPools } from '../../workers/pools.js';
+import { createPools, kubernetesDependencies, type RunningPools } from '../../workers/pools.js';
 import { sharedEnvironment } from './shared-environment.js';
 
 export interface TestWorkers {
@@ -46,8 +46,8 @@ export async function startTestWorkers(
   const shared = sharedEnvironment();
   const prefix = options.taskQueuePrefix ?? `${testName}-${uniqueSuffix()}/`;
   const kubeConfig = loadKubeConfig(shared.kubeconfigPath);
-  const kube = createKubeClient(kubeConfig);
-  const objects = createFluxObjects(kubeConfig);
+  const kubernetes = kubernetesDependencies(kubeConfig);
+  const { kube, objects } = kubernetes;
   const storage = await startArtifactStorage({ dir: join(mkdtempSync(join(tmpdir(), 'kimbernetes-artifacts-')), 'store'), listen: '127.0.0.1:0' });
   const clientConnection = await Connection.connect({ address: shared.temporalAddress });
   const client = new Client({ connection: clientConnection, namespace: shared.temporalNamespace });
@@ -57,8 +57,7 @@ export async function startTestWorkers(
     namespace: shared.temporalNamespace,
     pools,
     deps: {
-      kube,
-      objects,
+      ...kubernetes,
       artifacts: storage.store,
       temporal: { client, kubeConfig, namespace: options.namespace, taskQueuePrefix: prefix },
       healthPollIntervalMs: 500,
