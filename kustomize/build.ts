@@ -4,7 +4,7 @@
 // wrapper kustomization. Paths may not leave the artifact, by `..` or by symlink.
 import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, realpath, rm, stat, writeFile } from 'node:fs/promises';
-import { join, relative, resolve, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import type { KustomizationSpec } from '../schemas/types.js';
@@ -70,7 +70,9 @@ export async function build({ root, spec, kustomize }: BuildRequest): Promise<st
   }
   // Components are named relative to the path, and must stay inside the artifact too.
   const components = await Promise.all((spec.components ?? []).map(async (component) => pathWithin(root, component, dir)));
-  const wrapper = await mkdtemp(join(await realpath(root), '.kimbernetes-build-'));
+  // Beside the artifact, not in it: kustomize refuses an overlay that lies inside the
+  // folder it builds (a path of `./` would be a cycle).
+  const wrapper = await mkdtemp(join(dirname(await realpath(root)), '.kimbernetes-build-'));
   try {
     const overlay: Record<string, unknown> = { apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: [relative(wrapper, dir) || '.'] };
     if (spec.targetNamespace) overlay.namespace = spec.targetNamespace;

@@ -32,6 +32,14 @@ describe('kustomize build', () => {
     expect(built.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(['ConfigMap/settings', 'Deployment/web']);
   });
 
+  it('builds the artifact\'s root when the path is left out or ./', async () => {
+    const root = artifact({ 'deployment.yaml': deployment, 'config/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n' });
+    for (const path of [undefined, './']) {
+      const built = objects(await build({ root, spec: { path }, kustomize }));
+      expect(built.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(['ConfigMap/settings', 'Deployment/web']);
+    }
+  });
+
   it('applies the spec\'s patches, images, prefix, namespace, components and common metadata', async () => {
     const root = artifact({
       'apps/kustomization.yaml': 'resources: [deployment.yaml]\n',
