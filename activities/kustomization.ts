@@ -27,7 +27,7 @@ import { inventoryOf, referenceOfEntry, staleEntries, type Inventory } from '../
 import { findCondition } from '../domain/conditions.js';
 import { requireBinary } from '../tools/paths.js';
 import { reportingFailures } from './failures.js';
-import { stagedApply } from './staged-apply.js';
+import { excluded, stagedApply } from './staged-apply.js';
 import { showProgress } from './progress.js';
 import { requestedAtAnnotation } from '../domain/watch-changes.js';
 import { createLimiter, whileHeartbeating } from './concurrency.js';
@@ -153,7 +153,7 @@ export function createKustomizationActivities(deps: { clusters: ClusterTargets; 
       const labels = live.metadata.labels ?? {};
       // Only what is still ours, and not what its owner asked us to keep.
       if (labels['kustomize.toolkit.fluxcd.io/name'] !== ref.name || labels['kustomize.toolkit.fluxcd.io/namespace'] !== ref.namespace) continue;
-      if (live.metadata.annotations?.['kustomize.toolkit.fluxcd.io/prune'] === 'disabled') continue;
+      if (live.metadata.annotations?.['kustomize.toolkit.fluxcd.io/prune'] === 'disabled' || excluded(live)) continue;
       await kube.delete(entry);
       deleted.push(`${describeReference(entry)} deleted`);
     }

@@ -51,9 +51,9 @@ export async function stagedApply(kube: KubeClient, objects: KubernetesObject[],
     const ref = referenceOf(object);
     const policy = object.metadata.annotations?.[annotations.ssa];
     const live = await kube.get(ref);
-    if (object.metadata.annotations?.[annotations.reconcile] === 'disabled' || policy === 'Ignore' || (policy === 'IfNotPresent' && live)) {
-      return { object, ref, live, change: 'none' };
-    }
+    // As in Flux: what is missing is always created; an existing object is left alone when
+    // Git says IfNotPresent, or when the object in the cluster is excluded.
+    if (live && (policy === 'IfNotPresent' || excluded(live))) return { object, ref, live, change: 'none' };
     if (live && policy !== 'Merge') {
       const managedFields = ownershipTakeover(live, fieldManager);
       if (managedFields) await kube.setManagedFields(ref, managedFields, live.metadata.resourceVersion, fieldManager);
@@ -95,6 +95,12 @@ export async function stagedApply(kube: KubeClient, objects: KubernetesObject[],
     }
   }
   return changes;
+}
+
+/** An object in the cluster marked to be left alone: not applied, not pruned. */
+export function excluded(live: KubernetesObject): boolean {
+  const marks = live.metadata.annotations ?? {};
+  return marks[annotations.reconcile] === 'disabled' || marks[annotations.ssa] === 'Ignore';
 }
 
 /** Whether applying would change the live object (bookkeeping fields aside). */

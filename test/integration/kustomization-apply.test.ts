@@ -1,0 +1,174 @@
+// How a Kustomization applies, against the real API server and the real kubectl: manual
+// edits reverted unless `ssa: Merge`; `IfNotPresent`, `Ignore` and `reconcile: disabled`
+// honoured; immutable changes recreated only when forced; an object the API server refuses
+// fails its whole stage before anything of it is written; a missing variable fails the build.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { TaskQueue } from '../../common/task-queues.js';
+import type { KubernetesObject } from '../../kube/objects.js';
+import type { KustomizationStatus } from '../../domain/kustomization-status.js';
+import { findCondition } from '../../domain/conditions.js';
+import { reconcileObject } from '../../workers/object-workflows.js';
+import { requireBinary } from '../../tools/paths.js';
+import { startTestWorkers, uniqueSuffix, type TestWorkers } from '../harness/test-workers.js';
+import { sharedEnvironment } from '../harness/shared-environment.js';
+import { newGitRoot, TestRepository } from '../harness/git-servers.js';
+import { eventually } from '../harness/eventually.js';
+
+const run = promisify(execFile);
+
+describe('Kustomization apply', () => {
+  let workers: TestWorkers;
+  let repository: TestRepository;
+  let taskQueuePrefix: string;
+  const suffix = uniqueSuffix();
+  const flux = `flux-${suffix}`;
+  const apps = `apps-${suffix}`;
+  const ks = { kind: 'Kustomization' as const, namespace: flux, name: 'apps' };
+  const source = { kind: 'GitRepository' as const, namespace: flux, name: 'fleet' };
+  const status = async () => ((await workers.objects.get(ks))?.status ?? {}) as KustomizationStatus;
+  const ready = (s: KustomizationStatus) => findCondition(s.conditions, 'Ready');
+  /** Ready is Unknown only while a reconcile is under way. */
+  const settled = (s: KustomizationStatus) => ready(s) !== undefined && ready(s)?.status !== 'Unknown';
+  const configMap = async (name: string) => (await workers.kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: apps, name })) as (KubernetesObject & { data?: Record<string, string> }) | undefined;
+  const kubectl = (...args: string[]) => run(requireBinary('kubectl'), ['--kubeconfig', sharedEnvironment().kubeconfigPath, ...args]);
+
+  const manifest = (name: string, data: Record<string, string>, annotations: Record<string, string> = {}, extra = '') =>
+    `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: ${apps}\n  annotations: ${JSON.stringify(annotations)}\ndata: ${JSON.stringify(data)}\n${extra}`;
+
+  /** Commits `files`, then waits until the Kustomization handled that revision. */
+  async function sync(files: Record<string, string | null>, message: string): Promise<KustomizationStatus> {
+    const commit = repository.commit(files, message);
+    await reconcileObject(workers.client, source, { taskQueuePrefix });
+    const revision = await eventually(
+      async () => ((await workers.objects.get(source))?.status as { artifact?: { revision: string } } | undefined)?.artifact?.revision,
+      (r) => r?.endsWith(commit) === true,
+      { what: 'the new revision stored' },
+    );
+    await reconcileObject(workers.client, ks, { taskQueuePrefix });
+    return eventually(status, (s) => s.lastAttemptedRevision === revision && settled(s), { what: `${message} handled`, timeoutMs: 90_000 });
+  }
+
+  /** Forces a reconcile of the same revision (the periodic drift correction). */
+  async function reconcileAgain(): Promise<KustomizationStatus> {
+    const before = (await status()).lastHandledReconcileAt;
+    const requestedAt = new Date().toISOString();
+    await workers.kube.apply(
+      { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: 'apps', namespace: flux, annotations: { 'reconcile.fluxcd.io/requestedAt': requestedAt } } },
+      { fieldManager: 'flux-cli' },
+    );
+    await reconcileObject(workers.client, ks, { taskQueuePrefix });
+    return eventually(status, (s) => s.lastHandledReconcileAt === requestedAt && s.lastHandledReconcileAt !== before && settled(s), { what: 'reconciled again' });
+  }
+
+  beforeAll(async () => {
+    workers = await startTestWorkers('kustomization-apply', [TaskQueue.Source, TaskQueue.Kustomize], { namespace: flux });
+    taskQueuePrefix = workers.taskQueue(TaskQueue.Source).slice(0, -TaskQueue.Source.length);
+    repository = new TestRepository(newGitRoot(), 'fleet');
+    repository.commit({
+      'apps/namespace.yaml': `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${apps}\n`,
+      'apps/override.yaml': manifest('override', { mode: 'git' }),
+      'apps/merge.yaml': manifest('merge', { mode: 'git' }, { 'kustomize.toolkit.fluxcd.io/ssa': 'Merge' }),
+      'apps/if-not-present.yaml': manifest('if-not-present', { mode: 'git' }, { 'kustomize.toolkit.fluxcd.io/ssa': 'IfNotPresent' }),
+      'apps/disabled.yaml': manifest('disabled', { mode: 'git' }, { 'kustomize.toolkit.fluxcd.io/reconcile': 'disabled' }),
+      'apps/frozen.yaml': manifest('frozen', { mode: 'v1' }, {}, 'immutable: true\n'),
+      'apps/ignored.yaml': manifest('ignored', { mode: 'git' }),
+    });
+    await workers.kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: flux } }, { fieldManager: 'test' });
+    await workers.kube.apply(
+      { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: { name: 'fleet', namespace: flux }, spec: { url: repository.fileUrl, interval: '1h', ref: { branch: 'main' } } },
+      { fieldManager: 'test' },
+    );
+    await workers.kube.apply(
+      {
+        apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+        kind: 'Kustomization',
+        metadata: { name: 'apps', namespace: flux },
+        spec: { interval: '1h', retryInterval: '1h', prune: true, path: './apps', sourceRef: { kind: 'GitRepository', name: 'fleet' }, postBuild: { substitute: { region: 'eu' } } },
+      },
+      { fieldManager: 'test' },
+    );
+    await reconcileObject(workers.client, source, { taskQueuePrefix });
+    await reconcileObject(workers.client, ks, { taskQueuePrefix });
+    await eventually(status, (s) => ready(s)?.status === 'True', { what: 'first apply', timeoutMs: 90_000 });
+  });
+
+  afterAll(async () => {
+    for (const namespace of [apps, flux]) await workers?.kube.delete({ apiVersion: 'v1', kind: 'Namespace', name: namespace });
+    await workers?.stop();
+  });
+
+  it('reverts kubectl edits, but keeps them on objects marked ssa: Merge', async () => {
+    await kubectl('-n', apps, 'label', 'configmap', 'override', 'merge', 'edited-by=hand');
+    await kubectl('-n', apps, 'patch', 'configmap', 'override', '--type=merge', '-p', '{"data":{"mode":"hand","extra":"hand"}}');
+    await kubectl('-n', apps, 'patch', 'configmap', 'merge', '--type=merge', '-p', '{"data":{"mode":"hand","extra":"hand"}}');
+    const after = await reconcileAgain();
+    expect(ready(after)?.status).toBe('True');
+
+    const override = await configMap('override');
+    expect(override?.data).toEqual({ mode: 'git' });
+    expect(override?.metadata.labels?.['edited-by']).toBeUndefined();
+    // Merge: a field in Git is still Git's, but what kubectl added stays.
+    const merge = await configMap('merge');
+    expect(merge?.data).toEqual({ mode: 'git', extra: 'hand' });
+    expect(merge?.metadata.labels?.['edited-by']).toBe('hand');
+  });
+
+  it('leaves IfNotPresent objects and objects excluded in the cluster as they are', async () => {
+    // Excluded by hand in the cluster: neither updated nor pruned from now on.
+    await kubectl('-n', apps, 'annotate', 'configmap', 'ignored', 'kustomize.toolkit.fluxcd.io/ssa=Ignore');
+    await sync(
+      {
+        'apps/if-not-present.yaml': manifest('if-not-present', { mode: 'changed in git' }, { 'kustomize.toolkit.fluxcd.io/ssa': 'IfNotPresent' }),
+        'apps/disabled.yaml': manifest('disabled', { mode: 'changed in git' }, { 'kustomize.toolkit.fluxcd.io/reconcile': 'disabled' }),
+        'apps/ignored.yaml': null,
+      },
+      'change objects that must not be touched',
+    );
+    expect((await configMap('if-not-present'))?.data).toEqual({ mode: 'git' });
+    expect((await configMap('disabled'))?.data).toEqual({ mode: 'git' });
+    expect((await configMap('ignored'))?.data).toEqual({ mode: 'git' });
+  });
+
+  it('fails a stage the API server refuses without writing any of it, naming the object', async () => {
+    const before = await status();
+    const failed = await sync(
+      {
+        'apps/override.yaml': manifest('override', { mode: 'next' }),
+        'apps/invalid.yaml': `apiVersion: v1\nkind: Service\nmetadata:\n  name: invalid\n  namespace: ${apps}\nspec:\n  ports: [{ port: 99999 }]\n`,
+      },
+      'add an invalid Service',
+    );
+    expect(ready(failed)?.reason).toBe('ReconciliationFailed');
+    expect(ready(failed)?.message).toContain(`Service/${apps}/invalid dry-run failed`);
+    expect(ready(failed)?.message).toContain('99999');
+    expect(failed.lastAppliedRevision).toBe(before.lastAppliedRevision);
+    expect(failed.inventory).toEqual(before.inventory);
+    expect((await configMap('override'))?.data).toEqual({ mode: 'git' });
+  });
+
+  it('recreates an object whose immutable field changed only when forced', async () => {
+    const frozen = await configMap('frozen');
+    const refused = await sync({ 'apps/invalid.yaml': null, 'apps/frozen.yaml': manifest('frozen', { mode: 'v2' }, {}, 'immutable: true\n') }, 'change an immutable ConfigMap');
+    expect(ready(refused)?.reason).toBe('ReconciliationFailed');
+    expect(ready(refused)?.message).toMatch(new RegExp(`ConfigMap/${apps}/frozen dry-run failed: .*immutable`));
+    expect((await configMap('frozen'))?.metadata.uid).toBe(frozen?.metadata.uid);
+
+    const forced = await sync({ 'apps/frozen.yaml': manifest('frozen', { mode: 'v2' }, { 'kustomize.toolkit.fluxcd.io/force': 'Enabled' }, 'immutable: true\n') }, 'force it');
+    expect(ready(forced)?.status).toBe('True');
+    const recreated = await configMap('frozen');
+    expect(recreated?.data).toEqual({ mode: 'v2' });
+    expect(recreated?.metadata.uid).not.toBe(frozen?.metadata.uid);
+  });
+
+  it('reports a missing substitution variable as BuildFailed, naming it, and deletes nothing', async () => {
+    const before = await status();
+    const failed = await sync({ 'apps/override.yaml': manifest('override', { region: '${region}', zone: '${zone}' }) }, 'use an undefined variable');
+    expect(ready(failed)?.reason).toBe('BuildFailed');
+    expect(ready(failed)?.message).toContain('zone');
+    expect(ready(failed)?.message).toContain(`ConfigMap/${apps}/override`);
+    expect(failed.inventory).toEqual(before.inventory);
+    expect(await configMap('override')).toBeDefined();
+  });
+});
