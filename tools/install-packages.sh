@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Debian packages the tests run for real: git (with git-shell and http-backend) and an
-# OpenSSH server for GitRepository tests over SSH. Installs only what is missing.
+# OpenSSH server for GitRepository tests over SSH, and age (age-keygen) for the keys of
+# the SOPS decryption tests. Installs only what is missing.
 set -euo pipefail
-packages=(git openssh-server openssh-client)
+packages=(git openssh-server openssh-client age)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")

@@ -1,0 +1,173 @@
+// Health by a Kustomization's `spec.healthCheckExprs`: CEL expressions that say when a
+// kind kstatus cannot judge is current, in progress or failed. What Flux does, and so
+// this does (kustomize-controller docs/spec/v1/kustomizations.md "Health check
+// expressions" and internal/controller/kustomization_controller.go; fluxcd/pkg
+// runtime/cel status_evaluator.go, status_reader.go, expression.go):
+// - An entry applies to every object of its API group and kind; the version in its
+//   apiVersion does not matter. A second entry for the same group and kind is a spec
+//   error. `current` is required; an empty `inProgress` or `failed` counts as absent.
+// - The expressions see the object's own top-level fields as variables: `metadata`,
+//   `spec`, `status`, or `data` for a ConfigMap. A field the object lacks is an
+//   evaluation error, not false; `has(status.x)` or `status.?x.orValue(...)` guard it.
+// - First the generation rule, and nothing else of kstatus: when status.observedGeneration
+//   and metadata.generation are both set and differ, the object is InProgress and no
+//   expression is evaluated.
+// - Then inProgress, failed and current, in that order; the first that is true decides.
+//   When none is, the object is InProgress.
+// - An expression that fails to evaluate (a missing field, a result that is not a bool)
+//   ends the evaluation: the object's status is unknown, so the wait goes on until the
+//   timeout, whose message carries the error. Here that is InProgress with the error.
+// - An expression that does not parse fails the whole Kustomization before anything is
+//   applied: Ready=False and Stalled=True with reason InvalidCELExpression, not retried
+//   until the spec changes.
+// Flux only parses (a bad `has(status)` is a parse error there too); this also
+// type-checks, with every variable dynamic, so it rejects up front what could never
+// give a health (an unknown function, `1 + "a"`, a result that is an int), which Flux
+// would only find at evaluation and wait out to the timeout.
+// The dialect is Flux's: the standard macros, optional fields (`.?`), comparison across
+// int and double, most string extensions (not replace, charAt, format, quote, reverse),
+// no sets or base64 extensions. Whole numbers in the object are CEL ints, as Kubernetes
+// decodes them, so `status.readyReplicas + 1` works.
+import { Environment, type ParseResult } from '@marcbachmann/cel-js';
+import type { KubernetesObject } from '../kube/objects.js';
+import type { CustomHealthCheck } from '../schemas/types.js';
+import { HealthStatus, type Health } from './health.js';
+
+/** The evaluation order, with the health each expression gives when it is true. */
+const outcomes = [
+  ['inProgress', HealthStatus.InProgress],
+  ['failed', HealthStatus.Failed],
+  ['current', HealthStatus.Current],
+] as const;
+type ExpressionName = (typeof outcomes)[number][0];
+
+interface CompiledExpression {
+  name: ExpressionName;
+  source: string;
+  health: HealthStatus;
+  evaluate: ParseResult;
+}
+
+/** One `spec.healthCheckExprs` entry, parsed once; built inside the activity that evaluates it. */
+export interface CompiledHealthCheck {
+  group: string;
+  kind: string;
+  /** in evaluation order; the last is `current` */
+  expressions: CompiledExpression[];
+}
+
+export type HealthExpressionsReading = { ok: true; checks: CompiledHealthCheck[] } | { ok: false; message: string };
+
+// The variables are whatever top-level fields an object has, so none is declared and all are dyn.
+const cel = new Environment({ unlistedVariablesAreDyn: true, enableOptionalTypes: true, homogeneousAggregateLiterals: false });
+
+/** Parses every expression; the first one that is not valid fails the whole spec, as in Flux. */
+export function compileHealthExpressions(entries: readonly CustomHealthCheck[]): HealthExpressionsReading {
+  const checks: CompiledHealthCheck[] = [];
+  const seen = new Map<string, number>();
+  for (const [index, entry] of entries.entries()) {
+    const field = `spec.healthCheckExprs[${index}]`;
+    const group = groupOf(entry.apiVersion);
+    const groupKind = group ? `${entry.kind}.${group}` : entry.kind;
+    const first = seen.get(groupKind);
+    if (first !== undefined) {
+      return { ok: false, message: `${field}: a second health check for ${groupKind}, which spec.healthCheckExprs[${first}] already has` };
+    }
+    seen.set(groupKind, index);
+    if (!entry.current) return { ok: false, message: `${field}.current: a CEL expression is required` };
+    const expressions: CompiledExpression[] = [];
+    for (const [name, health] of outcomes) {
+      const source = entry[name];
+      if (!source) continue;
+      const compiled = compileExpression(source);
+      if (typeof compiled === 'string') return { ok: false, message: `${field}.${name}: ${compiled}` };
+      expressions.push({ name, source, health, evaluate: compiled });
+    }
+    checks.push({ group, kind: entry.kind, expressions });
+  }
+  return { ok: true, checks };
+}
+
+/** The health the expressions give `object`, or undefined when no check is for its kind (then kstatus rules apply). */
+export function expressionHealthOf(object: KubernetesObject, checks: readonly CompiledHealthCheck[]): Health | undefined {
+  const group = groupOf(object.apiVersion);
+  const check = checks.find((candidate) => candidate.group === group && candidate.kind === object.kind);
+  if (!check) return undefined;
+  const inProgress = (message: string): Health => ({ status: HealthStatus.InProgress, message });
+
+  const generation = object.metadata.generation;
+  const observedGeneration = (object.status as { observedGeneration?: unknown } | undefined)?.observedGeneration;
+  if (generation !== undefined && observedGeneration !== undefined && observedGeneration !== generation) {
+    return inProgress(`${object.kind} generation ${generation} not yet observed`);
+  }
+
+  const variables = celValue(object) as Record<string, unknown>;
+  for (const expression of check.expressions) {
+    const described = `${expression.name} expression '${expression.source}'`;
+    let result: unknown;
+    try {
+      result = expression.evaluate(variables);
+    } catch (error) {
+      return inProgress(`cannot evaluate ${described}: ${summaryOf(error)}`);
+    }
+    if (typeof result !== 'boolean') return inProgress(`cannot evaluate ${described}: the result is ${celTypeOf(result)}, not a bool`);
+    if (result) return { status: expression.health, message: `${described} is true` };
+  }
+  const current = check.expressions[check.expressions.length - 1]!;
+  return inProgress(`${current.name} expression '${current.source}' is false`);
+}
+
+/** A parsed expression, or why it cannot be one. */
+function compileExpression(source: string): ParseResult | string {
+  let parsed: ParseResult;
+  try {
+    parsed = cel.parse(source);
+  } catch (error) {
+    return `invalid CEL expression '${source}': ${summaryOf(error)}`;
+  }
+  const checked = parsed.check();
+  if (!checked.valid) return `invalid CEL expression '${source}': ${summaryOf(checked.error)}`;
+  if (checked.type !== 'bool' && checked.type !== 'dyn') return `CEL expression '${source}' gives ${checked.type}, not a bool`;
+  return parsed;
+}
+
+/** `cert-manager.io` of `cert-manager.io/v1`; the core group of `v1` is empty. */
+function groupOf(apiVersion: string): string {
+  const slash = apiVersion.indexOf('/');
+  return slash < 0 ? '' : apiVersion.slice(0, slash);
+}
+
+/** The object as CEL sees it: whole numbers are ints (bigint), absent fields are absent. */
+function celValue(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(celValue);
+  if (typeof value === 'number') return Number.isInteger(value) ? BigInt(value) : value;
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).flatMap(([key, field]) => (field === undefined ? [] : [[key, celValue(field)]])));
+  }
+  return value;
+}
+
+function celTypeOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  switch (typeof value) {
+    case 'bigint':
+      return 'an int';
+    case 'number':
+      return 'a double';
+    case 'string':
+      return 'a string';
+    case 'object':
+      return 'a map';
+    default:
+      return typeof value;
+  }
+}
+
+/** The one-line reason of a CEL error, with its column: the library's message also draws the source. */
+function summaryOf(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const { summary, range } = error as Error & { summary?: string; range?: { start: number } };
+  const reason = summary ?? error.message.split('\n')[0]!;
+  return range ? `${reason} at column ${range.start + 1}` : reason;
+}
