@@ -5,7 +5,9 @@ import { ApplicationFailure } from '@temporalio/common';
 import { Context } from '@temporalio/activity';
 import type { KubeClient } from '../kube/client.js';
 import type { ClusterTarget, ClusterTargets } from '../kube/targets.js';
-import { describeReference, type ObjectReference } from '../kube/objects.js';
+import { describeReference, type KubernetesObject, type ObjectReference } from '../kube/objects.js';
+import type { CustomHealthCheck } from '../schemas/types.js';
+import { compileHealthExpressions, expressionHealthOf } from '../domain/health-expressions.js';
 import { healthOf, HealthStatus } from '../domain/health.js';
 import { reportingFailures } from './failures.js';
 
@@ -15,6 +17,8 @@ export interface HealthWait {
   deadline: number;
   /** the cluster and identity the objects were applied with; the worker's own by default */
   target?: ClusterTarget;
+  /** spec.healthCheckExprs: how to judge kinds kstatus cannot */
+  expressions?: CustomHealthCheck[];
 }
 
 export function createHealthActivities(deps: { kube: KubeClient; clusters?: ClusterTargets; pollIntervalMs?: number }) {
@@ -23,9 +27,12 @@ export function createHealthActivities(deps: { kube: KubeClient; clusters?: Clus
 
   return {
     /** Resolves when every object is Current; fails fast on Failed, gives up at the timeout. */
-    async waitForHealthy({ objects, deadline, target }: HealthWait): Promise<void> {
+    async waitForHealthy({ objects, deadline, target, expressions = [] }: HealthWait): Promise<void> {
       return reportingFailures(async () => {
         const context = Context.current();
+        const compiled = compileHealthExpressions(expressions);
+        if (!compiled.ok) throw ApplicationFailure.nonRetryable(compiled.message, 'InvalidCELExpression');
+        const healthOfLive = (object: KubernetesObject | undefined) => (object && expressionHealthOf(object, compiled.checks)) ?? healthOf(object);
         const kube = target && deps.clusters ? await deps.clusters.clientFor(target) : deps.kube;
         // Objects already Current are not asked again, and the polls space out (up to 5 s):
         // hundreds of waits at once must not flood the API server.
@@ -34,7 +41,7 @@ export function createHealthActivities(deps: { kube: KubeClient; clusters?: Clus
         for (;;) {
           const pending: { ref: ObjectReference; message: string }[] = [];
           for (const ref of waiting) {
-            const health = healthOf(await kube.get(ref));
+            const health = healthOfLive(await kube.get(ref));
             if (health.status === HealthStatus.Failed) {
               throw ApplicationFailure.nonRetryable(`${describeReference(ref)}: ${health.message}`, 'HealthCheckFailed');
             }

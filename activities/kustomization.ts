@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { KubeClient } from '../kube/client.js';
 import { ClusterTargetError, type ClusterTarget, type ClusterTargets } from '../kube/targets.js';
-import type { KustomizationSpec as KustomizationObjectSpec } from '../schemas/types.js';
+import type { CustomHealthCheck, KustomizationSpec as KustomizationObjectSpec } from '../schemas/types.js';
+import { compileHealthExpressions } from '../domain/health-expressions.js';
+import { ageKeysOf, decryptManifests, decryptSources, DecryptionError, findEncrypted, type DecryptOptions } from '../kustomize/decrypt.js';
 import type { FluxObjects } from '../kube/status.js';
 import type { ReconcileOutcome } from '../common/object-workflow.js';
 import { apiVersionOf, describeFluxObject, type FluxObjectRef } from '../kube/flux-kinds.js';
@@ -17,7 +19,7 @@ import { specSchemaFor } from '../kube/crd-schemas.js';
 import { describeReference, referenceOf, type KubernetesObject, type ObjectReference } from '../kube/objects.js';
 import { fetchArtifact } from '../artifacts/fetch.js';
 import type { Artifact } from '../artifacts/store.js';
-import { build, BuildError } from '../kustomize/build.js';
+import { build, BuildError, pathWithin } from '../kustomize/build.js';
 import { readKustomizationSpec, type KustomizationSpec } from '../domain/kustomization-spec.js';
 import { nextKustomizationStatus, KustomizationReason, type KustomizationResult, type KustomizationStatus } from '../domain/kustomization-status.js';
 import { dependencyNotReady, findCycle } from '../domain/depends-on.js';
@@ -40,7 +42,7 @@ export const finalizer = 'finalizers.fluxcd.io';
 
 export interface KustomizationOutcome extends ReconcileOutcome {
   /** objects whose health the workflow waits for before the final status */
-  healthCheck?: { objects: ObjectReference[]; timeoutMs: number; target: ClusterTarget; pending: PendingHealth };
+  healthCheck?: { objects: ObjectReference[]; timeoutMs: number; target: ClusterTarget; expressions?: CustomHealthCheck[]; pending: PendingHealth };
 }
 
 /** What the final status needs once the health wait ends; small, no manifests. */
@@ -120,6 +122,16 @@ export function createKustomizationActivities(deps: { clusters: ClusterTargets; 
     const invalid = Object.keys(all).filter((name) => !validVariableName(name));
     if (invalid.length > 0) return `postBuild: variable name '${invalid[0]}' is invalid: it must start with a letter or _ and hold only letters, digits and _`;
     return all;
+  }
+
+  /** sops' keys from spec.decryption's Secret; undefined without decryption, a message when it cannot be had. */
+  async function decryptionOf(namespace: string, spec: KustomizationSpec): Promise<DecryptOptions | string | undefined> {
+    const secretRef = spec.decryption?.secretRef;
+    if (!spec.decryption) return undefined;
+    if (spec.decryption.provider !== 'sops') return `decryption provider '${spec.decryption.provider}' is not supported, only 'sops'`;
+    const data = secretRef ? await objects.getSecretData(namespace, secretRef.name) : {};
+    if (!data) return `decryption Secret '${namespace}/${secretRef!.name}' not found`;
+    return { sops: requireBinary('sops'), ageKeys: ageKeysOf(data) };
   }
 
   /** The built objects, substituted and labelled as this Kustomization's. */
@@ -207,6 +219,12 @@ export function createKustomizationActivities(deps: { clusters: ClusterTargets; 
           return { exists: true, suspended: false, ready: false, message: reading.message, intervalMs: 600_000 };
         }
         const spec = reading.spec;
+        // Expressions travel to the health wait as text; parsed here first so a bad one stalls now.
+        const expressions = compileHealthExpressions(spec.healthCheckExprs ?? []);
+        if (!expressions.ok) {
+          await writeStatus(ref, object, previous, { outcome: 'failed', reason: KustomizationReason.InvalidCELExpression, message: expressions.message, stalled: true }, generation, requestedAt);
+          return { exists: true, suspended: false, ready: false, message: expressions.message, intervalMs: spec.intervalMs };
+        }
         const done = { exists: true, suspended: false, intervalMs: spec.intervalMs };
         if (spec.suspend) return { ...done, suspended: true, ready: false, message: 'suspended' };
         previous = await showProgress(objects, ref, previous, generation);
@@ -243,11 +261,24 @@ export function createKustomizationActivities(deps: { clusters: ClusterTargets; 
           }
           const variables = spec.postBuild ? await substitutionVariables(ref.namespace, spec) : undefined;
           if (typeof variables === 'string') return fail(KustomizationReason.BuildFailed, variables, { revision: artifact.revision });
+          const decryption = await decryptionOf(ref.namespace, spec);
+          if (typeof decryption === 'string') return fail(KustomizationReason.BuildFailed, decryption, { revision: artifact.revision });
           try {
-            built = manifests(await buildSlot(() => build({ root, spec, kustomize: requireBinary('kustomize') })), variables, ref);
+            if (decryption) await decryptSources(root, await pathWithin(root, spec.path ?? './'), decryption);
+            let yaml = await buildSlot(() => build({ root, spec, kustomize: requireBinary('kustomize') }));
+            if (decryption) yaml = (await decryptManifests(yaml, decryption)).manifests;
+            built = manifests(yaml, variables, ref);
           } catch (error) {
-            if (error instanceof BuildError || error instanceof SubstitutionError) return fail(KustomizationReason.BuildFailed, error.message, { revision: artifact.revision });
+            if (error instanceof BuildError || error instanceof SubstitutionError || error instanceof DecryptionError) {
+              return fail(KustomizationReason.BuildFailed, error.message, { revision: artifact.revision });
+            }
             throw error;
+          }
+          // Never apply a Secret still encrypted: the cluster would hold ciphertext as its value.
+          const encrypted = findEncrypted(built);
+          if (encrypted) {
+            const message = `${encrypted} is SOPS encrypted, configuring decryption is required for this secret to be reconciled`;
+            return fail(KustomizationReason.ReconciliationFailed, message, { revision: artifact.revision });
           }
         } finally {
           await rm(work, { recursive: true, force: true });
@@ -276,7 +307,8 @@ export function createKustomizationActivities(deps: { clusters: ClusterTargets; 
         const healthTargets = spec.wait ? built.map(referenceOf) : (spec.healthChecks ?? []).map((check) => ({ apiVersion: check.apiVersion ?? 'v1', kind: check.kind, name: check.name, namespace: check.namespace ?? ref.namespace }));
         const pending: PendingHealth = { revision: artifact.revision, inventory, changes, generation, requestedAt };
         if (healthTargets.length > 0) {
-          return { ...done, ready: false, revision: artifact.revision, message: 'health check in progress', healthCheck: { objects: healthTargets, timeoutMs: spec.timeoutMs, target, pending } };
+          const healthCheck = { objects: healthTargets, timeoutMs: spec.timeoutMs, target, expressions: spec.healthCheckExprs, pending };
+          return { ...done, ready: false, revision: artifact.revision, message: 'health check in progress', healthCheck };
         }
         const status = await writeStatus(ref, object, previous, { outcome: 'applied', revision: artifact.revision, inventory, changes, healthChecked: false }, generation, requestedAt);
         return { ...done, ready: true, revision: artifact.revision, message: findCondition(status.conditions, 'Ready')?.message ?? '' };

@@ -14,6 +14,7 @@ export const KustomizationReason = {
   HealthCheckFailed: 'HealthCheckFailed',
   DependencyNotReady: 'DependencyNotReady',
   InvalidSpec: 'InvalidSpec',
+  InvalidCELExpression: 'InvalidCELExpression',
 } as const;
 
 export interface KustomizationStatus {

@@ -45,8 +45,8 @@ export async function kustomizationWorkflow({ ref, memory }: KustomizationWorkfl
     let outcome: KustomizationOutcome = await applyKustomization({ ref });
     if (!outcome.exists) return;
     if (outcome.healthCheck) {
-      const { objects, timeoutMs, target, pending } = outcome.healthCheck;
-      const failure = await waitUnlessSuperseded(loop, () => waitForHealthy({ objects, target, deadline: Date.now() + timeoutMs }));
+      const { objects, timeoutMs, target, expressions, pending } = outcome.healthCheck;
+      const failure = await waitUnlessSuperseded(loop, () => waitForHealthy({ objects, target, expressions, deadline: Date.now() + timeoutMs }));
       // A newer request arrived during the wait: reconcile again now instead of judging an old revision.
       if (failure === superseded) return continueAsNew<typeof kustomizationWorkflow>({ ref, memory: loop.memory() });
       outcome = await recordKustomizationHealth({ ref, pending, failure });

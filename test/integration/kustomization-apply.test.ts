@@ -1,7 +1,8 @@
 // How a Kustomization applies, against the real API server and the real kubectl: manual
 // edits reverted unless `ssa: Merge`; `IfNotPresent`, `Ignore` and `reconcile: disabled`
 // honoured; immutable changes recreated only when forced; an object the API server refuses
-// fails its whole stage before anything of it is written; a missing variable fails the build.
+// fails its whole stage before anything of it is written; a missing variable fails the build;
+// SOPS-encrypted Secrets need decryption; healthCheckExprs judge health.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -15,6 +16,7 @@ import { startTestWorkers, uniqueSuffix, type TestWorkers } from '../harness/tes
 import { sharedEnvironment } from '../harness/shared-environment.js';
 import { newGitRoot, TestRepository } from '../harness/git-servers.js';
 import { eventually } from '../harness/eventually.js';
+import { ageKey, encrypt } from '../harness/sops.js';
 
 const run = promisify(execFile);
 
@@ -26,6 +28,14 @@ describe('Kustomization apply', () => {
   const flux = `flux-${suffix}`;
   const apps = `apps-${suffix}`;
   const ks = { kind: 'Kustomization' as const, namespace: flux, name: 'apps' };
+  const other = (name: string) => ({ kind: 'Kustomization' as const, namespace: flux, name });
+  const statusOf = async (name: string) => ((await workers.objects.get(other(name)))?.status ?? {}) as KustomizationStatus;
+  const kustomization = (name: string, spec: Record<string, unknown>): KubernetesObject => ({
+    apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+    kind: 'Kustomization',
+    metadata: { name, namespace: flux },
+    spec: { interval: '1h', retryInterval: '1h', prune: true, sourceRef: { kind: 'GitRepository', name: 'fleet' }, ...spec },
+  });
   const source = { kind: 'GitRepository' as const, namespace: flux, name: 'fleet' };
   const status = async () => ((await workers.objects.get(ks))?.status ?? {}) as KustomizationStatus;
   const ready = (s: KustomizationStatus) => findCondition(s.conditions, 'Ready');
@@ -37,15 +47,21 @@ describe('Kustomization apply', () => {
   const manifest = (name: string, data: Record<string, string>, annotations: Record<string, string> = {}, extra = '') =>
     `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: ${apps}\n  annotations: ${JSON.stringify(annotations)}\ndata: ${JSON.stringify(data)}\n${extra}`;
 
-  /** Commits `files`, then waits until the Kustomization handled that revision. */
-  async function sync(files: Record<string, string | null>, message: string): Promise<KustomizationStatus> {
+  /** Commits `files` and waits until the source stored that commit; returns its revision. */
+  async function publish(files: Record<string, string | null>, message: string): Promise<string> {
     const commit = repository.commit(files, message);
     await reconcileObject(workers.client, source, { taskQueuePrefix });
     const revision = await eventually(
       async () => ((await workers.objects.get(source))?.status as { artifact?: { revision: string } } | undefined)?.artifact?.revision,
       (r) => r?.endsWith(commit) === true,
-      { what: 'the new revision stored' },
+      { what: `'${message}' stored` },
     );
+    return revision!;
+  }
+
+  /** Publishes `files`, then waits until the Kustomization handled that revision. */
+  async function sync(files: Record<string, string | null>, message: string): Promise<KustomizationStatus> {
+    const revision = await publish(files, message);
     await reconcileObject(workers.client, ks, { taskQueuePrefix });
     return eventually(status, (s) => s.lastAttemptedRevision === revision && settled(s), { what: `${message} handled`, timeoutMs: 90_000 });
   }
@@ -80,15 +96,7 @@ describe('Kustomization apply', () => {
       { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: { name: 'fleet', namespace: flux }, spec: { url: repository.fileUrl, interval: '1h', ref: { branch: 'main' } } },
       { fieldManager: 'test' },
     );
-    await workers.kube.apply(
-      {
-        apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
-        kind: 'Kustomization',
-        metadata: { name: 'apps', namespace: flux },
-        spec: { interval: '1h', retryInterval: '1h', prune: true, path: './apps', sourceRef: { kind: 'GitRepository', name: 'fleet' }, postBuild: { substitute: { region: 'eu' } } },
-      },
-      { fieldManager: 'test' },
-    );
+    await workers.kube.apply(kustomization('apps', { path: './apps', postBuild: { substitute: { region: 'eu' } } }), { fieldManager: 'test' });
     await reconcileObject(workers.client, source, { taskQueuePrefix });
     await reconcileObject(workers.client, ks, { taskQueuePrefix });
     await eventually(status, (s) => ready(s)?.status === 'True', { what: 'first apply', timeoutMs: 90_000 });
@@ -170,5 +178,50 @@ describe('Kustomization apply', () => {
     expect(ready(failed)?.message).toContain(`ConfigMap/${apps}/override`);
     expect(failed.inventory).toEqual(before.inventory);
     expect(await configMap('override')).toBeDefined();
+  });
+
+  it('refuses an encrypted Secret without decryption, and applies it decrypted with the age key', async () => {
+    const key = ageKey();
+    const secret = `apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: ${apps}\nstringData:\n  password: hunter2\n`;
+    await publish({ 'secrets/db.yaml': encrypt(secret, key, 'yaml', '^(data|stringData)$') }, 'an encrypted Secret');
+    await workers.kube.apply(kustomization('secrets', { path: './secrets' }), { fieldManager: 'test' });
+    await reconcileObject(workers.client, other('secrets'), { taskQueuePrefix });
+    const refused = await eventually(() => statusOf('secrets'), (s) => ready(s)?.status === 'False', { what: 'refused', timeoutMs: 90_000 });
+    expect(ready(refused)?.message).toBe(`Secret/${apps}/db is SOPS encrypted, configuring decryption is required for this secret to be reconciled`);
+    const secretRef = { apiVersion: 'v1', kind: 'Secret', namespace: apps, name: 'db' };
+    expect(await workers.kube.get(secretRef)).toBeUndefined();
+
+    await workers.kube.apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'sops-age', namespace: flux }, stringData: { 'identity.agekey': key.identity } }, { fieldManager: 'test' });
+    await workers.kube.apply(kustomization('secrets', { path: './secrets', decryption: { provider: 'sops', secretRef: { name: 'sops-age' } } }), { fieldManager: 'test' });
+    await reconcileObject(workers.client, other('secrets'), { taskQueuePrefix });
+    await eventually(() => statusOf('secrets'), (s) => ready(s)?.status === 'True', { what: 'decrypted and applied', timeoutMs: 90_000 });
+    const applied = (await workers.kube.get(secretRef)) as KubernetesObject & { data: Record<string, string> };
+    expect(Buffer.from(applied.data.password!, 'base64').toString()).toBe('hunter2');
+    expect(applied.sops).toBeUndefined();
+    // The key never reaches the status or the events.
+    expect(JSON.stringify(await statusOf('secrets'))).not.toContain('AGE-SECRET-KEY');
+  });
+
+  it('judges health with healthCheckExprs, and stalls on an invalid expression', async () => {
+    const state = (value: string) => manifest('gate', { state: value });
+    await publish({ 'gated/gate.yaml': state('ready') }, 'a gated ConfigMap');
+    const expressions = [{ apiVersion: 'v1', kind: 'ConfigMap', current: "data.state == 'ready'", failed: "data.state == 'broken'" }];
+    await workers.kube.apply(kustomization('gated', { path: './gated', wait: true, timeout: '30s', healthCheckExprs: expressions }), { fieldManager: 'test' });
+    await reconcileObject(workers.client, other('gated'), { taskQueuePrefix });
+    const healthy = await eventually(() => statusOf('gated'), (s) => ready(s)?.status === 'True', { what: 'healthy by expression', timeoutMs: 90_000 });
+    expect(findCondition(healthy.conditions, 'Healthy')?.status).toBe('True');
+
+    // Failed by expression: reported at once, not after the 30 s timeout.
+    await publish({ 'gated/gate.yaml': state('broken') }, 'break the gate');
+    await reconcileObject(workers.client, other('gated'), { taskQueuePrefix });
+    const failed = await eventually(() => statusOf('gated'), (s) => ready(s)?.reason === 'HealthCheckFailed', { what: 'HealthCheckFailed', timeoutMs: 20_000 });
+    expect(ready(failed)?.message).toContain(`ConfigMap/${apps}/gate`);
+    expect(ready(failed)?.message).toContain("failed expression 'data.state == 'broken'' is true");
+
+    await workers.kube.apply(kustomization('gated', { path: './gated', wait: true, healthCheckExprs: [{ ...expressions[0], current: "data.state ==" }] }), { fieldManager: 'test' });
+    await reconcileObject(workers.client, other('gated'), { taskQueuePrefix });
+    const stalled = await eventually(() => statusOf('gated'), (s) => ready(s)?.reason === 'InvalidCELExpression', { what: 'InvalidCELExpression' });
+    expect(findCondition(stalled.conditions, 'Stalled')?.status).toBe('True');
+    expect(ready(stalled)?.message).toContain('spec.healthCheckExprs[0].current');
   });
 });

@@ -3,7 +3,6 @@
 // patch files before it, a wrong key or an edited value fails naming the file or object
 // without showing keys or plaintext, and an encrypted Secret without decryption is found.
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -11,34 +10,11 @@ import { parseAllDocuments } from 'yaml';
 import { build } from '../../kustomize/build.js';
 import { ageKeysOf, decryptManifests, decryptSources, DecryptionError, findEncrypted } from '../../kustomize/decrypt.js';
 import { requireBinary } from '../../tools/paths.js';
+import { ageKey, encrypt, type AgeKey } from '../harness/sops.js';
 import type { KubernetesObject } from '../../kube/objects.js';
 
 const sops = requireBinary('sops');
 const kustomize = requireBinary('kustomize');
-
-interface AgeKey {
-  identity: string;
-  recipient: string;
-}
-
-function ageKey(): AgeKey {
-  const file = join(mkdtempSync(join(tmpdir(), 'age-')), 'key.txt');
-  try {
-    execFileSync('age-keygen', ['-o', file], { stdio: 'ignore' });
-  } catch (error) {
-    throw new Error(`age-keygen failed: run tools/install-packages.sh to install Debian's age`, { cause: error });
-  }
-  return { identity: readFileSync(file, 'utf8'), recipient: execFileSync('age-keygen', ['-y', file], { encoding: 'utf8' }).trim() };
-}
-
-/** `plain` encrypted by the real sops for `key`, in `format`. */
-function encrypt(plain: string | Buffer, key: AgeKey, format: 'yaml' | 'dotenv' | 'binary', encryptedRegex?: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'plain-'));
-  writeFileSync(join(dir, 'plain'), plain);
-  const args = ['encrypt', '--age', key.recipient, '--input-type', format, '--output-type', format];
-  if (encryptedRegex) args.push('--encrypted-regex', encryptedRegex);
-  return execFileSync(sops, [...args, join(dir, 'plain')], { encoding: 'utf8', env: { ...process.env, SOPS_DISABLE_VERSION_CHECK: '1' } });
-}
 
 function artifact(files: Record<string, string | Buffer>): string {
   const root = mkdtempSync(join(tmpdir(), 'artifact-'));
