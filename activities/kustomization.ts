@@ -6,12 +6,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
 import type { KubeClient } from '../kube/client.js';
 import { ClusterTargetError, type ClusterTarget, type ClusterTargets } from '../kube/targets.js';
 import type { CustomHealthCheck, KustomizationSpec as KustomizationObjectSpec } from '../schemas/types.js';
 import { compileHealthExpressions } from '../domain/health-expressions.js';
-import { ageKeysOf, decryptManifests, decryptSources, DecryptionError, findEncrypted, type DecryptOptions } from '../kustomize/decrypt.js';
+import { findEncrypted } from '../kustomize/decrypt.js';
+import { renderKustomization, type BuildInputs } from '../kustomize/render.js';
 import type { FluxObjects } from '../kube/status.js';
 import type { ReconcileOutcome } from '../common/object-workflow.js';
 import { apiVersionOf, describeFluxObject, type FluxObjectRef } from '../kube/flux-kinds.js';
@@ -19,17 +19,14 @@ import { specSchemaFor } from '../kube/crd-schemas.js';
 import { describeReference, referenceOf, type KubernetesObject, type ObjectReference } from '../kube/objects.js';
 import { fetchArtifact } from '../artifacts/fetch.js';
 import type { Artifact } from '../artifacts/store.js';
-import { build, BuildError, pathWithin } from '../kustomize/build.js';
 import { readKustomizationSpec, type KustomizationSpec } from '../domain/kustomization-spec.js';
 import { nextKustomizationStatus, KustomizationReason, type KustomizationResult, type KustomizationStatus } from '../domain/kustomization-status.js';
 import { dependencyNotReady, findCycle } from '../domain/depends-on.js';
-import { substituteText, SubstitutionError, validVariableName } from '../domain/substitute.js';
 import { pruneOrder } from '../domain/apply-order.js';
 import { inventoryOf, referenceOfEntry, staleEntries, type Inventory } from '../domain/inventory.js';
 import { findCondition } from '../domain/conditions.js';
-import { requireBinary } from '../tools/paths.js';
 import { reportingFailures } from './failures.js';
-import { excluded, stagedApply } from './staged-apply.js';
+import { prunable, stagedApply } from './staged-apply.js';
 import { showProgress } from './progress.js';
 import { requestedAtAnnotation } from '../domain/watch-changes.js';
 import { createLimiter, whileHeartbeating } from './concurrency.js';
@@ -79,6 +76,11 @@ export function createKustomizationActivities(deps: { clusters: ClusterTargets; 
     return status;
   }
 
+  const buildInputs: BuildInputs = {
+    readSecret: (namespace, name) => objects.getSecretData(namespace, name),
+    readConfigMap: async (namespace, name) => (await kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace, name }))?.data as Record<string, string> | undefined,
+  };
+
   async function checkDependencies(ref: FluxObjectRef, spec: KustomizationSpec, sourceId: string, sourceRevision: string | undefined): Promise<string | undefined> {
     const dependencies = spec.dependsOn ?? [];
     if (dependencies.length === 0) return undefined;
@@ -105,67 +107,12 @@ export function createKustomizationActivities(deps: { clusters: ClusterTargets; 
     return undefined;
   }
 
-  async function substitutionVariables(namespace: string, spec: KustomizationSpec): Promise<Record<string, string> | string> {
-    const variables: Record<string, string> = {};
-    for (const from of spec.postBuild?.substituteFrom ?? []) {
-      const data =
-        from.kind === 'Secret'
-          ? await objects.getSecretData(namespace, from.name)
-          : ((await kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace, name: from.name }))?.data as Record<string, string> | undefined);
-      if (!data) {
-        if (from.optional) continue;
-        return `substituteFrom: ${from.kind} '${namespace}/${from.name}' not found`;
-      }
-      Object.assign(variables, data);
-    }
-    const all = { ...variables, ...(spec.postBuild?.substitute ?? {}) };
-    const invalid = Object.keys(all).filter((name) => !validVariableName(name));
-    if (invalid.length > 0) return `postBuild: variable name '${invalid[0]}' is invalid: it must start with a letter or _ and hold only letters, digits and _`;
-    return all;
-  }
-
-  /** sops' keys from spec.decryption's Secret; undefined without decryption, a message when it cannot be had. */
-  async function decryptionOf(namespace: string, spec: KustomizationSpec): Promise<DecryptOptions | string | undefined> {
-    const secretRef = spec.decryption?.secretRef;
-    if (!spec.decryption) return undefined;
-    if (spec.decryption.provider !== 'sops') return `decryption provider '${spec.decryption.provider}' is not supported, only 'sops'`;
-    const data = secretRef ? await objects.getSecretData(namespace, secretRef.name) : {};
-    if (!data) return `decryption Secret '${namespace}/${secretRef!.name}' not found`;
-    return { sops: requireBinary('sops'), ageKeys: ageKeysOf(data) };
-  }
-
-  /** The built objects, substituted and labelled as this Kustomization's. */
-  function manifests(yamlText: string, variables: Record<string, string> | undefined, ref: FluxObjectRef): KubernetesObject[] {
-    const result: KubernetesObject[] = [];
-    for (const document of parseAllDocuments(yamlText)) {
-      if (document.errors.length > 0) throw new BuildError(`invalid YAML: ${document.errors[0]!.message}`);
-      let object = document.toJS() as KubernetesObject | null;
-      if (!object) continue;
-      const where = `${object.kind}/${object.metadata?.namespace ? `${object.metadata.namespace}/` : ''}${object.metadata?.name}`;
-      if (variables && object.metadata?.annotations?.['kustomize.toolkit.fluxcd.io/substitute'] !== 'disabled') {
-        const substituted = parseAllDocuments(substituteText(document.toString(), variables, where));
-        object = substituted[0]!.toJS() as KubernetesObject;
-      }
-      if (!object.apiVersion || !object.kind || !object.metadata?.name) throw new BuildError(`object without apiVersion, kind or metadata.name: ${where}`);
-      object.metadata.labels = {
-        ...object.metadata.labels,
-        'kustomize.toolkit.fluxcd.io/name': ref.name,
-        'kustomize.toolkit.fluxcd.io/namespace': ref.namespace,
-      };
-      result.push(object);
-    }
-    return result;
-  }
-
   async function prune(kube: KubeClient, previous: Inventory | undefined, next: Inventory, ref: FluxObjectRef): Promise<string[]> {
     const deleted: string[] = [];
     for (const entry of pruneOrder(staleEntries(previous, next).map((e) => ({ ...referenceOfEntry(e) })))) {
       const live = await kube.get(entry);
-      if (!live) continue;
-      const labels = live.metadata.labels ?? {};
       // Only what is still ours, and not what its owner asked us to keep.
-      if (labels['kustomize.toolkit.fluxcd.io/name'] !== ref.name || labels['kustomize.toolkit.fluxcd.io/namespace'] !== ref.namespace) continue;
-      if (live.metadata.annotations?.['kustomize.toolkit.fluxcd.io/prune'] === 'disabled' || excluded(live)) continue;
+      if (!live || !prunable(live, ref)) continue;
       await kube.delete(entry);
       deleted.push(`${describeReference(entry)} deleted`);
     }
@@ -259,21 +206,9 @@ export function createKustomizationActivities(deps: { clusters: ClusterTargets; 
           } catch (error) {
             return fail(KustomizationReason.ArtifactFailed, `failed to fetch the artifact of '${sourceId}': ${(error as Error).message}`, { revision: artifact.revision });
           }
-          const variables = spec.postBuild ? await substitutionVariables(ref.namespace, spec) : undefined;
-          if (typeof variables === 'string') return fail(KustomizationReason.BuildFailed, variables, { revision: artifact.revision });
-          const decryption = await decryptionOf(ref.namespace, spec);
-          if (typeof decryption === 'string') return fail(KustomizationReason.BuildFailed, decryption, { revision: artifact.revision });
-          try {
-            if (decryption) await decryptSources(root, await pathWithin(root, spec.path ?? './'), decryption);
-            let yaml = await buildSlot(() => build({ root, spec, kustomize: requireBinary('kustomize') }));
-            if (decryption) yaml = (await decryptManifests(yaml, decryption)).manifests;
-            built = manifests(yaml, variables, ref);
-          } catch (error) {
-            if (error instanceof BuildError || error instanceof SubstitutionError || error instanceof DecryptionError) {
-              return fail(KustomizationReason.BuildFailed, error.message, { revision: artifact.revision });
-            }
-            throw error;
-          }
+          const rendering = await renderKustomization({ root, spec, ref, inputs: buildInputs, runBuild: buildSlot });
+          if (!rendering.ok) return fail(KustomizationReason.BuildFailed, rendering.message, { revision: artifact.revision });
+          built = rendering.objects;
           // Never apply a Secret still encrypted: the cluster would hold ciphertext as its value.
           const encrypted = findEncrypted(built);
           if (encrypted) {

@@ -11,6 +11,7 @@ import { applyStages, ApplyStage, stageOf } from '../domain/apply-order.js';
 import { healthOf, HealthStatus } from '../domain/health.js';
 import { ApplyAction, applyActionOf } from './apply.js';
 import { createLimiter } from './concurrency.js';
+import { ownerLabels } from '../kustomize/render.js';
 
 export const annotations = {
   ssa: 'kustomize.toolkit.fluxcd.io/ssa',
@@ -101,6 +102,13 @@ export async function stagedApply(kube: KubeClient, objects: KubernetesObject[],
 export function excluded(live: KubernetesObject): boolean {
   const marks = live.metadata.annotations ?? {};
   return marks[annotations.reconcile] === 'disabled' || marks[annotations.ssa] === 'Ignore';
+}
+
+/** Whether prune may delete this live object: still labelled as `owner`'s, and not kept by an annotation. */
+export function prunable(live: KubernetesObject, owner: { name: string; namespace: string }): boolean {
+  const labels = live.metadata.labels ?? {};
+  if (labels[ownerLabels.name] !== owner.name || labels[ownerLabels.namespace] !== owner.namespace) return false;
+  return live.metadata.annotations?.['kustomize.toolkit.fluxcd.io/prune'] !== 'disabled' && !excluded(live);
 }
 
 /** Whether applying would change the live object (bookkeeping fields aside). */

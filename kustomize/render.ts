@@ -1,0 +1,99 @@
+// From an unpacked source to the objects a Kustomization applies: postBuild variables
+// and SOPS keys read from the cluster, sources decrypted, the kustomize build, built
+// objects decrypted, `${var}` substituted, and each object labelled as the
+// Kustomization's. The kustomize-controller's reconcile and the CLI's `build` and `diff`
+// share it, so a preview is built exactly as the controller will build it.
+import { parseAllDocuments } from 'yaml';
+import type { FluxObjectRef } from '../kube/flux-kinds.js';
+import type { KubernetesObject } from '../kube/objects.js';
+import type { KustomizationSpec } from '../domain/kustomization-spec.js';
+import { substituteText, SubstitutionError, validVariableName } from '../domain/substitute.js';
+import { requireBinary } from '../tools/paths.js';
+import { build, BuildError, pathWithin } from './build.js';
+import { ageKeysOf, decryptManifests, decryptSources, DecryptionError, type DecryptOptions } from './decrypt.js';
+
+/** The labels that mark an object as applied by a Kustomization (prune deletes only these). */
+export const ownerLabels = {
+  name: 'kustomize.toolkit.fluxcd.io/name',
+  namespace: 'kustomize.toolkit.fluxcd.io/namespace',
+} as const;
+
+/** Where postBuild variables and decryption keys come from: the Kustomization's namespace. */
+export interface BuildInputs {
+  readSecret(namespace: string, name: string): Promise<Record<string, string> | undefined>;
+  readConfigMap(namespace: string, name: string): Promise<Record<string, string> | undefined>;
+}
+
+export interface RenderRequest {
+  /** the unpacked source; the build may write into it */
+  root: string;
+  spec: KustomizationSpec;
+  ref: FluxObjectRef;
+  inputs: BuildInputs;
+  /** runs the (CPU-bound) kustomize build, e.g. under a concurrency limit */
+  runBuild?: <T>(build: () => Promise<T>) => Promise<T>;
+}
+
+/** The built objects, or why they cannot be built (Flux's BuildFailed). */
+export type Rendering = { ok: true; objects: KubernetesObject[] } | { ok: false; message: string };
+
+export async function renderKustomization({ root, spec, ref, inputs, runBuild = (f) => f() }: RenderRequest): Promise<Rendering> {
+  const variables = spec.postBuild ? await substitutionVariables(inputs, ref.namespace, spec) : undefined;
+  if (typeof variables === 'string') return { ok: false, message: variables };
+  const decryption = await decryptionOf(inputs, ref.namespace, spec);
+  if (typeof decryption === 'string') return { ok: false, message: decryption };
+  try {
+    if (decryption) await decryptSources(root, await pathWithin(root, spec.path ?? './'), decryption);
+    let yaml = await runBuild(() => build({ root, spec, kustomize: requireBinary('kustomize') }));
+    if (decryption) yaml = (await decryptManifests(yaml, decryption)).manifests;
+    return { ok: true, objects: labelledManifests(yaml, variables, ref) };
+  } catch (error) {
+    if (error instanceof BuildError || error instanceof SubstitutionError || error instanceof DecryptionError) return { ok: false, message: error.message };
+    throw error;
+  }
+}
+
+async function substitutionVariables(inputs: BuildInputs, namespace: string, spec: KustomizationSpec): Promise<Record<string, string> | string> {
+  const variables: Record<string, string> = {};
+  for (const from of spec.postBuild?.substituteFrom ?? []) {
+    const data = from.kind === 'Secret' ? await inputs.readSecret(namespace, from.name) : await inputs.readConfigMap(namespace, from.name);
+    if (!data) {
+      if (from.optional) continue;
+      return `substituteFrom: ${from.kind} '${namespace}/${from.name}' not found`;
+    }
+    Object.assign(variables, data);
+  }
+  const all = { ...variables, ...(spec.postBuild?.substitute ?? {}) };
+  const invalid = Object.keys(all).filter((name) => !validVariableName(name));
+  if (invalid.length > 0) return `postBuild: variable name '${invalid[0]}' is invalid: it must start with a letter or _ and hold only letters, digits and _`;
+  return all;
+}
+
+/** sops' keys from spec.decryption's Secret; undefined without decryption, a message when it cannot be had. */
+async function decryptionOf(inputs: BuildInputs, namespace: string, spec: KustomizationSpec): Promise<DecryptOptions | string | undefined> {
+  const secretRef = spec.decryption?.secretRef;
+  if (!spec.decryption) return undefined;
+  if (spec.decryption.provider !== 'sops') return `decryption provider '${spec.decryption.provider}' is not supported, only 'sops'`;
+  const data = secretRef ? await inputs.readSecret(namespace, secretRef.name) : {};
+  if (!data) return `decryption Secret '${namespace}/${secretRef!.name}' not found`;
+  return { sops: requireBinary('sops'), ageKeys: ageKeysOf(data) };
+}
+
+/** The built objects, substituted and labelled as this Kustomization's. */
+function labelledManifests(yamlText: string, variables: Record<string, string> | undefined, ref: FluxObjectRef): KubernetesObject[] {
+  const result: KubernetesObject[] = [];
+  for (const document of parseAllDocuments(yamlText)) {
+    if (document.errors.length > 0) throw new BuildError(`invalid YAML: ${document.errors[0]!.message}`);
+    let object = document.toJS() as KubernetesObject | null;
+    if (!object) continue;
+    const where = `${object.kind}/${object.metadata?.namespace ? `${object.metadata.namespace}/` : ''}${object.metadata?.name}`;
+    if (variables && object.metadata?.annotations?.['kustomize.toolkit.fluxcd.io/substitute'] !== 'disabled') {
+      const substituted = parseAllDocuments(substituteText(document.toString(), variables, where));
+      object = substituted[0]!.toJS() as KubernetesObject;
+    }
+    if (!object.apiVersion || !object.kind || !object.metadata?.name) throw new BuildError(`object without apiVersion, kind or metadata.name: ${where}`);
+    object.metadata.labels = { ...object.metadata.labels, [ownerLabels.name]: ref.name, [ownerLabels.namespace]: ref.namespace };
+    result.push(object);
+  }
+  return result;
+}
