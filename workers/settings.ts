@@ -37,7 +37,8 @@ export class SettingsError extends Error {
   override readonly name = 'SettingsError';
 }
 
-export const settingsOptions = {
+/** The flags that say how to reach Temporal; the CLI takes the same ones. */
+export const temporalOptions = {
   'temporal-address': { type: 'string' },
   'temporal-namespace': { type: 'string' },
   tls: { type: 'boolean' },
@@ -45,6 +46,12 @@ export const settingsOptions = {
   'tls-cert-path': { type: 'string' },
   'tls-key-path': { type: 'string' },
   'tls-server-name': { type: 'string' },
+} as const;
+
+export type TemporalFlags = { [K in keyof typeof temporalOptions]?: (typeof temporalOptions)[K]['type'] extends 'boolean' ? boolean : string };
+
+export const settingsOptions = {
+  ...temporalOptions,
   kubeconfig: { type: 'string' },
   pool: { type: 'string', multiple: true },
   'task-queue-prefix': { type: 'string' },
@@ -62,23 +69,7 @@ export function parseSettings(argv: string[], env: NodeJS.ProcessEnv): Settings 
   } catch (error) {
     throw new SettingsError((error as Error).message);
   }
-  const tlsFiles = {
-    caPath: values['tls-ca-path'] ?? env.TEMPORAL_TLS_CA,
-    certPath: values['tls-cert-path'] ?? env.TEMPORAL_TLS_CERT,
-    keyPath: values['tls-key-path'] ?? env.TEMPORAL_TLS_KEY,
-    serverName: values['tls-server-name'] ?? env.TEMPORAL_TLS_SERVER_NAME,
-  };
-  if (Boolean(tlsFiles.certPath) !== Boolean(tlsFiles.keyPath)) {
-    throw new SettingsError('--tls-cert-path and --tls-key-path (TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY) must be given together');
-  }
-  const tlsWanted = values.tls ?? (env.TEMPORAL_TLS === 'true' || Object.values(tlsFiles).some(Boolean));
-  const temporal: TemporalSettings = {
-    address: values['temporal-address'] ?? env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
-    namespace: values['temporal-namespace'] ?? env.TEMPORAL_NAMESPACE ?? 'default',
-  };
-  if (tlsWanted) temporal.tls = withoutUndefined(tlsFiles);
-  if (env.TEMPORAL_API_KEY) temporal.apiKey = env.TEMPORAL_API_KEY;
-
+  const temporal = temporalSettings(values, env);
   const poolNames = values.pool ?? (env.KIMBERNETES_POOLS ? env.KIMBERNETES_POOLS.split(',') : [...allTaskQueues]);
   const pools = poolNames.map((name) => name.trim()).filter(Boolean);
   const unknown = pools.filter((name) => !isTaskQueue(name));
@@ -98,6 +89,27 @@ export function parseSettings(argv: string[], env: NodeJS.ProcessEnv): Settings 
       advertisedUrl: advertised(values['storage-adv-addr'] ?? env.KIMBERNETES_STORAGE_ADV_ADDR),
     },
   };
+}
+
+/** Where Temporal is, from the flags of `temporalOptions`, then TEMPORAL_* variables, then defaults. */
+export function temporalSettings(values: TemporalFlags, env: NodeJS.ProcessEnv): TemporalSettings {
+  const tlsFiles = {
+    caPath: values['tls-ca-path'] ?? env.TEMPORAL_TLS_CA,
+    certPath: values['tls-cert-path'] ?? env.TEMPORAL_TLS_CERT,
+    keyPath: values['tls-key-path'] ?? env.TEMPORAL_TLS_KEY,
+    serverName: values['tls-server-name'] ?? env.TEMPORAL_TLS_SERVER_NAME,
+  };
+  if (Boolean(tlsFiles.certPath) !== Boolean(tlsFiles.keyPath)) {
+    throw new SettingsError('--tls-cert-path and --tls-key-path (TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY) must be given together');
+  }
+  const tlsWanted = values.tls ?? (env.TEMPORAL_TLS === 'true' || Object.values(tlsFiles).some(Boolean));
+  const temporal: TemporalSettings = {
+    address: values['temporal-address'] ?? env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
+    namespace: values['temporal-namespace'] ?? env.TEMPORAL_NAMESPACE ?? 'default',
+  };
+  if (tlsWanted) temporal.tls = withoutUndefined(tlsFiles);
+  if (env.TEMPORAL_API_KEY) temporal.apiKey = env.TEMPORAL_API_KEY;
+  return temporal;
 }
 
 /** Flux's --storage-adv-addr is a host[:port]; a full URL is accepted too. */
