@@ -11,7 +11,7 @@ import { ClusterTargetError, type ClusterTarget, type ClusterTargets } from '../
 import type { CustomHealthCheck, KustomizationSpec as KustomizationObjectSpec } from '../schemas/types.js';
 import { compileHealthExpressions } from '../domain/health-expressions.js';
 import { findEncrypted } from '../kustomize/decrypt.js';
-import { renderKustomization, type BuildInputs } from '../kustomize/render.js';
+import { clusterBuildInputs, renderKustomization } from '../kustomize/render.js';
 import type { FluxObjects } from '../kube/status.js';
 import type { ReconcileOutcome } from '../common/object-workflow.js';
 import { apiVersionOf, describeFluxObject, type FluxObjectRef } from '../kube/flux-kinds.js';
@@ -76,10 +76,7 @@ export function createKustomizationActivities(deps: { clusters: ClusterTargets; 
     return status;
   }
 
-  const buildInputs: BuildInputs = {
-    readSecret: (namespace, name) => objects.getSecretData(namespace, name),
-    readConfigMap: async (namespace, name) => (await kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace, name }))?.data as Record<string, string> | undefined,
-  };
+  const buildInputs = clusterBuildInputs(objects, kube);
 
   async function checkDependencies(ref: FluxObjectRef, spec: KustomizationSpec, sourceId: string, sourceRevision: string | undefined): Promise<string | undefined> {
     const dependencies = spec.dependsOn ?? [];

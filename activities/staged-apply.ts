@@ -119,7 +119,7 @@ export function drifted(live: KubernetesObject, dryRun: KubernetesObject): boole
 // Fields the server changes on every write, and status, which is not ours to apply.
 const bookkeeping = new Set(['managedFields', 'resourceVersion', 'generation']);
 
-function comparable(object: KubernetesObject): unknown {
+export function comparable(object: KubernetesObject): unknown {
   const metadata = Object.fromEntries(Object.entries(object.metadata).filter(([key]) => !bookkeeping.has(key)));
   return { ...object, status: undefined, metadata };
 }

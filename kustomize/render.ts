@@ -4,7 +4,9 @@
 // Kustomization's. The kustomize-controller's reconcile and the CLI's `build` and `diff`
 // share it, so a preview is built exactly as the controller will build it.
 import { parseAllDocuments } from 'yaml';
+import type { KubeClient } from '../kube/client.js';
 import type { FluxObjectRef } from '../kube/flux-kinds.js';
+import type { FluxObjects } from '../kube/status.js';
 import type { KubernetesObject } from '../kube/objects.js';
 import type { KustomizationSpec } from '../domain/kustomization-spec.js';
 import { substituteText, SubstitutionError, validVariableName } from '../domain/substitute.js';
@@ -22,6 +24,14 @@ export const ownerLabels = {
 export interface BuildInputs {
   readSecret(namespace: string, name: string): Promise<Record<string, string> | undefined>;
   readConfigMap(namespace: string, name: string): Promise<Record<string, string> | undefined>;
+}
+
+/** Inputs read from the cluster: Secrets through `objects`, ConfigMaps through `kube`. */
+export function clusterBuildInputs(objects: Pick<FluxObjects, 'getSecretData'>, kube: Pick<KubeClient, 'get'>): BuildInputs {
+  return {
+    readSecret: (namespace, name) => objects.getSecretData(namespace, name),
+    readConfigMap: async (namespace, name) => (await kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace, name }))?.data as Record<string, string> | undefined,
+  };
 }
 
 export interface RenderRequest {
