@@ -1,0 +1,55 @@
+# The worker image: `docker build -t kimbernetes .`, then
+# `docker run kimbernetes --pool source-controller --temporal-address temporal:7233`.
+# It takes every flag and variable of `npm run worker` (README, "Running worker pools
+# separately"); docker-compose.yml and deploy/ run one container per pool.
+
+# kustomize and sops, built from Go modules by the same script and with the same pinned
+# versions (tools/versions.env) as the development tools. sops needs Go 1.25.8 or newer.
+FROM golang:1.26-bookworm AS tools
+WORKDIR /src
+COPY tools/build-tools.sh tools/versions.env tools/
+RUN KIMBERNETES_TOOLS_DIR=/opt/kimbernetes/tools bash tools/build-tools.sh kustomize sops \
+ && rm -rf /opt/kimbernetes/tools/logs
+
+# Production dependencies, the worker's sources, and the workflow bundle made once here
+# so that a worker starts without bundling (Temporal's advice for production).
+FROM node:20-bookworm-slim AS app
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY tsconfig.json ./
+COPY activities activities/
+COPY artifacts artifacts/
+COPY common common/
+COPY domain domain/
+COPY git git/
+COPY kube kube/
+COPY kustomize kustomize/
+COPY schemas schemas/
+COPY tools/paths.ts tools/versions.env tools/
+COPY workers workers/
+COPY workflows workflows/
+RUN node --import tsx workers/bundle-workflows.ts workflow-bundle.js
+
+FROM node:20-bookworm-slim
+# git and ssh for GitRepository fetches, CA certificates for HTTPS remotes, and tini as
+# PID 1 so that the git and ssh processes a fetch leaves behind are reaped.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends git openssh-client ca-certificates tini \
+ && rm -rf /var/lib/apt/lists/*
+RUN groupadd --gid 65532 kimbernetes \
+ && useradd --uid 65532 --gid 65532 --home-dir /home/kimbernetes --create-home --shell /usr/sbin/nologin kimbernetes \
+ && mkdir /data && chown 65532:65532 /data
+COPY --from=tools /opt/kimbernetes/tools /opt/kimbernetes/tools
+COPY --from=app /app /app
+WORKDIR /app
+# tools/paths.ts finds kustomize and sops under KIMBERNETES_TOOLS_DIR by the versions in
+# tools/versions.env, the file the tools stage built them from. The artifact server of
+# the source-controller pool listens on every interface, so other containers reach it.
+ENV KIMBERNETES_TOOLS_DIR=/opt/kimbernetes/tools \
+    KIMBERNETES_WORKFLOW_BUNDLE=/app/workflow-bundle.js \
+    KIMBERNETES_STORAGE_PATH=/data \
+    KIMBERNETES_STORAGE_ADDR=0.0.0.0:9090
+EXPOSE 9090
+USER 65532:65532
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "--import", "tsx", "/app/workers/main.ts"]
