@@ -1,15 +1,42 @@
 // Installs the Flux-compatible CRDs of schemas/ into a cluster and waits until the API
-// server serves them.
+// server serves them; lists them for `kimbernetes check`.
 import { execFile } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { parse } from 'yaml';
 import { requireBinary } from '../tools/paths.js';
 
 export const schemasDir = fileURLToPath(new URL('../schemas/', import.meta.url));
 
-export async function installCrds(kubeconfigPath: string): Promise<void> {
+/** `kubeconfigPath` and `context` default to kubectl's own (KUBECONFIG, ~/.kube/config, the current context). */
+export async function installCrds(kubeconfigPath: string | undefined, options: { context?: string } = {}): Promise<void> {
   const kubectl = requireBinary('kubectl');
-  const run = (...args: string[]) => promisify(execFile)(kubectl, ['--kubeconfig', kubeconfigPath, ...args]);
+  const connection = [...(kubeconfigPath ? ['--kubeconfig', kubeconfigPath] : []), ...(options.context ? ['--context', options.context] : [])];
+  const run = (...args: string[]) => promisify(execFile)(kubectl, [...connection, ...args]);
   await run('apply', '--server-side', '--field-manager', 'kimbernetes', '-f', schemasDir);
   await run('wait', '--for', 'condition=Established', '--timeout', '60s', 'crd', '--all');
+}
+
+export interface BundledCrd {
+  /** `gitrepositories.source.toolkit.fluxcd.io` */
+  name: string;
+  storageVersion: string;
+  servedVersions: string[];
+}
+
+/** The CRDs of schemas/, as `install` applies them. */
+export function bundledCrds(): BundledCrd[] {
+  return readdirSync(schemasDir)
+    .filter((file) => file.endsWith('.yaml'))
+    .sort()
+    .map((file) => {
+      const crd = parse(readFileSync(join(schemasDir, file), 'utf8')) as { metadata: { name: string }; spec: { versions: { name: string; served: boolean; storage: boolean }[] } };
+      return {
+        name: crd.metadata.name,
+        storageVersion: crd.spec.versions.find((version) => version.storage)!.name,
+        servedVersions: crd.spec.versions.filter((version) => version.served).map((version) => version.name),
+      };
+    });
 }

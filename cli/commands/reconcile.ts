@@ -1,0 +1,80 @@
+// `reconcile source git | kustomization | helmrelease NAME [--with-source]`: as `flux
+// reconcile`, sets reconcile.fluxcd.io/requestedAt, and also signals the object's loop
+// at once; then waits until the reconcile was handled and says how it went.
+import { isReconciled, reconcileObject } from '../../workers/object-workflows.js';
+import type { FluxObjectRef } from '../../kube/flux-kinds.js';
+import type { KubernetesObject } from '../../kube/objects.js';
+import { requireObject, type Command } from '../command.js';
+import type { CliContext } from '../context.js';
+import { CliError, ExitCode } from '../errors.js';
+import { gitRepositoryWords, helmReleaseWords, kustomizationWords, notFoundMessage, quoted, type KindWords } from '../kinds.js';
+import { newRequestedAt, requestPatch, successMessage, waitForReconcile } from '../reconcile-wait.js';
+
+/** Wakes the object's loop now; without Temporal, a worker's watcher still sees the annotation. */
+export async function signalReconcile(context: CliContext, ref: FluxObjectRef, requestedAt: string): Promise<void> {
+  let session;
+  try {
+    session = await context.temporal();
+  } catch (error) {
+    context.terminal.warning(`${(error as Error).message}; waiting for a worker to see the annotation`);
+    return;
+  }
+  await reconcileObject(session.client, ref, { requestedAt, taskQueuePrefix: context.taskQueuePrefix });
+}
+
+/** Waits for the reconcile requested at `requestedAt` and prints its outcome; Ok only when Ready. */
+export async function reportReconcile(context: CliContext, ref: FluxObjectRef, requestedAt: string): Promise<ExitCode> {
+  const outcome = await waitForReconcile(context, ref, requestedAt);
+  if (!outcome.ready) {
+    context.terminal.failure(`${ref.kind} reconciliation failed: ${outcome.message}`);
+    return ExitCode.Failure;
+  }
+  context.terminal.success(`${ref.kind} reconciliation completed`);
+  context.terminal.success(successMessage(ref.kind, outcome.revision));
+  return ExitCode.Ok;
+}
+
+/** The GitRepository a Kustomization or HelmRelease reads from, for --with-source. */
+function sourceOf(ref: FluxObjectRef, object: KubernetesObject): FluxObjectRef {
+  const spec = (object.spec ?? {}) as { sourceRef?: SourceRef; chart?: { spec?: { sourceRef?: SourceRef } } };
+  const source = ref.kind === 'HelmRelease' ? spec.chart?.spec?.sourceRef : spec.sourceRef;
+  if (!source) throw new CliError(`${quoted(ref)} has no source reference`);
+  if (source.kind !== 'GitRepository') throw new CliError(`--with-source: ${source.kind} sources are not reconciled yet, only GitRepository`);
+  return { kind: 'GitRepository', namespace: source.namespace ?? ref.namespace, name: source.name };
+}
+
+interface SourceRef {
+  kind: string;
+  name: string;
+  namespace?: string;
+}
+
+async function reconcile(context: CliContext, ref: FluxObjectRef, withSource: boolean): Promise<ExitCode> {
+  const object = await requireObject(context, ref);
+  if (!isReconciled(ref.kind)) throw new CliError(`${quoted(ref)} cannot be reconciled: ${ref.kind} objects have no reconcile loop yet`);
+  if ((object.spec as { suspend?: boolean } | undefined)?.suspend) throw new CliError(`${quoted(ref)} is suspended: resume it first`);
+  if (withSource) {
+    const sourceCode = await reconcile(context, sourceOf(ref, object), false);
+    if (sourceCode !== ExitCode.Ok) return sourceCode;
+  }
+  context.terminal.action(`annotating ${ref.kind} ${ref.name} in ${ref.namespace} namespace`);
+  const requestedAt = newRequestedAt(context.now());
+  if (!(await context.cluster().patch(ref, requestPatch(requestedAt)))) throw new CliError(notFoundMessage(ref));
+  context.terminal.success(`${ref.kind} annotated`);
+  await signalReconcile(context, ref, requestedAt);
+  return reportReconcile(context, ref, requestedAt);
+}
+
+function reconcileCommand(words: KindWords, withSource: boolean): Command {
+  const noun = words.singular.map((aliases) => aliases[0]).join(' ');
+  return {
+    words: [['reconcile'], ...words.singular],
+    args: [{ name: 'NAME' }],
+    summary: `reconcile a ${words.kind} now and wait for the outcome`,
+    options: withSource ? { 'with-source': { type: 'boolean', description: 'reconcile its GitRepository first' } } : {},
+    examples: [`kimbernetes reconcile ${noun} flux-system${withSource ? ' --with-source' : ''}`],
+    run: (context, invocation) => reconcile(context, { kind: words.kind, namespace: context.namespace, name: invocation.arg(0) }, invocation.flag('with-source')),
+  };
+}
+
+export const reconcileCommands: Command[] = [reconcileCommand(gitRepositoryWords, false), reconcileCommand(kustomizationWords, true), reconcileCommand(helmReleaseWords, true)];

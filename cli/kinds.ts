@@ -1,0 +1,28 @@
+// The words Flux users type for each kind (`source git`, `kustomization`/`ks`,
+// `helmrelease`/`hr`), and how messages name an object.
+import type { FluxKindName, FluxObjectRef } from '../kube/flux-kinds.js';
+
+export interface KindWords {
+  kind: FluxKindName;
+  /** `reconcile source git`, `suspend kustomization`: singular first */
+  singular: readonly (readonly string[])[];
+  /** `get sources git`, `get kustomizations`: plural first */
+  plural: readonly (readonly string[])[];
+}
+
+export const gitRepositoryWords: KindWords = { kind: 'GitRepository', singular: [['source', 'sources'], ['git']], plural: [['sources', 'source'], ['git']] };
+export const kustomizationWords: KindWords = { kind: 'Kustomization', singular: [['kustomization', 'kustomizations', 'ks']], plural: [['kustomizations', 'kustomization', 'ks']] };
+export const helmReleaseWords: KindWords = { kind: 'HelmRelease', singular: [['helmrelease', 'helmreleases', 'hr']], plural: [['helmreleases', 'helmrelease', 'hr']] };
+
+/** The kinds `reconcile`, `suspend`, `resume` and `get` know, in `get all` order. */
+export const objectKinds: readonly KindWords[] = [gitRepositoryWords, kustomizationWords, helmReleaseWords];
+
+/** `Kustomization 'flux-system/apps'`, as errors name an object. */
+export function quoted(ref: FluxObjectRef): string {
+  return `${ref.kind} '${ref.namespace}/${ref.name}'`;
+}
+
+/** `Kustomization 'flux-system/apps' not found`. */
+export function notFoundMessage(ref: FluxObjectRef): string {
+  return `${quoted(ref)} not found`;
+}

@@ -1,0 +1,69 @@
+// The CLI's side of Temporal: a client connection that fails fast, the loops' `status`
+// query under a deadline (a loop whose workers are down must not hang `get`), signals,
+// and who polls a task queue.
+import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
+import { objectWorkflowId, statusQuery, type ObjectWorkflowStatus } from '../common/object-workflow.js';
+import type { FluxObjectRef } from '../kube/flux-kinds.js';
+import { tlsConfig } from '../workers/connection.js';
+import type { TemporalSettings } from '../workers/settings.js';
+import { CliError } from './errors.js';
+
+export interface TemporalSession {
+  client: Client;
+  settings: TemporalSettings;
+  close(): Promise<void>;
+}
+
+export async function connectTemporal(settings: TemporalSettings, timeoutMs = 5_000): Promise<TemporalSession> {
+  let connection: Connection;
+  try {
+    connection = await Connection.connect({ address: settings.address, tls: await tlsConfig(settings), apiKey: settings.apiKey, connectTimeout: timeoutMs });
+  } catch (error) {
+    throw new CliError(`Temporal at ${settings.address} is unreachable: ${(error as Error).message} (set --temporal-address or TEMPORAL_ADDRESS)`);
+  }
+  return { client: new Client({ connection, namespace: settings.namespace }), settings, close: () => connection.close() };
+}
+
+/** Each loop's answer to the `status` query, by workflow ID; loops that do not answer within `timeoutMs` are left out. */
+export async function loopStatuses(client: Client, refs: readonly FluxObjectRef[], timeoutMs = 3_000): Promise<Map<string, ObjectWorkflowStatus>> {
+  const deadline = Date.now() + timeoutMs;
+  const answers = await Promise.all(
+    refs.map(async (ref) => {
+      const id = objectWorkflowId(ref);
+      try {
+        return [id, await client.connection.withDeadline(deadline, () => client.workflow.getHandle(id).query(statusQuery))] as const;
+      } catch {
+        return [id, undefined] as const;
+      }
+    }),
+  );
+  return new Map(answers.filter((answer): answer is readonly [string, ObjectWorkflowStatus] => answer[1] !== undefined));
+}
+
+/** Signals a running loop; false when the object has no running loop (its worker will find the spec when it starts one). */
+export async function signalLoop(client: Client, ref: FluxObjectRef, signal: 'suspend' | 'resume'): Promise<boolean> {
+  try {
+    await client.workflow.getHandle(objectWorkflowId(ref)).signal(signal);
+    return true;
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return false;
+    throw error;
+  }
+}
+
+// temporal.api.enums.v1.TaskQueueType
+const TaskQueueType = { Workflow: 1, Activity: 2 } as const;
+
+export interface Pollers {
+  workflow: string[];
+  activity: string[];
+}
+
+/** The identities of the workers polling `taskQueue` for workflow and for activity tasks. */
+export async function pollersOf(client: Client, taskQueue: string): Promise<Pollers> {
+  const describe = async (taskQueueType: (typeof TaskQueueType)[keyof typeof TaskQueueType]) => {
+    const response = await client.workflowService.describeTaskQueue({ namespace: client.options.namespace, taskQueue: { name: taskQueue }, taskQueueType });
+    return (response.pollers ?? []).map((poller) => poller.identity ?? 'unknown');
+  };
+  return { workflow: await describe(TaskQueueType.Workflow), activity: await describe(TaskQueueType.Activity) };
+}
