@@ -38,6 +38,9 @@ async function clusterChecks(context: CliContext): Promise<CheckResult[]> {
     const subject = `${expected.name}/${expected.storageVersion}`;
     if (!served) results.push({ section: 'crds', ok: false, message: `${subject} not installed: run 'kimbernetes install'` });
     else if (served.storageVersion !== expected.storageVersion) results.push({ section: 'crds', ok: false, message: `${subject}: the cluster stores ${served.storageVersion}: run 'kimbernetes install'` });
+    else if (expected.servedVersions.some((version) => !served.servedVersions.includes(version))) {
+      results.push({ section: 'crds', ok: false, message: `${subject}: the cluster serves ${served.servedVersions.join(', ')}, not all of ${expected.servedVersions.join(', ')}: run 'kimbernetes install'` });
+    }
     else if (!served.established) results.push({ section: 'crds', ok: false, message: `${subject} not established` });
     else results.push({ section: 'crds', ok: true, message: subject });
   }
