@@ -1,14 +1,16 @@
 // The example repository (examples/), bootstrapped as a user does it: the repository
-// pushed to Git, the objects of cluster/dev/flux-system/gotk-sync.yaml applied, and the
-// rest left to the engine: the root Kustomization applies the layer Kustomizations, the
-// watcher starts their loops, the layers become Ready in dependsOn order, a commit that
-// removes an application prunes it, and deleting the root removes everything.
+// pushed to Git, the objects `kimbernetes bootstrap git` makes (the same as the
+// repository's gotk-sync.yaml) applied, and the rest left to the engine: the root
+// Kustomization applies the layer Kustomizations, the watcher starts their loops, the
+// layers become Ready in dependsOn order, a commit that removes an application prunes
+// it, and deleting the root removes everything.
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { parseAllDocuments } from 'yaml';
+import { syncManifests } from '../../cli/sync-manifests.js';
 import { TaskQueue } from '../../common/task-queues.js';
 import { findCondition } from '../../domain/conditions.js';
 import { referenceOfEntry } from '../../domain/inventory.js';
@@ -108,6 +110,10 @@ describe('the example repository', () => {
   async function renderEveryLayer(root: string): Promise<void> {
     const inputs: BuildInputs = { readSecret: async () => undefined, readConfigMap: async () => undefined };
     for (const cluster of ['dev', 'prod']) {
+      // The sync objects are the ones `kimbernetes bootstrap git --path ./cluster/<env>` applies.
+      const sync = parseAllDocuments(readFileSync(join(root, 'cluster', cluster, 'flux-system', 'gotk-sync.yaml'), 'utf8')).map((document) => document.toJS() as KubernetesObject);
+      const bootstrap = syncManifests({ name: 'flux-system', namespace: 'flux-system', url: placeholderUrl, branch: 'main', path: `./cluster/${cluster}`, interval: '1m0s' });
+      expect(sync).toEqual(bootstrap.filter((object) => object.kind !== 'Namespace'));
       const objects = Object.entries(filesBelow(join(root, 'cluster', cluster)))
         .filter(([path]) => path.endsWith('.yaml') && !path.endsWith('kustomization.yaml'))
         .flatMap(([, text]) => parseAllDocuments(text).map((document) => document.toJS() as KubernetesObject));
@@ -147,7 +153,7 @@ describe('the example repository', () => {
     await workers?.stop();
   });
 
-  it('has valid Kustomizations in every cluster, each layer building with its variables', async () => {
+  it('has the sync objects bootstrap writes and valid Kustomizations in every cluster, each layer building with its variables', async () => {
     const work = mkdtempSync(join(tmpdir(), 'kimbernetes-examples-'));
     const root = join(work, 'source');
     cpSync(examplesDir, root, { recursive: true });
@@ -161,10 +167,9 @@ describe('the example repository', () => {
   it('bootstraps: every layer Ready in dependsOn order, every Deployment Available', async () => {
     const files = bootstrapped(filesBelow(examplesDir));
     const commit = repository.commit(files, 'the example repository');
-    // What `kimbernetes bootstrap git` does on the cluster: the namespace and the sync objects.
-    await workers.kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: flux } }, { fieldManager: 'kimbernetes-bootstrap' });
-    for (const document of parseAllDocuments(files['cluster/dev/flux-system/gotk-sync.yaml']!)) {
-      await workers.kube.apply(document.toJS() as KubernetesObject, { fieldManager: 'kimbernetes-bootstrap' });
+    // What `kimbernetes bootstrap git --url <fleet> --path ./cluster/dev` applies: the namespace and the sync objects.
+    for (const object of syncManifests({ name: 'flux-system', namespace: flux, url: repository.fileUrl, branch: 'main', path: './cluster/dev', interval: '1m0s' })) {
+      await workers.kube.apply(object, { fieldManager: 'kimbernetes' });
     }
 
     const revision = `main@sha1:${commit}`;
