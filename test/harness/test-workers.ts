@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import type { TaskQueue } from '../../common/task-queues.js';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { loadKubeConfig, type KubeClient } from '../../kube/client.js';
 import type { FluxObjects } from '../../kube/status.js';
 import { startArtifactStorage } from '../../workers/artifact-storage.js';
@@ -39,13 +40,16 @@ function installQuietRuntime(): void {
 export async function startTestWorkers(
   testName: string,
   pools: readonly TaskQueue[],
-  /** the namespace this file's objects live in (for the periodic resync); a task queue prefix to share */
-  options: { namespace?: string; taskQueuePrefix?: string } = {},
+  /**
+   * the namespace this file's objects live in (for the periodic resync); a task queue prefix
+   * to share; whom the pools act as in the cluster (the run's administrator by default)
+   */
+  options: { namespace?: string; taskQueuePrefix?: string; kubeConfig?: KubeConfig } = {},
 ): Promise<TestWorkers> {
   installQuietRuntime();
   const shared = sharedEnvironment();
   const prefix = options.taskQueuePrefix ?? `${testName}-${uniqueSuffix()}/`;
-  const kubeConfig = loadKubeConfig(shared.kubeconfigPath);
+  const kubeConfig = options.kubeConfig ?? loadKubeConfig(shared.kubeconfigPath);
   const kubernetes = kubernetesDependencies(kubeConfig);
   const { kube, objects } = kubernetes;
   const storage = await startArtifactStorage({ dir: join(mkdtempSync(join(tmpdir(), 'kimbernetes-artifacts-')), 'store'), listen: '127.0.0.1:0' });

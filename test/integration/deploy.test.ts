@@ -2,20 +2,25 @@
 // the local cluster with server-side apply, every object created, the pods admitted
 // under the restricted Pod Security Standard and Available on the kwok nodes, and each
 // pool's ServiceAccount allowed what its controller needs and refused what it does not,
-// as the API server's own authorizer answers (SubjectAccessReview).
+// as the API server's own authorizer answers (SubjectAccessReview) and as the
+// source-controller pool finds when it runs with its ServiceAccount's token.
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { AuthorizationV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { AuthorizationV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
-import { allTaskQueues, type TaskQueue } from '../../common/task-queues.js';
+import { allTaskQueues, TaskQueue } from '../../common/task-queues.js';
 import { createKubeClient, loadKubeConfig, type KubeClient } from '../../kube/client.js';
 import { describeReference, referenceOf, type KubernetesObject } from '../../kube/objects.js';
 import { requireBinary } from '../../tools/paths.js';
 import { parseSettings } from '../../workers/settings.js';
+import { startDiscovery } from '../../workers/discovery.js';
+import { findCondition, type Condition } from '../../domain/conditions.js';
 import { sharedEnvironment } from '../harness/shared-environment.js';
 import { eventually } from '../harness/eventually.js';
+import { startTestWorkers, uniqueSuffix } from '../harness/test-workers.js';
+import { newGitRoot, TestRepository } from '../harness/git-servers.js';
 
 const deployDir = fileURLToPath(new URL('../../deploy/', import.meta.url));
 const namespace = 'kimbernetes-system';
@@ -185,6 +190,93 @@ describe('deploy/ in a cluster', () => {
       }
     }
     expect(answers).toEqual(expected);
+  });
+
+  /** An error's message and those of its causes: a workflow's failure names the activity's. */
+  const causes = (error: unknown): string => {
+    const messages: string[] = [];
+    for (let e = error; e instanceof Error; e = e.cause) messages.push(e.message);
+    return messages.join(': ');
+  };
+
+  /** The cluster as the pool's ServiceAccount sees it, through a token the API server issued. */
+  async function serviceAccountKubeConfig(pool: TaskQueue): Promise<KubeConfig> {
+    const request = await kubeConfig.makeApiClient(CoreV1Api).createNamespacedServiceAccountToken({
+      name: pool,
+      namespace,
+      body: { spec: { audiences: [], expirationSeconds: 600 } },
+    });
+    const cluster = kubeConfig.getCurrentCluster()!;
+    const config = new KubeConfig();
+    config.loadFromOptions({
+      clusters: [cluster],
+      users: [{ name: pool, token: request.status!.token }],
+      contexts: [{ name: pool, cluster: cluster.name, user: pool }],
+      currentContext: pool,
+    });
+    return config;
+  }
+
+  it('runs the source-controller pool with its ServiceAccount: it watches, fetches, reports, wakes consumers and resyncs', async () => {
+    const shared = sharedEnvironment();
+    const tenant = `deploy-${uniqueSuffix()}`;
+    const asPool = await serviceAccountKubeConfig(TaskQueue.Source);
+    const workers = await startTestWorkers('deploy', [TaskQueue.Source], { kubeConfig: asPool, namespace: tenant });
+    const taskQueuePrefix = workers.taskQueue(TaskQueue.Source).slice(0, -TaskQueue.Source.length);
+    const discovery = await startDiscovery({ address: shared.temporalAddress, namespace: shared.temporalNamespace }, asPool, [TaskQueue.Source], {
+      namespace: tenant,
+      taskQueuePrefix,
+    });
+    const repository = new TestRepository(newGitRoot(), 'fleet');
+    repository.commit({ 'app/configmap.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n' }, 'add the app');
+    const loops = [`gitrepository/${tenant}/fleet`, `kustomization/${tenant}/app`];
+    try {
+      await kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: tenant } }, { fieldManager });
+      await kube.apply(
+        { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: { name: 'fleet', namespace: tenant }, spec: { url: repository.fileUrl, interval: '1h', ref: { branch: 'main' } } },
+        { fieldManager },
+      );
+      await kube.apply(
+        {
+          apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+          kind: 'Kustomization',
+          metadata: { name: 'app', namespace: tenant },
+          spec: { interval: '1h', path: './app', prune: true, sourceRef: { kind: 'GitRepository', name: 'fleet' } },
+        },
+        { fieldManager },
+      );
+      // Watched (list, watch), fetched and reported (status, events) as the ServiceAccount.
+      const gitRepository = { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', namespace: tenant, name: 'fleet' };
+      await eventually(
+        async () => ((await kube.get(gitRepository))?.status as { conditions?: Condition[] } | undefined)?.conditions,
+        (conditions) => findCondition(conditions, 'Ready')?.status === 'True',
+        { what: 'GitRepository Ready' },
+      );
+      const events = await kubeConfig.makeApiClient(CoreV1Api).listNamespacedEvent({ namespace: tenant });
+      expect(events.items.map((event) => `${event.reason}: ${event.message}`)).toContain("NewArtifact: stored artifact for commit 'add the app'");
+      // Its consumers found (list kustomizations) and their loop started; else why not.
+      const [sourceLoop, consumerLoop] = loops.map((id) => workers.client.workflow.getHandle(id));
+      const woken = await eventually(
+        async () => {
+          if (await consumerLoop!.describe().then(() => true, () => false)) return 'started';
+          const source = await sourceLoop!.describe();
+          if (source.status.name !== 'RUNNING') return `the source's loop ${source.status.name}: ${await sourceLoop!.result().then(() => '', causes)}`;
+          return (source.raw.pendingActivities ?? []).map((activity) => activity.lastFailure?.message).join('; ') || 'not started';
+        },
+        // A loop that ended will not start it any more.
+        (state) => state === 'started' || state.startsWith("the source's loop"),
+        { what: 'the Kustomization woken by its source' },
+      );
+      expect(woken).toBe('started');
+      // The periodic resync lists every reconciled kind.
+      const report = await workers.client.workflow.execute('resyncWorkflow', { taskQueue: workers.taskQueue(TaskQueue.Source), workflowId: `resync-${tenant}` });
+      expect(report).toEqual({ objects: 2, orphans: 0 });
+    } finally {
+      for (const loop of loops) await workers.client.workflow.getHandle(loop).terminate('test over').catch(() => undefined);
+      await discovery.stop();
+      await workers.stop();
+      await kube.delete({ apiVersion: 'v1', kind: 'Namespace', name: tenant });
+    }
   });
 
   it('admits the pods under the restricted Pod Security Standard and makes every pool Available', async () => {
