@@ -92,5 +92,8 @@ function kwokctlConfiguration(): string {
       kwokControllerBinary: requireBinary('kwok'),
       kubectlBinary: requireBinary('kubectl'),
     },
+    // The API server's default Service range is a /24: 254 Services, fewer than a fleet
+    // (or the benchmark) creates. A /16 as clusters usually have.
+    componentsPatches: [{ name: 'kube-apiserver', extraArgs: [{ key: 'service-cluster-ip-range', value: '10.96.0.0/16', override: false }] }],
   });
 }
