@@ -13,6 +13,7 @@ import { parseAllDocuments } from 'yaml';
 import { TaskQueue } from '../../common/task-queues.js';
 import { findCondition, type Condition } from '../../domain/conditions.js';
 import type { KubernetesObject } from '../../kube/objects.js';
+import { loadKubeConfig } from '../../kube/client.js';
 import { main } from '../../cli/main.js';
 import type { ObjectSummary } from '../../cli/summaries.js';
 import { startTestWorkers, uniqueSuffix, type TestWorkers } from '../harness/test-workers.js';
@@ -368,6 +369,13 @@ spec:
     }
     const source = await cli('reconcile', 'source', 'git', 'missing');
     expect(source.stderr).toBe(`✗ GitRepository '${flux}/missing' not found\n`);
+  });
+
+  it('uses the kubeconfig context named by --context', async () => {
+    const current = loadKubeConfig(sharedEnvironment().kubeconfigPath).getCurrentContext();
+    expect((await cli('get', 'sources', 'git', '--context', current)).stdout).toMatch(/^fleet\s+main@sha1:/m);
+    const unknown = await cli('get', 'sources', 'git', '--context', 'elsewhere');
+    expect(unknown).toMatchObject({ code: 1, stderr: "✗ context 'elsewhere' not found in the kubeconfig\n" });
   });
 
   it('runs as the package executable and through npm run', async () => {
