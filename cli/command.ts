@@ -1,10 +1,9 @@
 // What a command is: its spec (words, arguments, flags, help) and what it runs.
 import type { FluxObjectRef } from '../kube/flux-kinds.js';
 import type { KubernetesObject } from '../kube/objects.js';
-import type { CommandSpec, OptionSpec } from './args.js';
+import type { CommandSpec, Invocation, OptionSpec } from './args.js';
 import type { CliContext } from './context.js';
 import { CliError, type ExitCode } from './errors.js';
-import type { Invocation } from './args.js';
 import { notFoundMessage } from './kinds.js';
 
 export interface Command extends CommandSpec {
