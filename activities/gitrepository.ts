@@ -36,7 +36,10 @@ export interface GitRepositoryReconcile {
 }
 
 export interface GitRepositoryOutcome extends ReconcileOutcome {
-  /** the stored artifact changed in this reconcile: dependents must hear of it */
+  /**
+   * the stored artifact changed in this reconcile — a new revision, or the same one at a
+   * new URL or digest (a consumer that failed to fetch the old URL must retry now)
+   */
   newRevision: boolean;
 }
 
@@ -138,13 +141,17 @@ export function createGitRepositoryActivities(deps: { objects: FluxObjects; stor
           suspended: false,
           ready,
           revision: status.artifact?.revision,
-          newRevision: result.outcome === 'stored' && previous.artifact?.revision !== result.artifact.revision,
+          newRevision: result.outcome === 'stored' && artifactChanged(previous.artifact, result.artifact),
           message: ready ? findCondition(status.conditions, 'Ready')!.message : result.message,
           intervalMs,
         };
       }));
     },
   };
+}
+
+function artifactChanged(before: Artifact | undefined, after: Artifact): boolean {
+  return before?.revision !== after.revision || before.digest !== after.digest || before.url !== after.url;
 }
 
 function gitFailure(error: unknown): FetchResult {

@@ -17,7 +17,7 @@ import type { ReconcileOutcome } from '../common/object-workflow.js';
 import { apiVersionOf, describeFluxObject, type FluxObjectRef } from '../kube/flux-kinds.js';
 import { specSchemaFor } from '../kube/crd-schemas.js';
 import { describeReference, referenceOf, type KubernetesObject, type ObjectReference } from '../kube/objects.js';
-import { fetchArtifact } from '../artifacts/fetch.js';
+import { createArtifactCache, type ArtifactCache } from '../artifacts/cache.js';
 import type { Artifact } from '../artifacts/store.js';
 import { readKustomizationSpec, type KustomizationSpec } from '../domain/kustomization-spec.js';
 import { nextKustomizationStatus, KustomizationReason, type KustomizationResult, type KustomizationStatus } from '../domain/kustomization-status.js';
@@ -61,8 +61,9 @@ export function targetOf(ref: FluxObjectRef, spec: Pick<KustomizationObjectSpec,
   };
 }
 
-export function createKustomizationActivities(deps: { clusters: ClusterTargets; objects: FluxObjects; concurrentBuilds?: number }) {
+export function createKustomizationActivities(deps: { clusters: ClusterTargets; objects: FluxObjects; artifacts?: ArtifactCache; concurrentBuilds?: number }) {
   const { clusters, objects } = deps;
+  const artifacts = deps.artifacts ?? createArtifactCache();
   const kube = clusters.local;
   // kustomize builds are CPU-bound: more at once than cores only makes each slower.
   const buildSlot = createLimiter(deps.concurrentBuilds ?? 4);
@@ -199,7 +200,7 @@ export function createKustomizationActivities(deps: { clusters: ClusterTargets; 
         try {
           const root = join(work, 'source');
           try {
-            await fetchArtifact(artifact.url, artifact.digest, root);
+            await artifacts.checkout(artifact.url, artifact.digest, root);
           } catch (error) {
             return fail(KustomizationReason.ArtifactFailed, `failed to fetch the artifact of '${sourceId}': ${(error as Error).message}`, { revision: artifact.revision });
           }

@@ -13,6 +13,7 @@ import { startLocalEnvironment } from '../local/environment.js';
 import { installCrds } from '../local/crds.js';
 import { loadKubeConfig } from '../kube/client.js';
 import { createPools, kubernetesDependencies } from '../workers/pools.js';
+import { defaultRateLimit } from '../kube/rate-limit.js';
 import { installWorkerRuntime } from '../workers/logging.js';
 import { startArtifactStorage } from '../workers/artifact-storage.js';
 import { startDiscovery } from '../workers/discovery.js';
@@ -21,7 +22,7 @@ import { findCondition, type Condition } from '../domain/conditions.js';
 import { objectWorkflowId, statusQuery } from '../common/object-workflow.js';
 import { TestRepository, newGitRoot } from '../test/harness/git-servers.js';
 
-const { values } = parseArgs({ args: process.argv.slice(2), options: { count: { type: 'string', default: '100' }, nodes: { type: 'string', default: '10' } } });
+const { values } = parseArgs({ args: process.argv.slice(2), options: { count: { type: 'string', default: '100' }, nodes: { type: 'string', default: '10' }, 'kube-api-qps': { type: 'string', default: String(defaultRateLimit.qps) }, 'kube-api-burst': { type: 'string', default: String(defaultRateLimit.burst) } } });
 const count = Number(values.count);
 const namespace = 'bench';
 
@@ -53,7 +54,7 @@ async function main(): Promise<void> {
     await installCrds(environment.cluster.kubeconfigPath);
     installWorkerRuntime('WARN');
     const kubeConfig = loadKubeConfig(environment.cluster.kubeconfigPath);
-    const kubernetes = kubernetesDependencies(kubeConfig);
+    const kubernetes = kubernetesDependencies(kubeConfig, { qps: Number(values['kube-api-qps']), burst: Number(values['kube-api-burst']) });
     const { kube } = kubernetes;
     const temporal = { address: environment.temporal.address, namespace: environment.temporal.namespace };
     const discovery = await startDiscovery(temporal, kubeConfig, allTaskQueues);
@@ -95,12 +96,17 @@ async function main(): Promise<void> {
     // One list a second, as `kubectl get kustomizations -w` would: the bench must not be the load.
     const custom = kubeConfig.makeApiClient(CustomObjectsApi);
     let readyCount = 0;
+    let reported = started;
     while (readyCount < count) {
       await new Promise((resolve) => setTimeout(resolve, 1000));
       const list = (await custom.listNamespacedCustomObject({ group: 'kustomize.toolkit.fluxcd.io', version: 'v1', plural: 'kustomizations', namespace: 'flux-system' })) as {
         items: { status?: { conditions?: Condition[] } }[];
       };
       readyCount = list.items.filter((o) => findCondition(o.status?.conditions, 'Ready')?.status === 'True').length;
+      if (Date.now() - reported >= 15_000) {
+        reported = Date.now();
+        process.stderr.write(`  ${Math.round((reported - started) / 1000)} s: ${readyCount}/${count} Ready\n`);
+      }
       if (Date.now() - started > 15 * 60_000) throw new Error(`only ${readyCount}/${count} Ready after 15 minutes`);
     }
     const elapsed = (Date.now() - started) / 1000;

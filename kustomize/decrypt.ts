@@ -30,7 +30,7 @@
 // The real `sops` binary does the work; keys reach it only through SOPS_AGE_KEY, in an
 // environment of its own with an empty HOME so that no key of this machine is used.
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve, sep } from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
@@ -221,7 +221,9 @@ export async function decryptSources(root: string, dir: string, options: Decrypt
       if (info.size > maxFileSize) throw new DecryptionError(`'${name}'`, `it is larger than the ${maxFileSize >> 20} MiB allowed for an encrypted file`);
       if (!(await readFile(file)).includes(markers[format])) return;
       const plain = await sopsDecrypt({ ...options, home }, `'${name}'`, { input: format, output: format }, { path: file });
-      await writeFile(file, plain, { mode: 0o600 });
+      // A new file renamed over the old one: the artifact may be shared through hard links.
+      await writeFile(`${file}.decrypted`, plain, { mode: 0o600 });
+      await rename(`${file}.decrypted`, file);
       decrypted.push(name);
     };
 

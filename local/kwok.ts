@@ -77,6 +77,8 @@ export async function createKwokCluster(options: KwokClusterOptions): Promise<Kw
   return cluster;
 }
 
+const arg = (key: string, value: string) => ({ key, value, override: false });
+
 function kwokctlConfiguration(): string {
   return stringify({
     apiVersion: 'config.kwok.x-k8s.io/v1alpha1',
@@ -92,8 +94,13 @@ function kwokctlConfiguration(): string {
       kwokControllerBinary: requireBinary('kwok'),
       kubectlBinary: requireBinary('kubectl'),
     },
-    // The API server's default Service range is a /24: 254 Services, fewer than a fleet
-    // (or the benchmark) creates. A /16 as clusters usually have.
-    componentsPatches: [{ name: 'kube-apiserver', extraArgs: [{ key: 'service-cluster-ip-range', value: '10.96.0.0/16', override: false }] }],
+    componentsPatches: [
+      // The API server's default Service range is a /24: 254 Services, fewer than a fleet
+      // (or the benchmark) creates. A /16 as clusters usually have.
+      { name: 'kube-apiserver', extraArgs: [arg('service-cluster-ip-range', '10.96.0.0/16')] },
+      // At its default 20 requests a second the controller-manager alone takes minutes to
+      // roll out hundreds of Deployments created at once; a real cluster's is tuned too.
+      { name: 'kube-controller-manager', extraArgs: [arg('kube-api-qps', '200'), arg('kube-api-burst', '400'), arg('concurrent-deployment-syncs', '20'), arg('concurrent-replicaset-syncs', '20')] },
+    ],
   });
 }

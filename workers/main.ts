@@ -28,7 +28,7 @@ async function main(): Promise<void> {
     namespace: settings.temporal.namespace,
     pools: settings.pools,
     deps: {
-      ...kubernetesDependencies(kubeConfig),
+      ...kubernetesDependencies(kubeConfig, settings.kubeApi),
       artifacts: storage?.store,
       temporal: { client: discovery.client, kubeConfig, namespace, taskQueuePrefix },
     },

@@ -7,6 +7,7 @@ import { TaskQueue } from '../common/task-queues.js';
 import type { KubeClient } from '../kube/client.js';
 import { createClusterTargets, type ClusterTargets } from '../kube/targets.js';
 import { createFluxObjects } from '../kube/status.js';
+import type { RateLimit } from '../kube/rate-limit.js';
 import { createApplyActivities } from '../activities/apply.js';
 import { createHealthActivities } from '../activities/health.js';
 import { createGitRepositoryActivities } from '../activities/gitrepository.js';
@@ -36,9 +37,9 @@ export interface PoolDependencies {
 }
 
 /** The Kubernetes side of the pools' dependencies, for one kubeconfig. */
-export function kubernetesDependencies(kubeConfig: KubeConfig): Pick<PoolDependencies, 'kube' | 'clusters' | 'objects'> {
+export function kubernetesDependencies(kubeConfig: KubeConfig, rateLimit?: RateLimit): Pick<PoolDependencies, 'kube' | 'clusters' | 'objects'> {
   const objects = createFluxObjects(kubeConfig);
-  const clusters = createClusterTargets({ kubeConfig, readSecret: (namespace, name) => objects.getSecretData(namespace, name) });
+  const clusters = createClusterTargets({ kubeConfig, rateLimit, readSecret: (namespace, name) => objects.getSecretData(namespace, name) });
   return { kube: clusters.local, clusters, objects };
 }
 

@@ -18,6 +18,8 @@ export interface TemporalSettings {
   apiKey?: string;
 }
 
+import { defaultRateLimit, type RateLimit } from '../kube/rate-limit.js';
+
 export interface Settings {
   temporal: TemporalSettings;
   /** --kubeconfig; without it the client's default: KUBECONFIG, ~/.kube/config, in-cluster */
@@ -31,6 +33,8 @@ export interface Settings {
   workflowBundlePath?: string;
   /** the source-controller's artifact storage, named as Flux's flags name it */
   storage: { dir: string; listen: string; advertisedUrl?: string };
+  /** the client-side limit on requests to the API server (Flux's --kube-api-qps, --kube-api-burst) */
+  kubeApi: RateLimit;
 }
 
 export class SettingsError extends Error {
@@ -60,6 +64,8 @@ export const settingsOptions = {
   'storage-path': { type: 'string' },
   'storage-addr': { type: 'string' },
   'storage-adv-addr': { type: 'string' },
+  'kube-api-qps': { type: 'string' },
+  'kube-api-burst': { type: 'string' },
 } as const;
 
 export function parseSettings(argv: string[], env: NodeJS.ProcessEnv): Settings {
@@ -88,7 +94,18 @@ export function parseSettings(argv: string[], env: NodeJS.ProcessEnv): Settings 
       listen: values['storage-addr'] ?? env.KIMBERNETES_STORAGE_ADDR ?? '127.0.0.1:9090',
       advertisedUrl: advertised(values['storage-adv-addr'] ?? env.KIMBERNETES_STORAGE_ADV_ADDR),
     },
+    kubeApi: {
+      qps: positiveNumber('--kube-api-qps', values['kube-api-qps'] ?? env.KIMBERNETES_KUBE_API_QPS, defaultRateLimit.qps),
+      burst: positiveNumber('--kube-api-burst', values['kube-api-burst'] ?? env.KIMBERNETES_KUBE_API_BURST, defaultRateLimit.burst),
+    },
   };
+}
+
+function positiveNumber(flag: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const number = Number(value);
+  if (!(number > 0)) throw new SettingsError(`${flag} must be a number above 0, got '${value}'`);
+  return number;
 }
 
 /** Where Temporal is, from the flags of `temporalOptions`, then TEMPORAL_* variables, then defaults. */

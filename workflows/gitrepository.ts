@@ -9,14 +9,9 @@ import {
   proxyActivities,
 } from '@temporalio/workflow';
 import type { createGitRepositoryActivities } from '../activities/gitrepository.js';
-import type { createDependentsActivities } from '../activities/dependents.js';
+import { notifyDependentsOrWarn } from './dependents.js';
 import type { FluxObjectRef } from '../kube/flux-kinds.js';
 import { listeningLoop, showOutcome, type LoopMemory } from './reconcile-loop.js';
-
-const { notifyDependents } = proxyActivities<ReturnType<typeof createDependentsActivities>>({
-  startToCloseTimeout: '2 minutes',
-  retry: { initialInterval: '2 seconds', maximumInterval: '30 seconds', maximumAttempts: 5 },
-});
 
 const { reconcileGitRepository } = proxyActivities<ReturnType<typeof createGitRepositoryActivities>>({
   startToCloseTimeout: '10 minutes',
@@ -41,7 +36,7 @@ export async function gitRepositoryWorkflow({ ref, memory }: GitRepositoryWorkfl
     // Consumers hear of a new revision now, not at their next interval. (A change of
     // running workflow code: patched() keeps histories recorded before it replayable.)
     if (outcome.newRevision && outcome.revision && patched('notify-dependents')) {
-      await notifyDependents({ source: ref, revision: outcome.revision });
+      await notifyDependentsOrWarn(ref, outcome.revision);
     }
   }
 

@@ -11,7 +11,7 @@ import {
 } from '@temporalio/workflow';
 import type { createKustomizationActivities, KustomizationOutcome } from '../activities/kustomization.js';
 import type { createHealthActivities } from '../activities/health.js';
-import type { createDependentsActivities } from '../activities/dependents.js';
+import { notifyDependentsOrWarn } from './dependents.js';
 import type { FluxObjectRef } from '../kube/flux-kinds.js';
 import { listeningLoop, showOutcome, type LoopMemory, type ReconcileLoop } from './reconcile-loop.js';
 
@@ -25,11 +25,6 @@ const { waitForHealthy } = proxyActivities<ReturnType<typeof createHealthActivit
   startToCloseTimeout: '2 hours',
   heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
-});
-
-const { notifyDependents } = proxyActivities<ReturnType<typeof createDependentsActivities>>({
-  startToCloseTimeout: '2 minutes',
-  retry: { initialInterval: '2 seconds', maximumInterval: '30 seconds', maximumAttempts: 5 },
 });
 
 export interface KustomizationWorkflowInput {
@@ -56,7 +51,7 @@ export async function kustomizationWorkflow({ ref, memory }: KustomizationWorkfl
     loop.finishReconcile(outcome);
     // Those that dependOn this one need not wait for their next retry to see it Ready.
     if (outcome.ready && outcome.revision && (before.ready !== true || before.revision !== outcome.revision)) {
-      await notifyDependents({ source: ref, revision: outcome.revision });
+      await notifyDependentsOrWarn(ref, outcome.revision);
     }
     showOutcome(outcome);
   }

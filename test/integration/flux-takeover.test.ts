@@ -196,9 +196,9 @@ describe('taking over from Flux', () => {
     expect([...new Set((kept?.metadata.managedFields as { manager: string }[]).map((entry) => entry.manager))]).toEqual(['kustomize-controller']);
   });
 
-  // Known gap: a source that re-stores the revision Flux had stored (new URL, same
-  // revision) does not wake its Kustomizations, which wait for their retryInterval.
-  it.failing('recovers a Kustomization whose source revision did not change, without waiting for its retryInterval', async () => {
+  // The source re-stores the revision Flux had stored, at a new URL: that wakes its
+  // Kustomizations too, instead of leaving them to their retryInterval.
+  it('recovers a Kustomization whose source revision did not change, without waiting for its retryInterval', async () => {
     await eventually(() => status('podinfo'), (s) => ready(s)?.status === 'True', { what: 'podinfo Ready after the takeover', timeoutMs: 30_000 });
   });
 });

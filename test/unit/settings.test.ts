@@ -23,6 +23,12 @@ describe('connection settings', () => {
     expect(settings.storage).toEqual({ dir: '/data', listen: '0.0.0.0:9090', advertisedUrl: 'http://source-controller.flux-system.svc' });
   });
 
+  it('limits requests to the API server as Flux\'s flags say, with Flux\'s defaults', () => {
+    expect(parseSettings([], {}).kubeApi).toEqual({ qps: 50, burst: 300 });
+    expect(parseSettings(['--kube-api-qps', '200'], { KIMBERNETES_KUBE_API_BURST: '400' }).kubeApi).toEqual({ qps: 200, burst: 400 });
+    expect(() => parseSettings(['--kube-api-qps', 'fast'], {})).toThrow("--kube-api-qps must be a number above 0, got 'fast'");
+  });
+
   it('reads the variables the temporal CLI reads', () => {
     const settings = parseSettings([], {
       TEMPORAL_ADDRESS: 'temporal.example:7233',

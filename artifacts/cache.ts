@@ -1,0 +1,87 @@
+// Unpacked artifacts, kept per worker. Unpacking a source of a few thousand files costs
+// far more than building one Kustomization from it, and a fleet of Kustomizations shares
+// a handful of sources: each artifact is downloaded, verified and unpacked once, and each
+// build gets a private copy made of hard links (a build may add files: a generated
+// kustomization.yaml; decryption replaces files rather than writing into them).
+import { copyFile, link, mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fetchArtifact } from './fetch.js';
+
+export interface ArtifactCache {
+  /** Places a private copy of the artifact at `destination` (a new folder). */
+  checkout(url: string, digest: string, destination: string): Promise<void>;
+}
+
+interface Entry {
+  path: Promise<string>;
+  users: number;
+  lastUsed: number;
+}
+
+export function createArtifactCache(options: { dir?: string; maxEntries?: number } = {}): ArtifactCache {
+  const maxEntries = options.maxEntries ?? 16;
+  let dir: Promise<string> | undefined;
+  const entries = new Map<string, Entry>();
+  const cacheDir = () => (dir ??= options.dir ? mkdir(options.dir, { recursive: true }).then(() => options.dir!) : mkdtemp(join(tmpdir(), 'kimbernetes-artifacts-')));
+
+  async function unpack(url: string, digest: string): Promise<string> {
+    const root = await cacheDir();
+    const staging = await mkdtemp(join(root, '.unpacking-'));
+    try {
+      await fetchArtifact(url, digest, join(staging, 'tree'));
+      const final = join(root, digest.replace(':', '-'));
+      await rm(final, { recursive: true, force: true });
+      await rename(join(staging, 'tree'), final);
+      return final;
+    } finally {
+      await rm(staging, { recursive: true, force: true });
+    }
+  }
+
+  /** Forgets the least recently used artifacts nobody is copying from. */
+  async function evict(): Promise<void> {
+    const idle = [...entries].filter(([, entry]) => entry.users === 0).sort(([, a], [, b]) => a.lastUsed - b.lastUsed);
+    while (entries.size > maxEntries && idle.length > 0) {
+      const [digest, entry] = idle.shift()!;
+      entries.delete(digest);
+      await entry.path.then((path) => rm(path, { recursive: true, force: true }), () => undefined);
+    }
+  }
+
+  return {
+    async checkout(url, digest, destination) {
+      let entry = entries.get(digest);
+      if (!entry) {
+        entry = { path: unpack(url, digest), users: 0, lastUsed: 0 };
+        entries.set(digest, entry);
+        // A failed download is not remembered: the next checkout tries again.
+        entry.path.catch(() => entries.get(digest) === entry && entries.delete(digest));
+      }
+      entry.users += 1;
+      entry.lastUsed = Date.now();
+      try {
+        await linkTree(await entry.path, destination);
+      } finally {
+        entry.users -= 1;
+      }
+      await evict();
+    },
+  };
+}
+
+/** `from`'s folders recreated at `to`, its files hard-linked (copied across file systems). */
+async function linkTree(from: string, to: string): Promise<void> {
+  await mkdir(to, { recursive: true });
+  const children = await readdir(from, { withFileTypes: true });
+  await Promise.all(
+    children.map(async (child) => {
+      const [source, target] = [join(from, child.name), join(to, child.name)];
+      if (child.isDirectory()) return linkTree(source, target);
+      await link(source, target).catch(async (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EXDEV') throw error;
+        await copyFile(source, target);
+      });
+    }),
+  );
+}

@@ -1,0 +1,95 @@
+// The embedded default, as `npm run dev` and `npm run demo` run it: a Temporal dev server
+// with its Web UI, a local kwok cluster with the Flux CRDs installed, and all six worker
+// pools plus the watcher in this one process. Ctrl-C (or `shutdown()`) stops the pools;
+// `run()` then stops the cluster and the server too, whatever happened before.
+import { join } from 'node:path';
+import { startLocalEnvironment, type LocalEnvironment } from '../local/environment.js';
+import { installCrds } from '../local/crds.js';
+import { loadKubeConfig } from '../kube/client.js';
+import { startArtifactStorage } from './artifact-storage.js';
+import { ensureResyncSchedule, startDiscovery } from './discovery.js';
+import { allTaskQueues } from '../common/task-queues.js';
+import { installWorkerRuntime, jsonLogger, logLine } from './logging.js';
+import { onShutdownSignal } from './signals.js';
+import { connectWorker } from './connection.js';
+import { createPools, kubernetesDependencies } from './pools.js';
+
+export interface EmbeddedOptions {
+  stateDir: string;
+  nodes: number;
+  temporalPort: number;
+  uiPort: number;
+}
+
+export interface Embedded {
+  environment: LocalEnvironment;
+  kubeconfigPath: string;
+  temporal: { address: string; namespace: string; uiUrl?: string };
+  /** what a user needs to reach it, one line each */
+  summary: string[];
+}
+
+/**
+ * Starts everything, calls `use` once the pools poll, and resolves when the pools stopped
+ * (Ctrl-C, SIGTERM, or `use` failing) and the cluster and server are gone.
+ */
+export async function runEmbedded(options: EmbeddedOptions, use: (embedded: Embedded) => Promise<void>): Promise<void> {
+  let stopRequested = false;
+  let stopPools = () => {};
+  onShutdownSignal(() => {
+    stopRequested = true;
+    stopPools();
+  });
+
+  process.stderr.write('starting the Temporal dev server and the local cluster...\n');
+  const environment = await startLocalEnvironment({
+    stateDir: options.stateDir,
+    clusterName: 'kimbernetes',
+    nodes: options.nodes,
+    temporal: { port: options.temporalPort, uiPort: options.uiPort },
+  });
+  try {
+    const kubeconfigPath = environment.cluster.kubeconfigPath;
+    await installCrds(kubeconfigPath);
+    installWorkerRuntime();
+    const temporal = { address: environment.temporal.address, namespace: environment.temporal.namespace, uiUrl: environment.temporal.uiUrl };
+    const connection = await connectWorker(temporal);
+    const kubeConfig = loadKubeConfig(kubeconfigPath);
+    const storage = await startArtifactStorage({ dir: join(options.stateDir, 'artifacts'), listen: '127.0.0.1:0' });
+    const discovery = await startDiscovery(temporal, kubeConfig, allTaskQueues, { log: logLine });
+    await ensureResyncSchedule(discovery.client);
+    const pools = await createPools({
+      connection,
+      namespace: temporal.namespace,
+      pools: allTaskQueues,
+      deps: { ...kubernetesDependencies(kubeConfig), artifacts: storage.store, temporal: { client: discovery.client, kubeConfig } },
+      bundlerLogger: jsonLogger('WARN'),
+    });
+    stopPools = () => pools.shutdown();
+    if (stopRequested) stopPools();
+    const summary = [
+      `Temporal Web UI:  ${temporal.uiUrl}`,
+      `Temporal address: ${temporal.address}`,
+      `kubeconfig:       ${kubeconfigPath}`,
+      `  export KUBECONFIG=${kubeconfigPath}`,
+      `worker pools:     ${allTaskQueues.join(', ')}`,
+      `artifacts:        ${storage.server.url}`,
+      `server log:       ${join(options.stateDir, 'temporal.log')}`,
+    ];
+    const running = pools.run();
+    try {
+      await use({ environment, kubeconfigPath, temporal, summary });
+    } catch (error) {
+      stopPools();
+      await running;
+      throw error;
+    }
+    await running;
+    await discovery.stop();
+    await storage.server.close();
+    await connection.close();
+  } finally {
+    process.stderr.write('stopping the local cluster and the Temporal dev server...\n');
+    await environment.stop();
+  }
+}
