@@ -30,6 +30,24 @@ export function loadKubeConfig(kubeconfigPath?: string): KubeConfig {
   const config = new KubeConfig();
   if (kubeconfigPath) config.loadFromFile(kubeconfigPath);
   else config.loadFromDefault();
+  return reusingConnections(config);
+}
+
+type AgentFactory = (cluster: unknown, options: Record<string, unknown>) => unknown;
+
+/**
+ * The client library builds a new HTTPS agent for every request: a full TLS handshake
+ * each time, which under a fleet's load costs more CPU than the work itself. One agent
+ * per configuration instead, whose TLS session cache makes later handshakes short.
+ * (Not keep-alive: the library's fetch can fail long responses on reused sockets with
+ * "Premature close" on Node 20.) Credentials rotated on disk are read by a new
+ * configuration, i.e. a worker restart.
+ */
+export function reusingConnections(config: KubeConfig): KubeConfig {
+  const target = config as unknown as { createAgent: AgentFactory };
+  const create = target.createAgent.bind(config);
+  let agent: unknown;
+  target.createAgent = (cluster, options) => (agent ??= create(cluster, { ...options, maxCachedSessions: 256 }));
   return config;
 }
 

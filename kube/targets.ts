@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { KubeConfig } from '@kubernetes/client-node';
 import { parse } from 'yaml';
-import { createKubeClient, type KubeClient } from './client.js';
+import { createKubeClient, reusingConnections, type KubeClient } from './client.js';
 import { createTokenBucket, defaultRateLimit, type RateLimit } from './rate-limit.js';
 
 export interface ClusterTarget {
@@ -101,7 +101,7 @@ export function remoteKubeConfig(text: string, where: string): KubeConfig {
     throw new ClusterTargetError(`${where}: invalid kubeconfig: ${(error as Error).message}`);
   }
   if (!config.getCurrentCluster()) throw new ClusterTargetError(`${where}: the kubeconfig names no current cluster`);
-  return config;
+  return reusingConnections(config);
 }
 
 /** The same cluster and credentials, acting as `user` (the Impersonate-User header). */
@@ -114,5 +114,5 @@ function impersonating(config: KubeConfig, user: string): KubeConfig {
     contexts: config.contexts,
     currentContext: config.currentContext,
   });
-  return copy;
+  return reusingConnections(copy);
 }
