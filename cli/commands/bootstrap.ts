@@ -80,22 +80,22 @@ async function bootstrap(context: CliContext, invocation: Invocation): Promise<E
   }
 
   context.terminal.action('applying sync manifests');
-  const requestedAt = newRequestedAt(context.now());
   const [namespaceObject, gitRepository, kustomization] = manifests as [KubernetesObject, KubernetesObject, KubernetesObject];
   await apply(context, namespaceObject);
   if (data) await apply(context, gitAuthSecret({ name, namespace }, data));
+  // The source first, the Kustomization once the source has an artifact: created together,
+  // the Kustomization's first reconcile would fail for want of one.
   for (const object of [gitRepository, kustomization]) {
+    const kind = object.kind as 'GitRepository' | 'Kustomization';
+    const requestedAt = newRequestedAt(context.now());
     await apply(context, { ...object, metadata: { ...object.metadata, annotations: { [requestedAtAnnotation]: requestedAt } } });
-  }
-  context.terminal.success('reconciled sync configuration');
-
-  for (const kind of ['GitRepository', 'Kustomization'] as const) {
     const ref: FluxObjectRef = { kind, namespace, name };
     context.terminal.waiting(`waiting for ${kind} "${namespace}/${name}" to be reconciled`);
     await signalReconcile(context, ref, requestedAt);
     const code = await reportReconcile(context, ref, requestedAt);
     if (code !== ExitCode.Ok) return code;
   }
+  context.terminal.success('reconciled sync configuration');
   context.terminal.success('bootstrap finished');
   return ExitCode.Ok;
 }

@@ -1,7 +1,8 @@
 // `npm run demo`, as a newcomer runs it: its own Temporal dev server, local cluster and
 // worker pools, the example repository bootstrapped, every object Ready within a bounded
 // time, the `get all` table printed; Ctrl-C then stops everything it started.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtempSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -9,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { freePort } from '../../local/process.js';
 
+const run = promisify(execFile);
 const readyWithinMs = 300_000;
 
 function listening(port: number): Promise<boolean> {
@@ -25,6 +27,7 @@ describe('npm run demo', () => {
   let demo: ChildProcess | undefined;
   let output = '';
   let temporalPort = 0;
+  let stateDir = '';
 
   /** Ctrl-C in a terminal: SIGINT to the whole process group. */
   const interrupt = () => process.kill(-demo!.pid!, 'SIGINT');
@@ -36,7 +39,7 @@ describe('npm run demo', () => {
   it('bootstraps the example fleet and shows every object Ready', async () => {
     temporalPort = await freePort();
     const uiPort = await freePort();
-    const stateDir = mkdtempSync(join(tmpdir(), 'kimbernetes-demo-'));
+    stateDir = mkdtempSync(join(tmpdir(), 'kimbernetes-demo-'));
     // What `npm run demo` runs, in a process group of its own as a terminal would start it.
     const args = ['--import', 'tsx', 'demo/main.ts', '--state-dir', stateDir, '--temporal-port', String(temporalPort), '--ui-port', String(uiPort), '--nodes', '2'];
     demo = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
@@ -73,5 +76,8 @@ describe('npm run demo', () => {
     interrupt();
     expect(await exited).toBe(0);
     expect(await listening(temporalPort)).toBe(false);
+    // Nothing it started (dev server, etcd, API server, controllers, kwok) is left running.
+    const { stdout } = await run('ps', ['-eo', 'args']);
+    expect(stdout.split('\n').filter((line) => line.includes(stateDir))).toEqual([]);
   }, 90_000);
 });
