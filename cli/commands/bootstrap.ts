@@ -89,13 +89,13 @@ async function bootstrap(context: CliContext, invocation: Invocation): Promise<E
     const kind = object.kind as 'GitRepository' | 'Kustomization';
     const requestedAt = newRequestedAt(context.now());
     await apply(context, { ...object, metadata: { ...object.metadata, annotations: { [requestedAtAnnotation]: requestedAt } } });
+    if (kind === 'Kustomization') context.terminal.success('reconciled sync configuration');
     const ref: FluxObjectRef = { kind, namespace, name };
     context.terminal.waiting(`waiting for ${kind} "${namespace}/${name}" to be reconciled`);
     await signalReconcile(context, ref, requestedAt);
     const code = await reportReconcile(context, ref, requestedAt);
     if (code !== ExitCode.Ok) return code;
   }
-  context.terminal.success('reconciled sync configuration');
   context.terminal.success('bootstrap finished');
   return ExitCode.Ok;
 }
