@@ -56,9 +56,11 @@ export function nextKustomizationStatus(
     if (result.revision) status.lastAttemptedRevision = result.revision;
     if (result.inventory) status.inventory = result.inventory;
     if (result.stalled) status.observedGeneration = context.generation;
-    // Waiting on a dependency is news only the first time.
+    // Waiting on a dependency is news only the first time, and not an error (Flux reports
+    // it at info severity, so alerts on errors do not fire on every dependsOn wait).
+    const waiting = result.reason === KustomizationReason.DependencyNotReady;
     const repeated = findCondition(conditions, 'Ready')?.message === result.message;
-    const event = result.reason === KustomizationReason.DependencyNotReady && repeated ? undefined : { type: 'Warning' as const, reason: result.reason, message: result.message, annotations: annotations(result.revision) };
+    const event = waiting && repeated ? undefined : { type: waiting ? ('Normal' as const) : ('Warning' as const), reason: result.reason, message: result.message, annotations: annotations(result.revision) };
     return { status, event };
   }
 
