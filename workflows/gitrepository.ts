@@ -8,10 +8,10 @@ import {
   patched,
   proxyActivities,
 } from '@temporalio/workflow';
-import type { createGitRepositoryActivities } from '../activities/gitrepository.js';
+import type { createGitRepositoryActivities, GitRepositoryOutcome } from '../activities/gitrepository.js';
 import { notifyDependentsOrWarn } from './dependents.js';
 import type { FluxObjectRef } from '../kube/flux-kinds.js';
-import { listeningLoop, showOutcome, type LoopMemory } from './reconcile-loop.js';
+import { failedOutcome, listeningLoop, showOutcome, type LoopMemory } from './reconcile-loop.js';
 
 const { reconcileGitRepository } = proxyActivities<ReturnType<typeof createGitRepositoryActivities>>({
   startToCloseTimeout: '10 minutes',
@@ -29,7 +29,7 @@ export async function gitRepositoryWorkflow({ ref, memory }: GitRepositoryWorkfl
 
   if (!loop.suspended) {
     loop.startReconcile();
-    const outcome = await reconcileGitRepository({ ref });
+    const outcome: GitRepositoryOutcome = await reconcileGitRepository({ ref }).catch((error: unknown) => ({ ...failedOutcome(loop, error), newRevision: false }));
     if (!outcome.exists) return; // the object is gone: its loop ends
     loop.finishReconcile(outcome);
     showOutcome(outcome);

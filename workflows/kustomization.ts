@@ -13,7 +13,7 @@ import type { createKustomizationActivities, KustomizationOutcome } from '../act
 import type { createHealthActivities } from '../activities/health.js';
 import { notifyDependentsOrWarn } from './dependents.js';
 import type { FluxObjectRef } from '../kube/flux-kinds.js';
-import { listeningLoop, showOutcome, type LoopMemory, type ReconcileLoop } from './reconcile-loop.js';
+import { failedOutcome, listeningLoop, showOutcome, type LoopMemory, type ReconcileLoop } from './reconcile-loop.js';
 
 const { applyKustomization, recordKustomizationHealth } = proxyActivities<ReturnType<typeof createKustomizationActivities>>({
   startToCloseTimeout: '15 minutes',
@@ -37,14 +37,14 @@ export async function kustomizationWorkflow({ ref, memory }: KustomizationWorkfl
 
   if (!loop.suspended) {
     loop.startReconcile();
-    let outcome: KustomizationOutcome = await applyKustomization({ ref });
+    let outcome: KustomizationOutcome = await applyKustomization({ ref }).catch((error: unknown) => failedOutcome(loop, error));
     if (!outcome.exists) return;
     if (outcome.healthCheck) {
       const { objects, timeoutMs, target, expressions, pending } = outcome.healthCheck;
       const failure = await waitUnlessSuperseded(loop, () => waitForHealthy({ objects, target, expressions, deadline: Date.now() + timeoutMs }));
       // A newer request arrived during the wait: reconcile again now instead of judging an old revision.
       if (failure === superseded) return continueAsNew<typeof kustomizationWorkflow>({ ref, memory: loop.memory() });
-      outcome = await recordKustomizationHealth({ ref, pending, failure });
+      outcome = await recordKustomizationHealth({ ref, pending, failure }).catch((error: unknown) => failedOutcome(loop, error));
       if (!outcome.exists) return;
     }
     const before = loop.status();

@@ -1,7 +1,7 @@
 // The state of one object's reconcile loop, kept apart from the workflow's I/O: what it
 // is doing, whether it is suspended, how often it failed, when it reconciles next.
 // It is carried from run to run through continue-as-new.
-import { condition, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { condition, isCancellation, log, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import {
   ObjectPhase,
   reconcileSignal,
@@ -36,6 +36,18 @@ export function listeningLoop(memory: LoopMemory | undefined): ReconcileLoop {
   setHandler(resumeSignal, () => loop.resume());
   setHandler(statusQuery, (): ObjectWorkflowStatus => loop.status());
   return loop;
+}
+
+/**
+ * A reconcile activity that failed for good (its retries spent, or an error retrying
+ * cannot fix, such as a 403 from the API server) as a failed reconcile: the loop backs
+ * off and tries again, as a controller would, instead of ending. Cancellation still ends it.
+ */
+export function failedOutcome(loop: ReconcileLoop, error: unknown): ReconcileOutcome {
+  if (isCancellation(error)) throw error;
+  const cause = (error as { cause?: { message?: string } }).cause?.message ?? (error as Error).message;
+  log.warn('reconcile failed; retrying after a back-off', { error: cause });
+  return { exists: true, suspended: false, ready: false, message: `reconcile failed: ${cause}`, intervalMs: loop.memory().intervalMs };
 }
 
 /** Shows a reconcile's outcome in the Web UI's search attributes. */
