@@ -3,7 +3,7 @@
 // a handful of sources: each artifact is downloaded, verified and unpacked once, and each
 // build gets a private copy made of hard links (a build may add files: a generated
 // kustomization.yaml; decryption replaces files rather than writing into them).
-import { copyFile, link, mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
+import { copyFile, link, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fetchArtifact } from './fetch.js';
@@ -25,17 +25,15 @@ export function createArtifactCache(options: { dir?: string; maxEntries?: number
   const entries = new Map<string, Entry>();
   const cacheDir = () => (dir ??= options.dir ? mkdir(options.dir, { recursive: true }).then(() => options.dir!) : mkdtemp(join(tmpdir(), 'kimbernetes-artifacts-')));
 
+  /** A folder of its own per unpacking, so an eviction never races a new unpacking of the same digest. */
   async function unpack(url: string, digest: string): Promise<string> {
-    const root = await cacheDir();
-    const staging = await mkdtemp(join(root, '.unpacking-'));
+    const folder = await mkdtemp(join(await cacheDir(), `${digest.replace(':', '-')}-`));
     try {
-      await fetchArtifact(url, digest, join(staging, 'tree'));
-      const final = join(root, digest.replace(':', '-'));
-      await rm(final, { recursive: true, force: true });
-      await rename(join(staging, 'tree'), final);
-      return final;
-    } finally {
-      await rm(staging, { recursive: true, force: true });
+      await fetchArtifact(url, digest, join(folder, 'tree'));
+      return folder;
+    } catch (error) {
+      await rm(folder, { recursive: true, force: true });
+      throw error;
     }
   }
 
@@ -61,7 +59,7 @@ export function createArtifactCache(options: { dir?: string; maxEntries?: number
       entry.users += 1;
       entry.lastUsed = Date.now();
       try {
-        await linkTree(await entry.path, destination);
+        await linkTree(join(await entry.path, 'tree'), destination);
       } finally {
         entry.users -= 1;
       }
