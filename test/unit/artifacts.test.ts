@@ -1,13 +1,15 @@
 // Artifacts: reproducible tar.gz files with digests, served over HTTP, refused when the
-// bytes do not match the digest.
+// bytes do not match the digest, unpacked once per worker.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, existsSync, readdirSync, utimesSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, existsSync, readdirSync, statSync, utimesSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ignore from 'ignore';
 import { ArtifactStore } from '../../artifacts/store.js';
 import { startArtifactServer, type ArtifactServer } from '../../artifacts/server.js';
 import { ArtifactError, fetchArtifact } from '../../artifacts/fetch.js';
+import { createArtifactCache } from '../../artifacts/cache.js';
 
 const owner = { kind: 'GitRepository', namespace: 'flux-system', name: 'podinfo' };
 
@@ -87,5 +89,29 @@ describe('artifact store', () => {
     expect(left).toEqual([artifacts[2]!.path, current.path].map((p) => p.split('/').pop()).sort());
     expect(await store.has(current)).toBe(true);
     expect(await store.has(artifacts[0]!)).toBe(false);
+  });
+
+  it('unpacks an artifact once per worker and gives each build a private copy', async () => {
+    const source = sourceTree({ 'apps/deploy.yaml': 'kind: Deployment\n' });
+    const artifact = await store.archive(source, owner, 'main@sha1:def', ignore());
+    const cacheDir = mkdtempSync(join(tmpdir(), 'cache-'));
+    const cache = createArtifactCache({ dir: cacheDir });
+    const [first, second] = [join(mkdtempSync(join(tmpdir(), 'build-')), 'source'), join(mkdtempSync(join(tmpdir(), 'build-')), 'source')];
+    await Promise.all([cache.checkout(artifact.url, artifact.digest, first), cache.checkout(artifact.url, artifact.digest, second)]);
+    expect(readdirSync(cacheDir)).toHaveLength(1);
+    // The same file on disk (a hard link), not a second unpacking.
+    expect(statSync(join(first, 'apps/deploy.yaml')).ino).toBe(statSync(join(second, 'apps/deploy.yaml')).ino);
+    // A build adding files (a generated kustomization.yaml) leaves the other copies alone.
+    await writeFile(join(first, 'apps/kustomization.yaml'), 'resources: [deploy.yaml]\n');
+    expect(existsSync(join(second, 'apps/kustomization.yaml'))).toBe(false);
+  });
+
+  it('does not remember a failed download', async () => {
+    const source = sourceTree({ 'a.yaml': 'kind: ConfigMap\n' });
+    const artifact = await store.archive(source, owner, 'main@sha1:fed', ignore());
+    const cache = createArtifactCache({ dir: mkdtempSync(join(tmpdir(), 'cache-')) });
+    const destination = () => join(mkdtempSync(join(tmpdir(), 'build-')), 'source');
+    await expect(cache.checkout(`${server.url}/missing.tar.gz`, artifact.digest, destination())).rejects.toThrow(ArtifactError);
+    await expect(cache.checkout(artifact.url, artifact.digest, destination())).resolves.toBeUndefined();
   });
 });
