@@ -3,7 +3,6 @@
 // revision arrived) stops at once.
 import { ApplicationFailure } from '@temporalio/common';
 import { Context } from '@temporalio/activity';
-import type { KubeClient } from '../kube/client.js';
 import type { ClusterTarget, ClusterTargets } from '../kube/targets.js';
 import { describeReference, type KubernetesObject, type ObjectReference } from '../kube/objects.js';
 import type { CustomHealthCheck } from '../schemas/types.js';
@@ -21,7 +20,7 @@ export interface HealthWait {
   expressions?: CustomHealthCheck[];
 }
 
-export function createHealthActivities(deps: { kube: KubeClient; clusters?: ClusterTargets; pollIntervalMs?: number }) {
+export function createHealthActivities(deps: { clusters: ClusterTargets; pollIntervalMs?: number }) {
   const { pollIntervalMs = 1000 } = deps;
   const maxPollIntervalMs = Math.max(pollIntervalMs, 5000);
 
@@ -33,7 +32,7 @@ export function createHealthActivities(deps: { kube: KubeClient; clusters?: Clus
         const compiled = compileHealthExpressions(expressions);
         if (!compiled.ok) throw ApplicationFailure.nonRetryable(compiled.message, 'InvalidCELExpression');
         const healthOfLive = (object: KubernetesObject | undefined) => (object && expressionHealthOf(object, compiled.checks)) ?? healthOf(object);
-        const kube = target && deps.clusters ? await deps.clusters.clientFor(target) : deps.kube;
+        const kube = target ? await deps.clusters.clientFor(target) : deps.clusters.local;
         // Objects already Current are not asked again, and the polls space out (up to 5 s):
         // hundreds of waits at once must not flood the API server.
         let waiting = [...objects];

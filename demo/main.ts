@@ -5,32 +5,22 @@
 // so that commits to the repository sync. Ctrl-C stops and removes everything it started.
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { fileURLToPath } from 'node:url';
 import { CustomObjectsApi } from '@kubernetes/client-node';
-import { runEmbedded, type Embedded } from '../workers/embedded.js';
+import { embeddedFlags, embeddedOptions, exitWhenDone, runEmbedded, type Embedded } from '../workers/embedded.js';
 import { loadKubeConfig } from '../kube/client.js';
 import { fluxKinds } from '../kube/flux-kinds.js';
 import { main as cli } from '../cli/main.js';
 import { publishExamples } from './fleet-repository.js';
 import { pendingObjects, type FluxObjectState } from './progress.js';
 
-const { values } = parseArgs({
-  args: process.argv.slice(2),
-  options: {
-    'temporal-port': { type: 'string', default: '7233' },
-    'ui-port': { type: 'string', default: '8233' },
-    nodes: { type: 'string', default: '3' },
-    'state-dir': { type: 'string' },
-    timeout: { type: 'string', default: '600' },
-  },
-});
-const stateDir = values['state-dir'] ?? process.env.KIMBERNETES_STATE_DIR ?? fileURLToPath(new URL('../.kimbernetes/demo', import.meta.url));
+const { values } = parseArgs({ args: process.argv.slice(2), options: { ...embeddedFlags, timeout: { type: 'string', default: '600' } } });
+const options = embeddedOptions(values, 'demo');
 const io = { stdout: process.stdout, stderr: process.stderr, env: process.env };
 
 async function demo(embedded: Embedded): Promise<void> {
   const say = (line: string) => process.stdout.write(`${line}\n`);
   const connection = ['--kubeconfig', embedded.kubeconfigPath, '--temporal-address', embedded.temporal.address, '--temporal-namespace', embedded.temporal.namespace];
-  const fleet = await publishExamples(join(stateDir, 'git'));
+  const fleet = await publishExamples(join(options.stateDir, 'git'));
   say(`\nexamples/ pushed to ${fleet.url}`);
   const bootstrapped = await cli(['bootstrap', 'git', '--url', fleet.url, '--branch', 'main', '--path', './cluster/dev', ...connection], io);
   if (bootstrapped !== 0) throw new Error('bootstrap failed (see above)');
@@ -72,13 +62,4 @@ async function waitUntilAllReady(kubeconfigPath: string, timeoutMs: number, say:
   }
 }
 
-runEmbedded(
-  { stateDir, nodes: Number(values.nodes), temporalPort: Number(values['temporal-port']), uiPort: Number(values['ui-port']) },
-  demo,
-).then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(`kimbernetes demo: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
-  },
-);
+exitWhenDone('demo', runEmbedded(options, demo));

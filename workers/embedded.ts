@@ -3,6 +3,7 @@
 // pools plus the watcher in this one process. Ctrl-C (or `shutdown()`) stops the pools;
 // `run()` then stops the cluster and the server too, whatever happened before.
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startLocalEnvironment, type LocalEnvironment } from '../local/environment.js';
 import { installCrds } from '../local/crds.js';
 import { loadKubeConfig } from '../kube/client.js';
@@ -19,6 +20,24 @@ export interface EmbeddedOptions {
   nodes: number;
   temporalPort: number;
   uiPort: number;
+}
+
+/** The flags `npm run dev` and `npm run demo` share (node:util parseArgs options). */
+export const embeddedFlags = {
+  'temporal-port': { type: 'string', default: '7233' },
+  'ui-port': { type: 'string', default: '8233' },
+  nodes: { type: 'string', default: '3' },
+  'state-dir': { type: 'string' },
+} as const;
+
+/** The options those flags give; state under `.kimbernetes/<name>` unless a folder is named. */
+export function embeddedOptions(values: { 'temporal-port': string; 'ui-port': string; nodes: string; 'state-dir'?: string }, name: string): EmbeddedOptions {
+  return {
+    stateDir: values['state-dir'] ?? process.env.KIMBERNETES_STATE_DIR ?? fileURLToPath(new URL(`../.kimbernetes/${name}`, import.meta.url)),
+    nodes: Number(values.nodes),
+    temporalPort: Number(values['temporal-port']),
+    uiPort: Number(values['ui-port']),
+  };
 }
 
 export interface Embedded {
@@ -92,4 +111,15 @@ export async function runEmbedded(options: EmbeddedOptions, use: (embedded: Embe
     process.stderr.write('stopping the local cluster and the Temporal dev server...\n');
     await environment.stop();
   }
+}
+
+/** Ends the process when `run` settles: 0, or 1 with its error, named after the command. */
+export function exitWhenDone(command: string, run: Promise<void>): void {
+  run.then(
+    () => process.exit(0),
+    (error: unknown) => {
+      process.stderr.write(`kimbernetes ${command}: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exit(1);
+    },
+  );
 }

@@ -60,7 +60,7 @@ export function poolActivities(queue: TaskQueue, deps: PoolDependencies): object
         ...createKustomizationActivities({ clusters: deps.clusters, objects: deps.objects }),
         ...(deps.temporal ? createDependentsActivities(deps.temporal) : {}),
         ...createApplyActivities({ kube: deps.kube, fieldManager: 'kustomize-controller' }),
-        ...createHealthActivities({ kube: deps.clusters.local, clusters: deps.clusters, pollIntervalMs: deps.healthPollIntervalMs }),
+        ...createHealthActivities({ clusters: deps.clusters, pollIntervalMs: deps.healthPollIntervalMs }),
       };
     default:
       return {};

@@ -2,26 +2,17 @@
 // images, prefixes, components, targetNamespace, commonMetadata) shapes the manifests,
 // a path without kustomization.yaml still builds, and no path may leave the artifact.
 import { describe, expect, it } from '@jest/globals';
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { symlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import { build, BuildError } from '../../kustomize/build.js';
 import { requireBinary } from '../../tools/paths.js';
-import type { KubernetesObject } from '../../kube/objects.js';
+import { fileTree, objectsOf } from '../harness/files.js';
 
 const kustomize = requireBinary('kustomize');
 
-function artifact(files: Record<string, string>): string {
-  const root = mkdtempSync(join(tmpdir(), 'artifact-'));
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(dirname(join(root, path)), { recursive: true });
-    writeFileSync(join(root, path), content);
-  }
-  return root;
-}
+const artifact = (files: Record<string, string | Buffer>) => fileTree(files);
 
-const objects = (yaml: string) => parseAllDocuments(yaml).map((document) => document.toJS() as KubernetesObject);
+const objects = objectsOf;
 
 const deployment = 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 1\n  selector: { matchLabels: { app: web } }\n  template:\n    metadata: { labels: { app: web } }\n    spec:\n      containers: [{ name: web, image: nginx:1.0 }]\n';
 

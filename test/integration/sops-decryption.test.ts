@@ -3,29 +3,21 @@
 // patch files before it, a wrong key or an edited value fails naming the file or object
 // without showing keys or plaintext, and an encrypted Secret without decryption is found.
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { build } from '../../kustomize/build.js';
 import { ageKeysOf, decryptManifests, decryptSources, DecryptionError, findEncrypted } from '../../kustomize/decrypt.js';
 import { requireBinary } from '../../tools/paths.js';
+import { fileTree, objectsOf } from '../harness/files.js';
 import { ageKey, encrypt, type AgeKey } from '../harness/sops.js';
 import type { KubernetesObject } from '../../kube/objects.js';
 
 const sops = requireBinary('sops');
 const kustomize = requireBinary('kustomize');
 
-function artifact(files: Record<string, string | Buffer>): string {
-  const root = mkdtempSync(join(tmpdir(), 'artifact-'));
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(dirname(join(root, path)), { recursive: true });
-    writeFileSync(join(root, path), content);
-  }
-  return root;
-}
+const artifact = (files: Record<string, string | Buffer>) => fileTree(files);
 
-const objects = (yaml: string) => parseAllDocuments(yaml).map((document) => document.toJS() as KubernetesObject);
+const objects = objectsOf;
 const byKind = (built: KubernetesObject[], kind: string) => built.find((object) => object.kind === kind)!;
 
 const secret = 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: hunter2\n';

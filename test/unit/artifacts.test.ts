@@ -1,7 +1,7 @@
 // Artifacts: reproducible tar.gz files with digests, served over HTTP, refused when the
 // bytes do not match the digest, unpacked once per worker.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, existsSync, readdirSync, statSync, utimesSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync, statSync, utimesSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,17 +10,11 @@ import { ArtifactStore } from '../../artifacts/store.js';
 import { startArtifactServer, type ArtifactServer } from '../../artifacts/server.js';
 import { ArtifactError, fetchArtifact } from '../../artifacts/fetch.js';
 import { createArtifactCache } from '../../artifacts/cache.js';
+import { fileTree } from '../harness/files.js';
 
 const owner = { kind: 'GitRepository', namespace: 'flux-system', name: 'podinfo' };
 
-function sourceTree(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'source-'));
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(join(dir, path, '..'), { recursive: true });
-    writeFileSync(join(dir, path), content);
-  }
-  return dir;
-}
+const sourceTree = (files: Record<string, string>) => fileTree(files, 'source-');
 
 describe('artifact store', () => {
   let root: string;
