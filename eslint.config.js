@@ -39,11 +39,25 @@ export default tseslint.config(
             { name: '@temporalio/client', message: 'use child workflows or signals from @temporalio/workflow' },
           ],
           patterns: [
-            { group: ['../activities/*', '../activities/**'], allowTypeImports: true, message: 'import activities as types only (import type)' },
-            { group: ['../kube/client*', '../local/*', '../workers/*', '../tools/*'], message: 'I/O modules are not for workflow code' },
+            { group: ['**/activities/*', '**/activities/**'], allowTypeImports: true, message: 'import activities as types only (import type)' },
+            { group: ['**/kube/client*', '**/kube/flux-objects*', '**/local/*', '**/workers/*', '**/tools/*', '**/temporal/*', '**/apply/*', '**/kustomize/*', '**/git/*', '**/artifacts/*'], allowTypeImports: true, message: 'I/O modules are not for workflow code' },
           ],
         },
       ],
+    },
+  },
+  {
+    // Wiring depends on activities, never the other way round.
+    files: ['activities/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/workers/*', '**/workers/**'], message: 'activities must not import the worker wiring' }] }],
+    },
+  },
+  {
+    // The CLI is a client: it reads and patches objects and talks to workflows; it runs no activity.
+    files: ['cli/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/activities/*', '**/activities/**'], allowTypeImports: true, message: 'the CLI runs no activity code: share the logic through apply/, kustomize/ or domain/' }] }],
     },
   },
 );

@@ -1,12 +1,10 @@
 // Telling a source's consumers of its new revision at once: every object that
 // references the source gets a reconcile signal (its loop is started if missing).
 import type { Client } from '@temporalio/client';
-import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
-import { fluxKinds, type FluxKindName, type FluxObjectRef } from '../kube/flux-kinds.js';
-import type { KubernetesObject } from '../kube/objects.js';
-import { toKubeError } from '../kube/errors.js';
+import type { FluxKindName, FluxObjectRef } from '../kube/flux-kinds.js';
+import type { FluxObjects } from '../kube/flux-objects.js';
 import { referencesSource } from '../domain/dependents.js';
-import { isReconciled, reconcileObject } from '../workers/object-workflows.js';
+import { isReconciled, reconcileObject } from '../temporal/object-loops.js';
 import { reportingFailures } from './failures.js';
 
 const consumerKinds: FluxKindName[] = ['Kustomization', 'HelmChart', 'HelmRelease', 'GitRepository'];
@@ -16,27 +14,14 @@ export interface DependentsNotice {
   revision: string;
 }
 
-export function createDependentsActivities(deps: { kubeConfig: KubeConfig; client: Client; taskQueuePrefix?: string }) {
-  const custom = deps.kubeConfig.makeApiClient(CustomObjectsApi);
-
-  async function list(kind: FluxKindName): Promise<KubernetesObject[]> {
-    const { group, version, plural } = fluxKinds[kind];
-    try {
-      return ((await custom.listClusterCustomObject({ group, version, plural })) as { items: KubernetesObject[] }).items;
-    } catch (error) {
-      const failure = toKubeError(error, `list ${plural}`);
-      if (failure.notFound) return []; // that kind's CRD is not installed
-      throw failure;
-    }
-  }
-
+export function createDependentsActivities(deps: { objects: FluxObjects; client: Client; namespace?: string; taskQueuePrefix?: string }) {
   return {
-    /** Signals every consumer of `source`; returns the ones signalled, as `Kind/namespace/name`. */
+    /** Signals every consumer of `source` (in the watched namespace, if one is set); returns the ones signalled, as `Kind/namespace/name`. */
     async notifyDependents({ source }: DependentsNotice): Promise<string[]> {
       return reportingFailures(async () => {
         const notified: string[] = [];
         for (const kind of consumerKinds.filter(isReconciled)) {
-          for (const object of await list(kind)) {
+          for (const object of (await deps.objects.list(kind, deps.namespace)).items) {
             if (!referencesSource(object, source)) continue;
             const ref = { kind, namespace: object.metadata.namespace ?? 'default', name: object.metadata.name };
             await reconcileObject(deps.client, ref, { taskQueuePrefix: deps.taskQueuePrefix });

@@ -1,8 +1,9 @@
-// Showing that a new spec is being worked on, as Flux does: Ready=Unknown and
-// Reconciling=True ("processing object: new generation 1 -> 2") until the reconcile ends.
-import type { FluxObjects } from '../kube/status.js';
+// Showing that a reconcile is under way, as Flux does: Reconciling=True and Ready=Unknown
+// while the work runs, written as each long step starts, so `kubectl get` tells
+// "working on it" from "done". The final word is finalizeStatus's.
+import type { FluxObjects } from '../kube/flux-objects.js';
 import type { FluxObjectRef } from '../kube/flux-kinds.js';
-import { markReconciling, type Condition } from '../domain/conditions.js';
+import { ConditionReason, ConditionType, markReconciling, removeCondition, setCondition, type Condition } from '../domain/conditions.js';
 
 /** Returns the status with those conditions, written to the object when the generation is new. */
 export async function showProgress<S extends { observedGeneration?: number; conditions?: Condition[] }>(
@@ -16,4 +17,12 @@ export async function showProgress<S extends { observedGeneration?: number; cond
   const next = { ...status, conditions: markReconciling(status.conditions ?? [], message, { now: new Date().toISOString() }) };
   await objects.patchStatus(ref, { conditions: next.conditions });
   return next;
+}
+
+/** Flux's progress of a step: Ready=Unknown with `ready`'s words, Reconciling=True with the step's. */
+export async function showStepProgress(objects: FluxObjects, ref: FluxObjectRef, conditions: readonly Condition[], words: { ready: string; reconciling: string }): Promise<void> {
+  const now = new Date().toISOString();
+  let next = setCondition(conditions, { type: ConditionType.Reconciling, status: 'True', reason: ConditionReason.Progressing, message: words.reconciling }, { now });
+  next = setCondition(next, { type: ConditionType.Ready, status: 'Unknown', reason: ConditionReason.Progressing, message: words.ready }, { now });
+  await objects.patchStatus(ref, { conditions: removeCondition(next, ConditionType.Stalled) });
 }

@@ -2,11 +2,10 @@
 // a reconcile signal-with-start (a missing workflow is started), and every running loop
 // whose object is gone is woken so that it sees the deletion and ends.
 import type { Client } from '@temporalio/client';
-import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { objectWorkflowId, reconcileSignal } from '../common/object-workflow.js';
-import { fluxKinds, type FluxKindName, type FluxObjectRef } from '../kube/flux-kinds.js';
-import { toKubeError } from '../kube/errors.js';
-import { reconcileObject } from '../workers/object-workflows.js';
+import type { FluxKindName } from '../kube/flux-kinds.js';
+import type { FluxObjects } from '../kube/flux-objects.js';
+import { reconcileObject } from '../temporal/object-loops.js';
 import { reportingFailures } from './failures.js';
 
 export interface ResyncReport {
@@ -15,20 +14,9 @@ export interface ResyncReport {
   orphans: number;
 }
 
-export function createResyncActivities(deps: { kubeConfig: KubeConfig; client: Client; kinds: FluxKindName[]; namespace?: string; taskQueuePrefix?: string }) {
-  const custom = deps.kubeConfig.makeApiClient(CustomObjectsApi);
-
-  async function listObjects(kind: FluxKindName): Promise<FluxObjectRef[]> {
-    const { group, version, plural } = fluxKinds[kind];
-    try {
-      const list = (deps.namespace
-        ? await custom.listNamespacedCustomObject({ group, version, plural, namespace: deps.namespace })
-        : await custom.listClusterCustomObject({ group, version, plural })) as { items: { metadata: { name: string; namespace: string } }[] };
-      return list.items.map((item) => ({ kind, namespace: item.metadata.namespace, name: item.metadata.name }));
-    } catch (error) {
-      throw toKubeError(error, `list ${plural}`);
-    }
-  }
+export function createResyncActivities(deps: { objects: FluxObjects; client: Client; kinds: FluxKindName[]; namespace?: string; taskQueuePrefix?: string }) {
+  const listObjects = async (kind: FluxKindName) =>
+    (await deps.objects.list(kind, deps.namespace)).items.map((item) => ({ kind, namespace: item.metadata.namespace ?? 'default', name: item.metadata.name }));
 
   return {
     async resyncObjects(): Promise<ResyncReport> {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve, sep } from 'node:path';
 import type { Artifact } from '../artifacts/store.js';
 import { fetchArtifact } from '../artifacts/fetch.js';
-import type { FluxObjects } from '../kube/status.js';
+import type { FluxObjects } from '../kube/flux-objects.js';
 import type { GitRepositoryInclude } from '../schemas/types.js';
 
 export type IncludeResolution =
@@ -29,6 +29,8 @@ export async function resolveIncludes(objects: FluxObjects, namespace: string, i
 
 export class IncludePathError extends Error {
   override readonly name = 'IncludePathError';
+  /** fixed by a change in Git or in the spec, not by retrying */
+  readonly retryable = false;
 }
 
 /** A path inside `root`, refusing `..` and absolute paths that would leave it. */

@@ -8,9 +8,11 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream } from 'node:stream/web';
 import { extract } from 'tar';
+import { FailureType, type TypedFailure } from '../common/failures.js';
 
-export class ArtifactError extends Error {
+export class ArtifactError extends Error implements TypedFailure {
   override readonly name = 'ArtifactError';
+  readonly failureType = FailureType.Artifact;
   constructor(message: string, readonly retryable: boolean) {
     super(message);
   }

@@ -8,15 +8,12 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { CustomObjectsApi } from '@kubernetes/client-node';
-import { NativeConnection } from '@temporalio/worker';
 import { startLocalEnvironment } from '../local/environment.js';
 import { installCrds } from '../local/crds.js';
 import { loadKubeConfig } from '../kube/client.js';
-import { createPools, kubernetesDependencies } from '../workers/pools.js';
+import { startWorkerProcess } from '../workers/worker-process.js';
 import { defaultRateLimit } from '../kube/rate-limit.js';
 import { installWorkerRuntime } from '../workers/logging.js';
-import { startArtifactStorage } from '../workers/artifact-storage.js';
-import { startDiscovery } from '../workers/discovery.js';
 import { allTaskQueues } from '../common/task-queues.js';
 import { findCondition, type Condition } from '../domain/conditions.js';
 import { objectWorkflowId, statusQuery } from '../common/object-workflow.js';
@@ -54,19 +51,16 @@ async function main(): Promise<void> {
     await installCrds(environment.cluster.kubeconfigPath);
     installWorkerRuntime('WARN');
     const kubeConfig = loadKubeConfig(environment.cluster.kubeconfigPath);
-    const kubernetes = kubernetesDependencies(kubeConfig, { qps: Number(values['kube-api-qps']), burst: Number(values['kube-api-burst']) });
-    const { kube } = kubernetes;
     const temporal = { address: environment.temporal.address, namespace: environment.temporal.namespace };
-    const discovery = await startDiscovery(temporal, kubeConfig, allTaskQueues);
-    const storage = await startArtifactStorage({ dir: join(stateDir, 'artifacts'), listen: '127.0.0.1:0' });
-    const connection = await NativeConnection.connect({ address: temporal.address });
-    const pools = await createPools({
-      connection,
-      namespace: temporal.namespace,
+    const worker = await startWorkerProcess({
+      temporal,
+      kubeConfig,
       pools: allTaskQueues,
-      deps: { ...kubernetes, artifacts: storage.store, temporal: { client: discovery.client, kubeConfig } },
+      storage: { dir: join(stateDir, 'artifacts'), listen: '127.0.0.1:0' },
+      kubeApi: { qps: Number(values['kube-api-qps']), burst: Number(values['kube-api-burst']) },
     });
-    const running = pools.run();
+    const { kube } = worker;
+    const running = worker.run();
 
     const repository = new TestRepository(newGitRoot(), 'fleet');
     repository.commit(Object.assign({}, ...Array.from({ length: count }, (_, i) => appFiles(i))));
@@ -137,10 +131,8 @@ async function main(): Promise<void> {
         '',
       ].join('\n'),
     );
-    pools.shutdown();
+    worker.shutdown();
     await running;
-    await discovery.stop();
-    await storage.server.close();
   } finally {
     clearInterval(sampler);
     await environment.stop();

@@ -2,7 +2,7 @@
 // cluster and to Temporal, each opened only when a command first needs it.
 import type { KubeConfig } from '@kubernetes/client-node';
 import { createKubeClient, loadKubeConfig, type KubeClient } from '../kube/client.js';
-import { createFluxObjects, type FluxObjects } from '../kube/status.js';
+import { createFluxObjects, type FluxObjects } from '../kube/flux-objects.js';
 import { parseDuration } from '../domain/duration.js';
 import { SettingsError, temporalOptions, temporalSettings, type TemporalFlags, type TemporalSettings } from '../workers/settings.js';
 import { canonicalWords, type Invocation, type OptionSpec, type OptionSpecs } from './args.js';

@@ -1,15 +1,16 @@
-// What applying a build would do to the cluster, found the way the staged apply finds
-// drift: a server-side dry-run of each object with the controller's field manager,
-// compared with the live object. Prune is previewed from the inventory with the same
-// rule the reconcile prunes by.
-import { comparable, excluded, prunable, annotations } from '../activities/staged-apply.js';
+// What applying a build would do to the cluster, planned exactly as the staged apply
+// plans (apply/plan.ts): a server-side dry-run of each object with the controller's
+// field manager, kubectl's fields shown as the takeover would remove them, compared with
+// the live object — only nothing is written. Prune is previewed from the inventory with
+// the same rule the reconcile prunes by.
+import { comparable, planObject } from '../apply/plan.js';
+import { prunable } from '../apply/markers.js';
 import { inventoryOf, referenceOfEntry, staleEntries, type Inventory } from '../domain/inventory.js';
 import { pruneOrder } from '../domain/apply-order.js';
 import type { KubeClient } from '../kube/client.js';
-import { KubeError } from '../kube/errors.js';
 import type { FluxObjectRef } from '../kube/flux-kinds.js';
 import { describeReference, referenceOf, type KubernetesObject } from '../kube/objects.js';
-import { createLimiter } from '../activities/concurrency.js';
+import { createLimiter } from '../common/limiter.js';
 import { fieldChanges, type FieldChange } from './field-diff.js';
 
 export interface KustomizationDiff {
@@ -46,25 +47,21 @@ export async function diffKustomization(
   await Promise.all(
     built.map((object) =>
       limited(async () => {
-        const ref = referenceOf(object);
-        const id = describeReference(ref);
-        const live = await kube.get(ref);
-        // Left alone by the apply, as the staged apply leaves them.
-        if (live && (object.metadata.annotations?.[annotations.ssa] === 'IfNotPresent' || excluded(live))) return;
-        let dryRun: KubernetesObject;
-        try {
-          dryRun = await kube.apply(object, { fieldManager: options.fieldManager, force: true, dryRun: true });
-        } catch (error) {
-          if (!(error instanceof KubeError) || error.retryable) throw error;
-          if (!live && error.notFound && awaitsBuiltDefinition(object, built)) diff.created.push(id);
-          else diff.failed.push(`${id}: ${error.message.replace(/^apply [^:]*: /, '')}`);
+        const plan = await planObject(kube, object, { fieldManager: options.fieldManager, force: false, preview: true });
+        const id = describeReference(plan.ref);
+        if ('failure' in plan) {
+          if (plan.error.notFound && awaitsBuiltDefinition(object, built)) diff.created.push(id);
+          else diff.failed.push(`${id}: ${plan.error.message.replace(/^apply [^:]*: /, '')}`);
           return;
         }
+        const { live, dryRun } = plan;
+        // Left alone by the apply (IfNotPresent, excluded), or to be recreated.
+        if (live && !dryRun) return;
         if (!live) {
           diff.created.push(id);
           return;
         }
-        const changes = fieldChanges(comparable(live), comparable(dryRun));
+        const changes = fieldChanges(comparable(live), comparable(dryRun!));
         if (changes.length > 0) diff.changed.push({ object: id, kind: object.kind, changes });
       }),
     ),

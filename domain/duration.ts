@@ -24,3 +24,13 @@ export function formatDuration(ms: number): string {
   }
   return parts.join('');
 }
+
+/** A duration as Go's time.Duration prints it, which Flux's messages use: `5m0s`, `1h0m0s`, `1.5s`. */
+export function goDurationString(ms: number): string {
+  if (ms === 0) return '0s';
+  if (ms < 1000) return `${ms}ms`;
+  const hours = Math.floor(ms / 3_600_000);
+  const minutes = Math.floor((ms % 3_600_000) / 60_000);
+  const seconds = (ms % 60_000) / 1000;
+  return `${hours ? `${hours}h` : ''}${hours || minutes ? `${minutes}m` : ''}${seconds}s`;
+}

@@ -8,6 +8,8 @@ const namePattern = /^[_a-zA-Z][_a-zA-Z0-9]*$/;
 
 export class SubstitutionError extends Error {
   override readonly name = 'SubstitutionError';
+  /** fixed by a change in Git or in the spec, not by retrying */
+  readonly retryable = false;
 }
 
 export function validVariableName(name: string): boolean {

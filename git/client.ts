@@ -11,13 +11,15 @@ export interface GitOptions {
   credentials: GitCredentials;
   /** milliseconds for the whole operation (spec.timeout) */
   timeoutMs: number;
+  /** stops git when aborted: the activity was cancelled */
+  signal?: AbortSignal;
 }
 
 function git(baseDir: string | undefined, options: GitOptions): { client: SimpleGit; failure(error: unknown, url: string): GitError } {
   const deadline = AbortSignal.timeout(options.timeoutMs);
   const client = simpleGit({
     baseDir,
-    abort: deadline,
+    abort: options.signal ? AbortSignal.any([deadline, options.signal]) : deadline,
     maxConcurrentProcesses: 1,
     // simple-git blocks these environment settings unless allowed; ours come from
     // prepareCredentials alone (file paths we created), never from the object's spec.
@@ -29,6 +31,7 @@ function git(baseDir: string | undefined, options: GitOptions): { client: Simple
     client,
     failure(error, url) {
       if (deadline.aborted) return new GitError(`timeout of ${options.timeoutMs / 1000}s exceeded talking to ${url} (spec.timeout)`, GitFailure.Unreachable);
+      if (options.signal?.aborted) return new GitError(`git operation on ${url} cancelled`, GitFailure.Other);
       return classifyGitError(error, url);
     },
   };

@@ -18,6 +18,11 @@ export class GitError extends Error {
   constructor(message: string, readonly failure: GitFailure) {
     super(message);
   }
+
+  /** an unreachable remote may answer later; a wrong key or a missing ref will not */
+  get retryable(): boolean {
+    return this.failure === GitFailure.Unreachable;
+  }
 }
 
 const patterns: [RegExp, GitFailure, string][] = [

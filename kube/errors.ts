@@ -1,10 +1,22 @@
-// The one error type for the Kubernetes API boundary: callers branch on `status` and
-// `retryable`, never on message text.
+// The one error type for the Kubernetes API boundary: callers branch on `status`,
+// `reason`, `causes` and `retryable` — the API server's own metav1.Status — never on
+// message text.
+import { FailureType, type TypedFailure } from '../common/failures.js';
 import type { ObjectReference } from './objects.js';
 import { describeReference } from './objects.js';
 
-export class KubeError extends Error {
+/** One entry of a metav1.Status's details.causes: which field, and why. */
+export interface StatusCause {
+  /** e.g. FieldValueInvalid, FieldValueForbidden */
+  reason?: string;
+  message?: string;
+  /** e.g. spec.selector */
+  field?: string;
+}
+
+export class KubeError extends Error implements TypedFailure {
   override readonly name = 'KubeError';
+  readonly failureType = FailureType.KubeApi;
   constructor(
     message: string,
     /** HTTP status of the API server's answer; 0 when it could not be reached */
@@ -12,6 +24,9 @@ export class KubeError extends Error {
     readonly object: ObjectReference | undefined,
     /** whether the same request may succeed later (conflicts, throttling, outages) */
     readonly retryable: boolean,
+    /** the Status's machine-readable reason (Invalid, Conflict, Forbidden, InternalError, ...) */
+    readonly reason?: string,
+    readonly causes: readonly StatusCause[] = [],
   ) {
     super(message);
   }
@@ -19,6 +34,21 @@ export class KubeError extends Error {
   get notFound(): boolean {
     return this.status === 404;
   }
+
+  /** The same failure, described differently (the object's name first, say); status and details kept. */
+  withMessage(message: string): KubeError {
+    return new KubeError(message, this.status, this.object, this.retryable, this.reason, this.causes);
+  }
+}
+
+/**
+ * Whether the API server refused a change to a field that cannot change in place, by the
+ * Status it answered with: reason Invalid with a field cause (a Job's template, a
+ * Service's clusterIP, a Deployment's selector), the way Flux's ssa package tells when a
+ * forced apply must recreate the object.
+ */
+export function isImmutableFieldError(error: KubeError): boolean {
+  return error.status === 422 && error.reason === 'Invalid' && error.causes.some((cause) => cause.reason === 'FieldValueInvalid' || cause.reason === 'FieldValueForbidden');
 }
 
 const retryableStatuses = new Set([0, 409, 429, 500, 502, 503, 504]);
@@ -28,8 +58,9 @@ export function toKubeError(error: unknown, action: string, object?: ObjectRefer
   if (error instanceof KubeError) return error;
   const what = object ? `${action} ${describeReference(object)}` : action;
   const status = statusOf(error);
-  const reason = serverMessage(error) ?? (error instanceof Error ? error.message : String(error));
-  return new KubeError(`${what}: ${reason}`, status, object, retryableStatuses.has(status));
+  const body = statusBody(error);
+  const reason = body?.message || (typeof body?.raw === 'string' && body.raw) || (error instanceof Error ? error.message : String(error));
+  return new KubeError(`${what}: ${reason}`, status, object, retryableStatuses.has(status), body?.reason, body?.details?.causes ?? []);
 }
 
 function statusOf(error: unknown): number {
@@ -39,19 +70,31 @@ function statusOf(error: unknown): number {
   return 0;
 }
 
-/** The API server's own explanation (a metav1.Status message), when it gave one. */
-function serverMessage(error: unknown): string | undefined {
+interface StatusBody {
+  message?: string;
+  reason?: string;
+  details?: { causes?: StatusCause[] };
+  /** a body that was not a Status (a proxy's text, say) */
+  raw?: string;
+}
+
+/** The API server's own answer (a metav1.Status), when it gave one. */
+function statusBody(error: unknown): StatusBody | undefined {
   if (typeof error !== 'object' || error === null || !('body' in error)) return undefined;
   let body: unknown = error.body;
   if (typeof body === 'string') {
     try {
       body = JSON.parse(body);
     } catch {
-      return (body as string) || undefined;
+      return { raw: body as string };
     }
   }
-  if (typeof body === 'object' && body !== null && 'message' in body && typeof body.message === 'string') {
-    return body.message;
-  }
-  return undefined;
+  if (typeof body !== 'object' || body === null) return undefined;
+  const status = body as Record<string, unknown>;
+  const causes = (status.details as { causes?: unknown } | undefined)?.causes;
+  return {
+    message: typeof status.message === 'string' ? status.message : undefined,
+    reason: typeof status.reason === 'string' ? status.reason : undefined,
+    details: { causes: Array.isArray(causes) ? (causes as StatusCause[]) : [] },
+  };
 }

@@ -6,6 +6,7 @@
 // there). Sources, substitution and decryption Secrets are always read locally.
 import { createHash } from 'node:crypto';
 import { KubeConfig } from '@kubernetes/client-node';
+import { FailureType, type TypedFailure } from '../common/failures.js';
 import { parse } from 'yaml';
 import { createKubeClient, reusingConnections, type KubeClient } from './client.js';
 import { createTokenBucket, defaultRateLimit, type RateLimit } from './rate-limit.js';
@@ -18,8 +19,10 @@ export interface ClusterTarget {
 }
 
 /** A target that cannot be reached as configured; retrying without a change will not help. */
-export class ClusterTargetError extends Error {
+export class ClusterTargetError extends Error implements TypedFailure {
   override readonly name = 'ClusterTargetError';
+  readonly failureType = FailureType.ClusterTarget;
+  readonly retryable = false;
 }
 
 export interface ClusterTargets {

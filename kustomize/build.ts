@@ -14,6 +14,8 @@ const kustomizationFiles = ['kustomization.yaml', 'kustomization.yml', 'Kustomiz
 
 export class BuildError extends Error {
   override readonly name = 'BuildError';
+  /** fixed by a change in Git or in the spec, not by retrying */
+  readonly retryable = false;
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -60,10 +62,12 @@ export interface BuildRequest {
   root: string;
   spec: Pick<KustomizationSpec, 'path' | 'patches' | 'images' | 'namePrefix' | 'nameSuffix' | 'targetNamespace' | 'components' | 'commonMetadata'>;
   kustomize: string;
+  /** stops kustomize when aborted: the reconcile was cancelled or ran out of spec.timeout */
+  signal?: AbortSignal;
 }
 
 /** The built manifests, as one multi-document YAML text. */
-export async function build({ root, spec, kustomize }: BuildRequest): Promise<string> {
+export async function build({ root, spec, kustomize, signal }: BuildRequest): Promise<string> {
   const dir = await pathWithin(root, spec.path ?? './');
   if (!(await hasKustomization(dir))) {
     await writeFile(join(dir, 'kustomization.yaml'), stringify({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: await generatedResources(dir) }));
@@ -85,9 +89,10 @@ export async function build({ root, spec, kustomize }: BuildRequest): Promise<st
     if (spec.commonMetadata?.annotations) overlay.commonAnnotations = spec.commonMetadata.annotations;
     await writeFile(join(wrapper, 'kustomization.yaml'), stringify(overlay));
     try {
-      const { stdout } = await run(kustomize, ['build', wrapper], { maxBuffer: 256 << 20 });
+      const { stdout } = await run(kustomize, ['build', wrapper], { maxBuffer: 256 << 20, signal, killSignal: 'SIGKILL' });
       return stdout;
     } catch (error) {
+      if (signal?.aborted) throw new BuildError('kustomize build stopped: the reconcile was cancelled or exceeded spec.timeout');
       const stderr = (error as { stderr?: string }).stderr?.trim() || (error as Error).message;
       throw new BuildError(`kustomize build failed: ${stderr.replaceAll(wrapper, '').replaceAll(root, '')}`);
     }

@@ -38,6 +38,8 @@ import { describeReference, referenceOf, type KubernetesObject } from '../kube/o
 
 export class DecryptionError extends Error {
   override readonly name = 'DecryptionError';
+  /** fixed by a change in Git or in the spec, not by retrying */
+  readonly retryable = false;
   constructor(
     /** what could not be decrypted: a file of the artifact or a built object */
     readonly subject: string,
@@ -52,6 +54,8 @@ export interface DecryptOptions {
   sops: string;
   /** age identities, as `ageKeysOf` returns them */
   ageKeys: string[];
+  /** stops sops when aborted: the reconcile was cancelled */
+  signal?: AbortSignal;
 }
 
 /** The age identities of a decryption Secret: the values of its `*.agekey` entries. */
@@ -135,18 +139,18 @@ async function sopsDecrypt(
     XDG_CONFIG_HOME: join(options.home, '.config'),
   };
   const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: Buffer; stderr: string }>((done, failed) => {
-    const child = spawn(options.sops, args, { env, stdio: ['pipe', 'pipe', 'pipe'], timeout: sopsTimeoutMs, killSignal: 'SIGKILL' });
+    const child = spawn(options.sops, args, { env, stdio: ['pipe', 'pipe', 'pipe'], timeout: sopsTimeoutMs, killSignal: 'SIGKILL', signal: options.signal });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-    child.on('error', failed);
+    child.on('error', (error) => (options.signal?.aborted ? done({ code: null, stdout: Buffer.alloc(0), stderr: 'cancelled' }) : failed(error)));
     child.on('close', (exitCode) => done({ code: exitCode, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8') }));
     // sops may exit before reading stdin (bad arguments); that is reported by its exit code.
     child.stdin.on('error', () => undefined);
     child.stdin.end('data' in input ? input.data : undefined);
   });
-  if (code === null) throw new DecryptionError(subject, `sops did not finish within ${sopsTimeoutMs / 1000}s`);
+  if (code === null) throw new DecryptionError(subject, options.signal?.aborted ? 'cancelled' : `sops did not finish within ${sopsTimeoutMs / 1000}s`);
   if (code !== 0) throw new DecryptionError(subject, reasonOf(stderr, options.ageKeys));
   return stdout;
 }

@@ -6,19 +6,15 @@
 import { parseAllDocuments } from 'yaml';
 import type { KubeClient } from '../kube/client.js';
 import type { FluxObjectRef } from '../kube/flux-kinds.js';
-import type { FluxObjects } from '../kube/status.js';
+import type { FluxObjects } from '../kube/flux-objects.js';
 import type { KubernetesObject } from '../kube/objects.js';
 import type { KustomizationSpec } from '../domain/kustomization-spec.js';
 import { substituteText, SubstitutionError, validVariableName } from '../domain/substitute.js';
 import { requireBinary } from '../tools/paths.js';
+import { ownerLabels } from '../apply/markers.js';
 import { build, BuildError, pathWithin } from './build.js';
 import { ageKeysOf, decryptManifests, decryptSources, DecryptionError, type DecryptOptions } from './decrypt.js';
 
-/** The labels that mark an object as applied by a Kustomization (prune deletes only these). */
-export const ownerLabels = {
-  name: 'kustomize.toolkit.fluxcd.io/name',
-  namespace: 'kustomize.toolkit.fluxcd.io/namespace',
-} as const;
 
 /** Where postBuild variables and decryption keys come from: the Kustomization's namespace. */
 export interface BuildInputs {
@@ -42,19 +38,22 @@ export interface RenderRequest {
   inputs: BuildInputs;
   /** runs the (CPU-bound) kustomize build, e.g. under a concurrency limit */
   runBuild?: <T>(build: () => Promise<T>) => Promise<T>;
+  /** stops kustomize and sops when aborted */
+  signal?: AbortSignal;
 }
 
 /** The built objects, or why they cannot be built (Flux's BuildFailed). */
 export type Rendering = { ok: true; objects: KubernetesObject[] } | { ok: false; message: string };
 
-export async function renderKustomization({ root, spec, ref, inputs, runBuild = (f) => f() }: RenderRequest): Promise<Rendering> {
+export async function renderKustomization({ root, spec, ref, inputs, runBuild = (f) => f(), signal }: RenderRequest): Promise<Rendering> {
   const variables = spec.postBuild ? await substitutionVariables(inputs, ref.namespace, spec) : undefined;
   if (typeof variables === 'string') return { ok: false, message: variables };
-  const decryption = await decryptionOf(inputs, ref.namespace, spec);
-  if (typeof decryption === 'string') return { ok: false, message: decryption };
+  const decryptionKeys = await decryptionOf(inputs, ref.namespace, spec);
+  if (typeof decryptionKeys === 'string') return { ok: false, message: decryptionKeys };
+  const decryption = decryptionKeys && { ...decryptionKeys, signal };
   try {
     if (decryption) await decryptSources(root, await pathWithin(root, spec.path ?? './'), decryption);
-    let yaml = await runBuild(() => build({ root, spec, kustomize: requireBinary('kustomize') }));
+    let yaml = await runBuild(() => build({ root, spec, kustomize: requireBinary('kustomize'), signal }));
     if (decryption) yaml = (await decryptManifests(yaml, decryption)).manifests;
     return { ok: true, objects: labelledManifests(yaml, variables, ref) };
   } catch (error) {

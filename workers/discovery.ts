@@ -7,7 +7,8 @@ import { fluxKinds, type FluxKindName } from '../kube/flux-kinds.js';
 import type { TemporalSettings } from './settings.js';
 import { tlsConfig } from './connection.js';
 import { startWatcher, type Watcher } from './watcher.js';
-import { reconciledKinds } from './object-workflows.js';
+import { createFluxObjects, type FluxObjects } from '../kube/flux-objects.js';
+import { reconciledKinds } from '../temporal/object-loops.js';
 
 /** Kinds that have a reconcile loop and whose controller is one of `pools`. */
 export function watchedKinds(pools: readonly TaskQueue[]): FluxKindName[] {
@@ -18,11 +19,12 @@ export async function startDiscovery(
   temporal: TemporalSettings,
   kubeConfig: KubeConfig,
   pools: readonly TaskQueue[],
-  options: { namespace?: string; taskQueuePrefix?: string; log?: (entry: Record<string, unknown>) => void } = {},
+  options: { namespace?: string; taskQueuePrefix?: string; log?: (entry: Record<string, unknown>) => void; objects?: FluxObjects } = {},
 ): Promise<Watcher & { client: Client }> {
   const connection = await Connection.connect({ address: temporal.address, tls: await tlsConfig(temporal), apiKey: temporal.apiKey });
   const client = new Client({ connection, namespace: temporal.namespace });
-  const watcher = await startWatcher({ kubeConfig, client, kinds: watchedKinds(pools), ...options });
+  const { objects = createFluxObjects(kubeConfig), ...rest } = options;
+  const watcher = await startWatcher({ kubeConfig, objects, client, kinds: watchedKinds(pools), ...rest });
   return {
     client,
     async stop() {

@@ -7,13 +7,10 @@ import { fileURLToPath } from 'node:url';
 import { startLocalEnvironment, type LocalEnvironment } from '../local/environment.js';
 import { installCrds } from '../local/crds.js';
 import { loadKubeConfig } from '../kube/client.js';
-import { startArtifactStorage } from './artifact-storage.js';
-import { ensureResyncSchedule, startDiscovery } from './discovery.js';
 import { allTaskQueues } from '../common/task-queues.js';
 import { installWorkerRuntime, jsonLogger, logLine } from './logging.js';
 import { onShutdownSignal } from './signals.js';
-import { connectWorker } from './connection.js';
-import { createPools, kubernetesDependencies } from './pools.js';
+import { startWorkerProcess } from './worker-process.js';
 
 export interface EmbeddedOptions {
   stateDir: string;
@@ -72,17 +69,13 @@ export async function runEmbedded(options: EmbeddedOptions, use: (embedded: Embe
     await installCrds(kubeconfigPath);
     installWorkerRuntime();
     const temporal = { address: environment.temporal.address, namespace: environment.temporal.namespace, uiUrl: environment.temporal.uiUrl };
-    const connection = await connectWorker(temporal);
-    const kubeConfig = loadKubeConfig(kubeconfigPath);
-    const storage = await startArtifactStorage({ dir: join(options.stateDir, 'artifacts'), listen: '127.0.0.1:0' });
-    const discovery = await startDiscovery(temporal, kubeConfig, allTaskQueues, { log: logLine });
-    await ensureResyncSchedule(discovery.client);
-    const pools = await createPools({
-      connection,
-      namespace: temporal.namespace,
+    const pools = await startWorkerProcess({
+      temporal,
+      kubeConfig: loadKubeConfig(kubeconfigPath),
       pools: allTaskQueues,
-      deps: { ...kubernetesDependencies(kubeConfig), artifacts: storage.store, temporal: { client: discovery.client, kubeConfig } },
+      storage: { dir: join(options.stateDir, 'artifacts'), listen: '127.0.0.1:0' },
       bundlerLogger: jsonLogger('WARN'),
+      log: logLine,
     });
     stopPools = () => pools.shutdown();
     if (stopRequested) stopPools();
@@ -92,7 +85,7 @@ export async function runEmbedded(options: EmbeddedOptions, use: (embedded: Embe
       `kubeconfig:       ${kubeconfigPath}`,
       `  export KUBECONFIG=${kubeconfigPath}`,
       `worker pools:     ${allTaskQueues.join(', ')}`,
-      `artifacts:        ${storage.server.url}`,
+      `artifacts:        ${pools.artifactServer!.url}`,
       `server log:       ${join(options.stateDir, 'temporal.log')}`,
     ];
     const running = pools.run();
@@ -104,9 +97,6 @@ export async function runEmbedded(options: EmbeddedOptions, use: (embedded: Embe
       throw error;
     }
     await running;
-    await discovery.stop();
-    await storage.server.close();
-    await connection.close();
   } finally {
     process.stderr.write('stopping the local cluster and the Temporal dev server...\n');
     await environment.stop();

@@ -1,24 +1,26 @@
 // The worker pools: one Temporal worker per controller task queue, each with that
 // controller's activities and the shared workflow bundle. A process runs one pool (to
 // scale it out) or all of them (the embedded default).
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, Worker, type Logger, type NativeConnection, type WorkflowBundleWithSourceMap, type WorkflowBundleOption } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { TaskQueue } from '../common/task-queues.js';
 import type { KubeClient } from '../kube/client.js';
 import { createClusterTargets, type ClusterTargets } from '../kube/targets.js';
-import { createFluxObjects } from '../kube/status.js';
+import { createFluxObjects, type FluxObjects } from '../kube/flux-objects.js';
 import type { RateLimit } from '../kube/rate-limit.js';
-import { createApplyActivities } from '../activities/apply.js';
+import type { ArtifactStore } from '../artifacts/store.js';
+import { createSmokeTestActivities } from '../activities/smoke-test.js';
 import { createHealthActivities } from '../activities/health.js';
-import { createGitRepositoryActivities } from '../activities/gitrepository.js';
+import { createGitRepositoryActivities } from '../activities/gitrepository/index.js';
 import { createResyncActivities } from '../activities/resync.js';
 import { createDependentsActivities } from '../activities/dependents.js';
-import { createKustomizationActivities } from '../activities/kustomization.js';
-import { reconciledKinds } from './object-workflows.js';
-import type { Client } from '@temporalio/client';
-import type { KubeConfig } from '@kubernetes/client-node';
-import type { FluxObjects } from '../kube/status.js';
-import type { ArtifactStore } from '../artifacts/store.js';
+import { createKustomizationActivities } from '../activities/kustomization/index.js';
+import { createLegacyGitRepositoryActivities, createLegacyKustomizationActivities } from '../activities/legacy.js';
+import { reconciledKinds } from '../temporal/object-loops.js';
 
 export interface PoolDependencies {
   kube: KubeClient;
@@ -29,9 +31,9 @@ export interface PoolDependencies {
   artifacts?: ArtifactStore;
   /**
    * For activities that start or signal other objects' loops (the periodic resync, a
-   * source's dependents): a Temporal client, and where to look for objects.
+   * source's dependents): a Temporal client, the watched namespace, the queue prefix.
    */
-  temporal?: { client: Client; kubeConfig: KubeConfig; namespace?: string; taskQueuePrefix?: string };
+  temporal?: { client: Client; namespace?: string; taskQueuePrefix?: string };
   /** how often health checks poll the cluster */
   healthPollIntervalMs?: number;
 }
@@ -45,21 +47,33 @@ export function kubernetesDependencies(kubeConfig: KubeConfig, rateLimit?: RateL
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
+/**
+ * This worker's own task queue for a pool: a reconcile's steps after the first run there,
+ * where its workspace is. Unique per process, so a restarted worker never takes a step
+ * whose workspace it no longer holds.
+ */
+export function workerQueueOf(queue: string): string {
+  return `${queue}/worker-${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+}
+
 /** Activities each controller's pool serves; pools the product has not filled yet serve workflows only. */
-export function poolActivities(queue: TaskQueue, deps: PoolDependencies): object {
+export function poolActivities(queue: TaskQueue, deps: PoolDependencies, workerQueue: string): object {
+  const loops = deps.temporal ? { objects: deps.objects, ...deps.temporal } : undefined;
   switch (queue) {
     case TaskQueue.Source:
       if (!deps.artifacts) throw new Error('the source-controller pool needs an artifact store');
       return {
-        ...createGitRepositoryActivities({ objects: deps.objects, store: deps.artifacts }),
-        ...(deps.temporal ? createResyncActivities({ ...deps.temporal, kinds: reconciledKinds }) : {}),
-        ...(deps.temporal ? createDependentsActivities(deps.temporal) : {}),
+        ...createGitRepositoryActivities({ objects: deps.objects, store: deps.artifacts, workerQueue }),
+        ...createLegacyGitRepositoryActivities(),
+        ...(loops ? createResyncActivities({ ...loops, kinds: reconciledKinds }) : {}),
+        ...(loops ? createDependentsActivities(loops) : {}),
       };
     case TaskQueue.Kustomize:
       return {
-        ...createKustomizationActivities({ clusters: deps.clusters, objects: deps.objects }),
-        ...(deps.temporal ? createDependentsActivities(deps.temporal) : {}),
-        ...createApplyActivities({ kube: deps.kube, fieldManager: 'kustomize-controller' }),
+        ...createKustomizationActivities({ clusters: deps.clusters, objects: deps.objects, workerQueue, healthPollIntervalMs: deps.healthPollIntervalMs }),
+        ...createLegacyKustomizationActivities(),
+        ...(loops ? createDependentsActivities(loops) : {}),
+        ...createSmokeTestActivities({ kube: deps.kube, fieldManager: 'kustomize-controller' }),
         ...createHealthActivities({ clusters: deps.clusters, pollIntervalMs: deps.healthPollIntervalMs }),
       };
     default:
@@ -90,19 +104,28 @@ export interface RunningPools {
   shutdown(): void;
 }
 
+/**
+ * Two Temporal workers per pool: one on the controller's queue (workflows, and the first
+ * step of each reconcile), one on this process's own queue for that pool (the later
+ * steps), sharing one set of activities and so one set of workspaces.
+ */
 export async function createPools(options: PoolsOptions): Promise<RunningPools> {
   const workflowBundle = options.workflowBundle ?? (await bundleWorkflows(options.bundlerLogger));
-  const workers = await Promise.all(
-    options.pools.map((queue) =>
-      Worker.create({
-        connection: options.connection,
-        namespace: options.namespace,
-        taskQueue: `${options.taskQueuePrefix ?? ''}${queue}`,
-        workflowBundle,
-        activities: poolActivities(queue, options.deps),
-      }),
-    ),
+  const perPool = await Promise.all(
+    options.pools.map(async (queue) => {
+      const taskQueue = `${options.taskQueuePrefix ?? ''}${queue}`;
+      const workerQueue = workerQueueOf(taskQueue);
+      const activities = poolActivities(queue, options.deps, workerQueue);
+      const connection = options.connection;
+      const namespace = options.namespace;
+      const hasActivities = Object.keys(activities).length > 0;
+      return Promise.all([
+        Worker.create({ connection, namespace, taskQueue, workflowBundle, activities }),
+        ...(hasActivities ? [Worker.create({ connection, namespace, taskQueue: workerQueue, activities })] : []),
+      ]);
+    }),
   );
+  const workers = perPool.flat();
   return {
     async run() {
       await Promise.all(workers.map((worker) => worker.run()));

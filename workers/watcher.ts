@@ -1,14 +1,16 @@
 // Discovery: watches Flux objects and turns each add, meaningful update and delete into a
 // signal-with-start of that object's workflow. Repeating a signal is harmless (signals
 // coalesce into one pending reconcile), so several worker replicas may watch at once.
-import { CustomObjectsApi, makeInformer, type KubeConfig, type KubernetesObject as ClientObject } from '@kubernetes/client-node';
+import { makeInformer, type KubeConfig, type KubernetesObject as ClientObject } from '@kubernetes/client-node';
 import type { Client } from '@temporalio/client';
 import { fluxKinds, type FluxKindName } from '../kube/flux-kinds.js';
+import type { FluxObjects } from '../kube/flux-objects.js';
 import { observe, wakesReconcile, type ObservedObject } from '../domain/watch-changes.js';
-import { reconcileObject } from './object-workflows.js';
+import { reconcileObject } from '../temporal/object-loops.js';
 
 export interface WatcherOptions {
   kubeConfig: KubeConfig;
+  objects: FluxObjects;
   client: Client;
   kinds: FluxKindName[];
   /** watch one namespace only; all namespaces when absent */
@@ -24,16 +26,12 @@ export interface Watcher {
 const restartDelayMs = 2_000;
 
 export async function startWatcher(options: WatcherOptions): Promise<Watcher> {
-  const { kubeConfig, client, namespace, taskQueuePrefix } = options;
+  const { kubeConfig, objects, client, namespace, taskQueuePrefix } = options;
   const log = options.log ?? (() => {});
-  const custom = kubeConfig.makeApiClient(CustomObjectsApi);
   const informers = options.kinds.map((kind) => {
     const { group, version, plural } = fluxKinds[kind];
     const path = namespace ? `/apis/${group}/${version}/namespaces/${namespace}/${plural}` : `/apis/${group}/${version}/${plural}`;
-    const list = () =>
-      (namespace
-        ? custom.listNamespacedCustomObject({ group, version, plural, namespace })
-        : custom.listClusterCustomObject({ group, version, plural })) as Promise<{ items: ClientObject[]; metadata: { resourceVersion?: string } }>;
+    const list = () => objects.list(kind, namespace) as Promise<{ items: ClientObject[]; metadata: { resourceVersion?: string } }>;
     const informer = makeInformer(kubeConfig, path, list as never);
     const seen = new Map<string, ObservedObject>();
     let stopped = false;

@@ -1,47 +1,105 @@
-// The reconcile loop of one GitRepository: one reconcile per run, then a durable timer
-// (spec.interval with jitter, or a short back-off after a failure) that a `reconcile`
-// signal cuts short, then continue-as-new so histories stay short.
-import {
-  allHandlersFinished,
-  condition,
-  continueAsNew,
-  patched,
-  proxyActivities,
-} from '@temporalio/workflow';
-import type { createGitRepositoryActivities, GitRepositoryOutcome } from '../activities/gitrepository.js';
-import { notifyDependentsOrWarn } from './dependents.js';
+// The reconcile loop of one GitRepository. One reconcile per run, its steps named in the
+// Web UI (`GitRepository.checkRemote`):
+//
+//   checkRemote → clone → storeArtifact → finalizeStatus
+//
+// checkRemote runs on the shared source-controller queue and asks the remote which
+// commit the ref points at; when nothing changed it goes straight to finalizeStatus.
+// Otherwise the clone and store run on the worker that opened the reconcile's workspace
+// (its credentials and checkout stay there). Then a durable timer (spec.interval with
+// jitter, or a back-off after a failure) that a `reconcile` signal cuts short, then
+// continue-as-new so histories stay short.
+import { allHandlersFinished, condition, continueAsNew, log, setCurrentDetails } from '@temporalio/workflow';
+import type { GitRepositoryFinalStatus, GitRepositorySteps, GitRepositoryVerdict, RemoteCheck } from '../activities/gitrepository/index.js';
+import type { ReconcileOutcome } from '../common/object-workflow.js';
 import type { FluxObjectRef } from '../kube/flux-kinds.js';
-import { failedOutcome, listeningLoop, showOutcome, type LoopMemory } from './reconcile-loop.js';
+import { notifyDependentsOrWarn } from './dependents.js';
+import { listeningLoop, showOutcome, type LoopMemory, type LoopTimingOverrides, type ReconcileLoop } from './reconcile-loop.js';
+import { causeMessage, isWorkerLost } from './step-failures.js';
+import { proxySteps, type StepCaller } from './steps.js';
 
-const { reconcileGitRepository } = proxyActivities<ReturnType<typeof createGitRepositoryActivities>>({
-  startToCloseTimeout: '10 minutes',
-  heartbeatTimeout: '30 seconds',
-  retry: { initialInterval: '2 seconds', maximumInterval: '1 minute' },
-});
-
-export interface GitRepositoryWorkflowInput {
+export interface GitRepositoryLoopInput {
   ref: FluxObjectRef;
   memory?: LoopMemory;
+  timing?: LoopTimingOverrides;
 }
 
-export async function gitRepositoryWorkflow({ ref, memory }: GitRepositoryWorkflowInput): Promise<void> {
-  const loop = listeningLoop(memory);
+const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 5 };
+const sharedSteps = proxySteps<GitRepositorySteps>('GitRepository', { startToCloseTimeout: '10 minutes', heartbeatTimeout: '30 seconds', retry });
+
+interface GitRepositoryOutcome extends ReconcileOutcome {
+  newRevision: boolean;
+}
+
+export async function gitRepositoryLoop({ ref, memory, timing }: GitRepositoryLoopInput): Promise<void> {
+  const loop = listeningLoop(memory, timing);
 
   if (!loop.suspended) {
     loop.startReconcile();
-    const outcome: GitRepositoryOutcome = await reconcileGitRepository({ ref }).catch((error: unknown) => ({ ...failedOutcome(loop, error), newRevision: false }));
-    if (!outcome.exists) return; // the object is gone: its loop ends
+    const outcome = await reconcile(ref, loop);
+    if (outcome === 'gone') return; // the object is gone: its loop ends
     loop.finishReconcile(outcome);
     showOutcome(outcome);
-    // Consumers hear of a new revision now, not at their next interval. (A change of
-    // running workflow code: patched() keeps histories recorded before it replayable.)
-    if (outcome.newRevision && outcome.revision && patched('notify-dependents')) {
-      await notifyDependentsOrWarn(ref, outcome.revision);
-    }
+    const state = outcome.suspended ? 'suspended' : outcome.ready ? 'Ready' : 'not Ready';
+    setCurrentDetails(`GitRepository ${ref.namespace}/${ref.name}${outcome.revision ? ` at ${outcome.revision}` : ''}: ${state}: ${outcome.message}`);
+    // Consumers hear of a new revision now, not at their next interval.
+    if (outcome.newRevision && outcome.revision) await notifyDependentsOrWarn(ref, outcome.revision);
   }
 
   await loop.waitForNextReconcile();
   await condition(allHandlersFinished);
-  await continueAsNew<typeof gitRepositoryWorkflow>({ ref, memory: loop.memory() });
+  await continueAsNew<typeof gitRepositoryLoop>({ ref, memory: loop.memory(), timing });
 }
 
+async function reconcile(ref: FluxObjectRef, loop: ReconcileLoop): Promise<GitRepositoryOutcome | 'gone'> {
+  const name = `${ref.namespace}/${ref.name}`;
+  const unfinished = (error: unknown): GitRepositoryOutcome => {
+    const message = isWorkerLost(error) ? 'the worker running this reconcile was lost; reconciling again' : `reconcile failed: ${causeMessage(error)}`;
+    log.warn('reconcile did not finish; retrying after a back-off', { error: message });
+    return { exists: true, suspended: false, ready: false, newRevision: false, message, intervalMs: loop.memory().intervalMs };
+  };
+
+  let check: RemoteCheck;
+  try {
+    setCurrentDetails(`GitRepository ${name}: checking the remote`);
+    check = await sharedSteps('checkRemote', { ref }, `ask the remote of GitRepository ${name} for its revision`);
+  } catch (error) {
+    return unfinished(error);
+  }
+  if (check.outcome === 'gone') return 'gone';
+  if (check.outcome === 'suspended') return { exists: true, suspended: true, ready: false, newRevision: false, revision: check.revision, message: 'suspended', intervalMs: check.timing.intervalMs };
+  const { generation, requestedAt, observed, timing } = check;
+  const finish = async (finalize: StepCaller<GitRepositorySteps>, verdict: GitRepositoryVerdict): Promise<GitRepositoryOutcome | 'gone'> => {
+    let final: GitRepositoryFinalStatus | undefined;
+    try {
+      final = await finalize('finalizeStatus', verdict, `write the status of GitRepository ${name}`);
+    } catch (error) {
+      return unfinished(error);
+    }
+    if (!final) return 'gone';
+    return { exists: true, suspended: false, ...final, intervalMs: timing.intervalMs };
+  };
+  const base = { ref, generation, requestedAt, observed };
+  if (check.outcome === 'decided') return finish(sharedSteps, { ...base, result: check.result });
+
+  const { local, revision } = check;
+  const onWorker = proxySteps<GitRepositorySteps>('GitRepository', {
+    taskQueue: local.workerQueue,
+    scheduleToStartTimeout: loop.timing.workerLostAfterMs,
+    startToCloseTimeout: '10 minutes',
+    heartbeatTimeout: '30 seconds',
+    retry,
+  });
+  for (const step of ['clone', 'storeArtifact'] as const) {
+    setCurrentDetails(`GitRepository ${name} at ${revision}: ${step}`);
+    let failure;
+    try {
+      ({ failure } = await onWorker(step, { local }, `${step === 'clone' ? 'fetch' : 'pack and store'} ${revision} of GitRepository ${name}`));
+    } catch (error) {
+      if (isWorkerLost(error)) return unfinished(error);
+      failure = { outcome: 'failed' as const, reason: step === 'clone' ? 'GitOperationFailed' : 'StorageOperationFailed', message: causeMessage(error), stalled: false, ...(step === 'clone' ? {} : { condition: 'StorageOperationFailed' }) };
+    }
+    if (failure) return finish(onWorker, { ...base, local, result: failure });
+  }
+  return finish(onWorker, { ...base, local });
+}

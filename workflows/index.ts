@@ -1,6 +1,9 @@
 // Every workflow type, bundled once and registered on every worker pool; each pool
 // only receives the workflows started on its own task queue.
 export { smokeTest } from './smoke-test.js';
-export { gitRepositoryWorkflow } from './gitrepository.js';
+export { gitRepositoryLoop } from './gitrepository.js';
+export { kustomizationLoop } from './kustomization.js';
 export { resyncWorkflow } from './resync.js';
-export { kustomizationWorkflow } from './kustomization.js';
+// Loops recorded before the step-by-step reconcile; each continues as its successor.
+export { gitRepositoryWorkflow } from './legacy/gitrepository-workflow.js';
+export { kustomizationWorkflow } from './legacy/kustomization-workflow.js';

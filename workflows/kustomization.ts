@@ -1,87 +1,189 @@
-// The reconcile loop of one Kustomization: apply (one activity: source, build, apply,
-// prune), then — with `wait` or healthChecks — a health wait that a newer request cuts
-// short, then the final status; then a durable timer until the next reconcile.
-import {
-  allHandlersFinished,
-  CancellationScope,
-  condition,
-  continueAsNew,
-  isCancellation,
-  proxyActivities,
-} from '@temporalio/workflow';
-import type { createKustomizationActivities, KustomizationOutcome } from '../activities/kustomization.js';
-import type { createHealthActivities } from '../activities/health.js';
-import { notifyDependentsOrWarn } from './dependents.js';
+// The reconcile loop of one Kustomization. One reconcile per run, its steps in Flux's
+// order, each an activity the Web UI names (`Kustomization.build`):
+//
+//   resolveSource → checkDependencies → fetchArtifact → build → apply → prune
+//     → checkHealth → finalizeStatus
+//
+// resolveSource runs on the shared kustomize-controller queue and opens the reconcile's
+// workspace on the worker that ran it; every later step runs on that worker's own queue,
+// so the artifact and the built objects never travel through Temporal. A step that ends
+// short (a result with a failure, or an activity failing for good) goes straight to
+// finalizeStatus, which writes it on the object; nothing is pruned after a failed step.
+// A newer request cuts the health wait short and the next run starts at once. Then a
+// durable timer until the next reconcile, and continue-as-new.
+import { allHandlersFinished, condition, continueAsNew, log, setCurrentDetails } from '@temporalio/workflow';
+import type { FinalStatus, KustomizationSteps, KustomizationVerdict, SourceResolution } from '../activities/kustomization/index.js';
+import type { ReconcileOutcome } from '../common/object-workflow.js';
+import type { StepFailure, WorkerLocal } from '../common/reconcile-steps.js';
+import { KustomizationReason } from '../domain/kustomization-status.js';
 import type { FluxObjectRef } from '../kube/flux-kinds.js';
-import { failedOutcome, listeningLoop, showOutcome, type LoopMemory, type ReconcileLoop } from './reconcile-loop.js';
+import { notifyDependentsOrWarn } from './dependents.js';
+import { listeningLoop, showOutcome, type LoopMemory, type LoopTimingOverrides, type ReconcileLoop } from './reconcile-loop.js';
+import { causeMessage, isWorkerLost } from './step-failures.js';
+import { proxySteps, type StepCaller } from './steps.js';
+import { superseded, waitUnlessSuperseded } from './superseded.js';
 
-const { applyKustomization, recordKustomizationHealth } = proxyActivities<ReturnType<typeof createKustomizationActivities>>({
-  startToCloseTimeout: '15 minutes',
-  heartbeatTimeout: '30 seconds',
-  retry: { initialInterval: '2 seconds', maximumInterval: '1 minute' },
-});
-
-const { waitForHealthy } = proxyActivities<ReturnType<typeof createHealthActivities>>({
-  startToCloseTimeout: '2 hours',
-  heartbeatTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
-});
-
-export interface KustomizationWorkflowInput {
+export interface KustomizationLoopInput {
   ref: FluxObjectRef;
   memory?: LoopMemory;
+  timing?: LoopTimingOverrides;
 }
 
-export async function kustomizationWorkflow({ ref, memory }: KustomizationWorkflowInput): Promise<void> {
-  const loop = listeningLoop(memory);
+// Bounded everywhere: when a step's attempts are spent, its failure goes on the status.
+const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 5 };
+const sharedSteps = proxySteps<KustomizationSteps>('Kustomization', { startToCloseTimeout: '2 minutes', heartbeatTimeout: '30 seconds', retry });
+
+/** The steps of one reconcile, on the worker that holds its workspace. */
+function workerSteps(local: WorkerLocal, timing: ReconcileLoop['timing'], startToCloseTimeout: string | number) {
+  return proxySteps<KustomizationSteps>('Kustomization', {
+    taskQueue: local.workerQueue,
+    // A worker that is gone never starts the step: the reconcile then starts again.
+    scheduleToStartTimeout: timing.workerLostAfterMs,
+    startToCloseTimeout,
+    heartbeatTimeout: '30 seconds',
+    retry,
+  });
+}
+
+/** The reason each step's failure is reported with, as Flux's kustomize-controller names it. */
+const reasonOfStep = {
+  resolveSource: KustomizationReason.ArtifactFailed,
+  checkDependencies: KustomizationReason.DependencyNotReady,
+  fetchArtifact: KustomizationReason.ArtifactFailed,
+  build: KustomizationReason.BuildFailed,
+  apply: KustomizationReason.ReconciliationFailed,
+  prune: KustomizationReason.PruneFailed,
+  checkHealth: KustomizationReason.HealthCheckFailed,
+} as const;
+type Step = keyof typeof reasonOfStep;
+
+const workerLost = Symbol('worker lost');
+
+export async function kustomizationLoop({ ref, memory, timing }: KustomizationLoopInput): Promise<void> {
+  const loop = listeningLoop(memory, timing);
+  const next = () => continueAsNew<typeof kustomizationLoop>({ ref, memory: loop.memory(), timing });
 
   if (!loop.suspended) {
     loop.startReconcile();
-    let outcome: KustomizationOutcome = await applyKustomization({ ref }).catch((error: unknown) => failedOutcome(loop, error));
-    if (!outcome.exists) return;
-    if (outcome.healthCheck) {
-      const { objects, timeoutMs, target, expressions, pending } = outcome.healthCheck;
-      const failure = await waitUnlessSuperseded(loop, () => waitForHealthy({ objects, target, expressions, deadline: Date.now() + timeoutMs }));
-      // A newer request arrived during the wait: reconcile again now instead of judging an old revision.
-      if (failure === superseded) return continueAsNew<typeof kustomizationWorkflow>({ ref, memory: loop.memory() });
-      outcome = await recordKustomizationHealth({ ref, pending, failure }).catch((error: unknown) => failedOutcome(loop, error));
-      if (!outcome.exists) return;
-    }
     const before = loop.status();
+    const outcome = await reconcile(ref, loop);
+    if (outcome === 'gone') return;
+    // A newer request arrived during the health wait: reconcile again now.
+    if (outcome === superseded) return next();
     loop.finishReconcile(outcome);
+    showOutcome(outcome);
+    setCurrentDetails(details(ref, outcome));
     // Those that dependOn this one need not wait for their next retry to see it Ready.
     if (outcome.ready && outcome.revision && (before.ready !== true || before.revision !== outcome.revision)) {
       await notifyDependentsOrWarn(ref, outcome.revision);
     }
-    showOutcome(outcome);
   }
 
   await loop.waitForNextReconcile();
   await condition(allHandlersFinished);
-  await continueAsNew<typeof kustomizationWorkflow>({ ref, memory: loop.memory() });
+  await next();
 }
 
-const superseded = Symbol('superseded');
+async function reconcile(ref: FluxObjectRef, loop: ReconcileLoop): Promise<ReconcileOutcome | 'gone' | typeof superseded> {
+  const name = `${ref.namespace}/${ref.name}`;
+  // A reconcile that could not even write its outcome (the API server unreachable
+  // through every attempt, a worker lost): counted as a failure the loop backs off from.
+  const unfinished = (message: string): ReconcileOutcome => {
+    log.warn('reconcile did not finish; retrying after a back-off', { error: message });
+    return { exists: true, suspended: false, ready: false, message, intervalMs: loop.memory().intervalMs };
+  };
+  const failedToFinish = (error: unknown): ReconcileOutcome => unfinished(isWorkerLost(error) ? lostWorkerMessage : `reconcile failed: ${causeMessage(error)}`);
 
-/** Runs the health wait; undefined when healthy, the failure's message, or `superseded`. */
-async function waitUnlessSuperseded(loop: ReconcileLoop, wait: () => Promise<void>): Promise<string | undefined | typeof superseded> {
-  const scope = new CancellationScope();
-  let finished = false;
-  const waiting = scope
-    .run(wait)
-    .then(
-      () => undefined,
-      (error: unknown) => (isCancellation(error) ? superseded : healthMessage(error)),
-    )
-    .finally(() => {
-      finished = true;
-    });
-  await condition(() => finished || loop.reconcileRequested);
-  if (!finished) scope.cancel();
-  return waiting;
+  let resolution: SourceResolution;
+  try {
+    setCurrentDetails(`Kustomization ${name}: resolving its source`);
+    resolution = await sharedSteps('resolveSource', { ref }, `resolve the source of Kustomization ${name}`);
+  } catch (error) {
+    return failedToFinish(error);
+  }
+  switch (resolution.outcome) {
+    case 'gone':
+      return 'gone';
+    case 'deleting':
+      try {
+        await sharedSteps('finalizeDeletion', { ref }, `prune Kustomization ${name} by its deletionPolicy and release its finalizer`);
+      } catch (error) {
+        return failedToFinish(error);
+      }
+      return 'gone';
+    case 'suspended':
+      return { exists: true, suspended: true, ready: false, message: 'suspended', intervalMs: resolution.timing.intervalMs };
+  }
+  const { generation, requestedAt, timing } = resolution;
+  const base = { ref, generation, requestedAt, revision: resolution.revision };
+  const finish = async (finalize: StepCaller<KustomizationSteps>, verdict: KustomizationVerdict): Promise<ReconcileOutcome | 'gone'> => {
+    let final: FinalStatus | undefined;
+    try {
+      final = await finalize('finalizeStatus', verdict, `write the status of Kustomization ${name}${verdict.revision ? ` at ${verdict.revision}` : ''}`);
+    } catch (error) {
+      return failedToFinish(error);
+    }
+    if (!final) return 'gone';
+    const failure = verdict.failure;
+    return {
+      exists: true,
+      suspended: false,
+      ready: final.ready,
+      revision: final.revision,
+      message: final.message,
+      intervalMs: timing.intervalMs,
+      retryAfterMs: failure ? (failure.retryAfterMs ?? timing.retryIntervalMs) : undefined,
+    };
+  };
+  if (resolution.outcome === 'failed') return finish(sharedSteps, { ...base, revision: resolution.revision, failure: resolution.failure });
+
+  const { local, steps, timeoutMs } = resolution;
+  const at = `Kustomization ${name} at ${resolution.revision}`;
+  const short = workerSteps(local, loop.timing, '5 minutes');
+  const long = workerSteps(local, loop.timing, '15 minutes');
+  /** Runs one step; its failure (a result, or the activity failing for good) ends the reconcile. */
+  const run = async (step: Step, caller: StepCaller<KustomizationSteps>, summary: string): Promise<StepFailure | typeof workerLost | undefined> => {
+    setCurrentDetails(`${at}: ${step}`);
+    try {
+      const result = (await caller(step, { local } as never, summary)) as { failure?: StepFailure };
+      return result.failure;
+    } catch (error) {
+      if (isWorkerLost(error)) return workerLost;
+      return { reason: reasonOfStep[step], message: causeMessage(error), stalled: false };
+    }
+  };
+  const pipeline: [Step, StepCaller<KustomizationSteps>, string][] = [
+    ...(steps.dependencies ? [['checkDependencies', short, `check the dependencies of ${at}`] as [Step, StepCaller<KustomizationSteps>, string]] : []),
+    ['fetchArtifact', short, `fetch the artifact of ${at}`],
+    ['build', long, `build ${at}`],
+    ['apply', long, `apply ${at}`],
+    ...(steps.prune ? [['prune', short, `prune what left ${at}`] as [Step, StepCaller<KustomizationSteps>, string]] : []),
+  ];
+  for (const [step, caller, summary] of pipeline) {
+    const failure = await run(step, caller, summary);
+    if (failure === workerLost) return unfinished(lostWorkerMessage);
+    if (failure) return finish(short, { ...base, local, failure });
+  }
+  if (!steps.health) return finish(short, { ...base, local });
+
+  setCurrentDetails(`${at}: checkHealth`);
+  const health = workerSteps(local, loop.timing, timeoutMs + 60_000);
+  const deadline = Date.now() + timeoutMs;
+  const waited = await waitUnlessSuperseded(loop, () => health('checkHealth', { local, deadline }, `wait for the health of ${at}`));
+  if (waited === superseded) return superseded;
+  if ('error' in waited) {
+    if (isWorkerLost(waited.error)) return unfinished(lostWorkerMessage);
+    return finish(short, { ...base, local, failure: { reason: KustomizationReason.HealthCheckFailed, message: causeMessage(waited.error), stalled: false } });
+  }
+  const failure = waited.value.failure;
+  if (failure) return finish(short, { ...base, local, failure: { reason: KustomizationReason.HealthCheckFailed, message: failure, stalled: false } });
+  return finish(short, { ...base, local, healthChecked: true });
 }
 
-function healthMessage(error: unknown): string {
-  const cause = (error as { cause?: { message?: string } }).cause;
-  return cause?.message ?? (error as Error).message;
+const lostWorkerMessage = 'the worker running this reconcile was lost; reconciling again';
+
+/** What the Web UI shows as the run's current details once it finished. */
+function details(ref: FluxObjectRef, outcome: ReconcileOutcome): string {
+  const state = outcome.suspended ? 'suspended' : outcome.ready ? 'Ready' : 'not Ready';
+  return `Kustomization ${ref.namespace}/${ref.name}${outcome.revision ? ` at ${outcome.revision}` : ''}: ${state}: ${outcome.message}`;
 }

@@ -24,13 +24,24 @@ export interface LoopMemory {
   intervalMs: number;
 }
 
-const firstRetryMs = 5_000;
-/** ±5% of the interval, so objects created together do not reconcile in lock-step */
-const jitterFraction = 0.05;
+/**
+ * The loop's own timing, which tests shorten through the workflow's input rather than
+ * wait real seconds; users never set it.
+ */
+export interface LoopTimingOverrides {
+  /** the first back-off after a reconcile that could not finish (then doubled, up to the interval); 5 s */
+  firstRetryMs?: number;
+  /** each wait is longer or shorter by up to this fraction, so objects created together spread out; 0.05 */
+  jitter?: number;
+  /** how long a later step waits for the worker that holds its reconcile's workspace; 2 min */
+  workerLostAfterMs?: number;
+}
+
+const defaults = { firstRetryMs: 5_000, jitter: 0.05, workerLostAfterMs: 120_000 };
 
 /** The loop of one object, answering its signals and its status query. */
-export function listeningLoop(memory: LoopMemory | undefined): ReconcileLoop {
-  const loop = new ReconcileLoop(memory);
+export function listeningLoop(memory: LoopMemory | undefined, timing?: LoopTimingOverrides): ReconcileLoop {
+  const loop = new ReconcileLoop(memory, timing);
   setHandler(reconcileSignal, () => loop.requestReconcile());
   setHandler(suspendSignal, () => loop.suspend());
   setHandler(resumeSignal, () => loop.resume());
@@ -64,9 +75,11 @@ export class ReconcileLoop {
   private suspendedBySpec = false;
   private nextReconcileAt?: number;
   private retryAfterMs?: number;
+  readonly timing: Required<LoopTimingOverrides>;
 
-  constructor(memory?: LoopMemory) {
+  constructor(memory?: LoopMemory, timing: LoopTimingOverrides = {}) {
     this.state = memory ? { ...memory } : { suspendedBySignal: false, reconcileRequested: false, failures: 0, intervalMs: 60_000 };
+    this.timing = { ...defaults, ...timing };
   }
 
   get suspended(): boolean {
@@ -128,9 +141,9 @@ export class ReconcileLoop {
    */
   private delayMs(): number {
     const { intervalMs, failures } = this.state;
-    const backOff = this.retryAfterMs ?? Math.min(intervalMs, firstRetryMs * 2 ** (failures - 1));
+    const backOff = this.retryAfterMs ?? Math.min(intervalMs, this.timing.firstRetryMs * 2 ** (failures - 1));
     const base = failures > 0 ? backOff : intervalMs;
-    return Math.round(base * (1 + (Math.random() * 2 - 1) * jitterFraction));
+    return Math.round(base * (1 + (Math.random() * 2 - 1) * this.timing.jitter));
   }
 
   status(): ObjectWorkflowStatus {

@@ -2,11 +2,11 @@
 // a ConfigMap and a Deployment with server-side apply and waiting until the Deployment
 // is Available. It exercises the same apply and health activities a Kustomization uses.
 import { proxyActivities } from '@temporalio/workflow';
-import type { createApplyActivities, AppliedObject } from '../activities/apply.js';
+import type { createSmokeTestActivities, AppliedObject } from '../activities/smoke-test.js';
 import type { createHealthActivities } from '../activities/health.js';
 import type { KubernetesObject } from '../kube/objects.js';
 
-const { applyObjects } = proxyActivities<ReturnType<typeof createApplyActivities>>({
+const { applyObjects } = proxyActivities<ReturnType<typeof createSmokeTestActivities>>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 5 },
 });

@@ -1,7 +1,7 @@
 // `diff kustomization NAME --path DIR`: what reconciling a local checkout would change,
 // by server-side dry-run: created, changed (field by field) and pruned objects. Exit
 // code 1 when there are differences, as `flux diff`.
-import { fieldManager, targetOf } from '../../activities/kustomization.js';
+import { fieldManager, targetOf } from '../../apply/target.js';
 import type { Inventory } from '../../domain/inventory.js';
 import { ClusterTargetError, createClusterTargets } from '../../kube/targets.js';
 import { outputOption, type Command } from '../command.js';

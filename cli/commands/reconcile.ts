@@ -1,7 +1,7 @@
 // `reconcile source git | kustomization | helmrelease NAME [--with-source]`: as `flux
 // reconcile`, sets reconcile.fluxcd.io/requestedAt, and also signals the object's loop
 // at once; then waits until the reconcile was handled and says how it went.
-import { isReconciled, reconcileObject } from '../../workers/object-workflows.js';
+import { isReconciled, reconcileObject } from '../../temporal/object-loops.js';
 import type { FluxObjectRef } from '../../kube/flux-kinds.js';
 import type { KubernetesObject } from '../../kube/objects.js';
 import { requireObject, type Command } from '../command.js';

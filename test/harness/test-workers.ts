@@ -1,17 +1,16 @@
 // Per-test-file isolation on the shared environment: each file runs its own worker
 // pools on task queues of its own, and works in Kubernetes namespaces of its own.
 import { randomBytes } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import type { TaskQueue } from '../../common/task-queues.js';
-import type { KubeConfig } from '@kubernetes/client-node';
-import { loadKubeConfig, type KubeClient } from '../../kube/client.js';
-import type { FluxObjects } from '../../kube/status.js';
-import { startArtifactStorage } from '../../workers/artifact-storage.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createPools, kubernetesDependencies, type RunningPools } from '../../workers/pools.js';
+import type { Client } from '@temporalio/client';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { TaskQueue } from '../../common/task-queues.js';
+import { loadKubeConfig, type KubeClient } from '../../kube/client.js';
+import type { FluxObjects } from '../../kube/flux-objects.js';
+import { startWorkerProcess } from '../../workers/worker-process.js';
 import { sharedEnvironment } from './shared-environment.js';
 
 export interface TestWorkers {
@@ -37,6 +36,11 @@ function installQuietRuntime(): void {
   runtimeInstalled = true;
 }
 
+/**
+ * This file's worker pools, wired as a worker process is (workers/worker-process.ts),
+ * without the watcher and the resync Schedule: tests start loops and schedules
+ * themselves where they test them.
+ */
 export async function startTestWorkers(
   testName: string,
   pools: readonly TaskQueue[],
@@ -49,38 +53,27 @@ export async function startTestWorkers(
   installQuietRuntime();
   const shared = sharedEnvironment();
   const prefix = options.taskQueuePrefix ?? `${testName}-${uniqueSuffix()}/`;
-  const kubeConfig = options.kubeConfig ?? loadKubeConfig(shared.kubeconfigPath);
-  const kubernetes = kubernetesDependencies(kubeConfig);
-  const { kube, objects } = kubernetes;
-  const storage = await startArtifactStorage({ dir: join(mkdtempSync(join(tmpdir(), 'kimbernetes-artifacts-')), 'store'), listen: '127.0.0.1:0' });
-  const clientConnection = await Connection.connect({ address: shared.temporalAddress });
-  const client = new Client({ connection: clientConnection, namespace: shared.temporalNamespace });
-  const workerConnection = await NativeConnection.connect({ address: shared.temporalAddress });
-  const running: RunningPools = await createPools({
-    connection: workerConnection,
-    namespace: shared.temporalNamespace,
+  const worker = await startWorkerProcess({
+    temporal: { address: shared.temporalAddress, namespace: shared.temporalNamespace },
+    kubeConfig: options.kubeConfig ?? loadKubeConfig(shared.kubeconfigPath),
     pools,
-    deps: {
-      ...kubernetes,
-      artifacts: storage.store,
-      temporal: { client, kubeConfig, namespace: options.namespace, taskQueuePrefix: prefix },
-      healthPollIntervalMs: 500,
-    },
-    workflowBundle: { codePath: shared.workflowBundlePath },
+    storage: { dir: join(mkdtempSync(join(tmpdir(), 'kimbernetes-artifacts-')), 'store'), listen: '127.0.0.1:0' },
+    namespace: options.namespace,
     taskQueuePrefix: prefix,
+    workflowBundle: { codePath: shared.workflowBundlePath },
+    watch: false,
+    resyncSchedule: false,
+    healthPollIntervalMs: 500,
   });
-  const runs = running.run();
+  const runs = worker.run();
   return {
-    client,
-    kube,
-    objects,
+    client: worker.client,
+    kube: worker.kube,
+    objects: worker.objects,
     taskQueue: (queue) => `${prefix}${queue}`,
     async stop() {
-      running.shutdown();
+      worker.shutdown();
       await runs;
-      await storage.server.close();
-      await workerConnection.close();
-      await clientConnection.close();
     },
   };
 }

@@ -20,7 +20,7 @@ import { specSchemaFor } from '../../kube/crd-schemas.js';
 import type { KubernetesObject } from '../../kube/objects.js';
 import { renderKustomization, type BuildInputs } from '../../kustomize/render.js';
 import { startDiscovery } from '../../workers/discovery.js';
-import { reconcileObject } from '../../workers/object-workflows.js';
+import { reconcileObject } from '../../temporal/object-loops.js';
 import type { Watcher } from '../../workers/watcher.js';
 import { loadKubeConfig } from '../../kube/client.js';
 import { sharedEnvironment } from '../harness/shared-environment.js';

@@ -15,7 +15,7 @@ import { findCondition } from '../../domain/conditions.js';
 import { inventoryOf } from '../../domain/inventory.js';
 import { readKustomizationSpec } from '../../domain/kustomization-spec.js';
 import type { KustomizationStatus } from '../../domain/kustomization-status.js';
-import { stagedApply } from '../../activities/staged-apply.js';
+import { stagedApply } from '../../apply/staged-apply.js';
 import { loadKubeConfig } from '../../kube/client.js';
 import { specSchemaFor } from '../../kube/crd-schemas.js';
 import { renderKustomization } from '../../kustomize/render.js';

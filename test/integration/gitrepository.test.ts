@@ -12,7 +12,7 @@ import type { KubernetesObject } from '../../kube/objects.js';
 import type { GitRepositoryStatus } from '../../domain/gitrepository-status.js';
 import { findCondition } from '../../domain/conditions.js';
 import { fetchArtifact } from '../../artifacts/fetch.js';
-import { reconcileObject } from '../../workers/object-workflows.js';
+import { reconcileObject } from '../../temporal/object-loops.js';
 import { sharedEnvironment } from '../harness/shared-environment.js';
 import { startTestWorkers, uniqueSuffix, type TestWorkers } from '../harness/test-workers.js';
 import { newGitRoot, otherKeyPair, startHttpGitServer, startSshGitServer, TestRepository, type HttpGitServer, type SshGitServer } from '../harness/git-servers.js';

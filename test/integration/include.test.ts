@@ -8,7 +8,7 @@ import { TaskQueue } from '../../common/task-queues.js';
 import type { GitRepositoryStatus } from '../../domain/gitrepository-status.js';
 import { findCondition } from '../../domain/conditions.js';
 import { fetchArtifact } from '../../artifacts/fetch.js';
-import { reconcileObject } from '../../workers/object-workflows.js';
+import { reconcileObject } from '../../temporal/object-loops.js';
 import { startTestWorkers, uniqueSuffix, type TestWorkers } from '../harness/test-workers.js';
 import { newGitRoot, TestRepository } from '../harness/git-servers.js';
 import { eventually } from '../harness/eventually.js';

@@ -10,7 +10,7 @@ import { TaskQueue } from '../../common/task-queues.js';
 import type { KubernetesObject } from '../../kube/objects.js';
 import type { KustomizationStatus } from '../../domain/kustomization-status.js';
 import { findCondition } from '../../domain/conditions.js';
-import { reconcileObject } from '../../workers/object-workflows.js';
+import { reconcileObject } from '../../temporal/object-loops.js';
 import { requireBinary } from '../../tools/paths.js';
 import { startTestWorkers, uniqueSuffix, type TestWorkers } from '../harness/test-workers.js';
 import { sharedEnvironment } from '../harness/shared-environment.js';

@@ -13,7 +13,7 @@ import type { KubernetesObject } from '../../kube/objects.js';
 import { createKubeClient, loadKubeConfig, type KubeClient } from '../../kube/client.js';
 import type { KustomizationStatus } from '../../domain/kustomization-status.js';
 import { findCondition } from '../../domain/conditions.js';
-import { reconcileObject } from '../../workers/object-workflows.js';
+import { reconcileObject } from '../../temporal/object-loops.js';
 import { createKwokCluster, type KwokCluster } from '../../local/kwok.js';
 import { requireBinary } from '../../tools/paths.js';
 import { startTestWorkers, uniqueSuffix, type TestWorkers } from '../harness/test-workers.js';

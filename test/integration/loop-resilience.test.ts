@@ -8,7 +8,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { TaskQueue } from '../../common/task-queues.js';
 import { statusQuery, type ObjectWorkflowStatus } from '../../common/object-workflow.js';
-import { reconcileObject } from '../../workers/object-workflows.js';
+import { reconcileObject } from '../../temporal/object-loops.js';
 import { sharedEnvironment } from '../harness/shared-environment.js';
 import { uniqueSuffix } from '../harness/test-workers.js';
 import { eventually } from '../harness/eventually.js';

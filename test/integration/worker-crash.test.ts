@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { TaskQueue } from '../../common/task-queues.js';
 import type { GitRepositoryStatus } from '../../domain/gitrepository-status.js';
 import { findCondition, type Condition } from '../../domain/conditions.js';
-import { reconcileObject } from '../../workers/object-workflows.js';
+import { reconcileObject } from '../../temporal/object-loops.js';
 import { startService, type Service } from '../../local/process.js';
 import { sharedEnvironment } from '../harness/shared-environment.js';
 import { startTestWorkers, uniqueSuffix, type TestWorkers } from '../harness/test-workers.js';

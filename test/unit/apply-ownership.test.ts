@@ -3,7 +3,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { ownershipTakeover, type ManagedFieldsEntry } from '../../kube/managed-fields.js';
 import { createTokenBucket } from '../../kube/rate-limit.js';
-import { drifted } from '../../activities/staged-apply.js';
+import { drifted } from '../../apply/plan.js';
 import type { KubernetesObject } from '../../kube/objects.js';
 
 const configMap = (managedFields: ManagedFieldsEntry[], extra: Partial<KubernetesObject['metadata']> = {}): KubernetesObject => ({

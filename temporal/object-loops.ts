@@ -4,12 +4,12 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import { objectWorkflowId, reconcileSignal } from '../common/object-workflow.js';
 import { ObjectKind, ObjectName, ObjectNamespace } from '../common/search-attributes.js';
 import { fluxKinds, type FluxObjectRef } from '../kube/flux-kinds.js';
-import type { gitRepositoryWorkflow } from '../workflows/gitrepository.js';
+import type { gitRepositoryLoop } from '../workflows/gitrepository.js';
 
 /** The workflow type that runs each kind's reconcile loop. */
 const workflowTypes: Partial<Record<FluxObjectRef['kind'], string>> = {
-  GitRepository: 'gitRepositoryWorkflow',
-  Kustomization: 'kustomizationWorkflow',
+  GitRepository: 'gitRepositoryLoop',
+  Kustomization: 'kustomizationLoop',
 };
 
 /** The kinds that have a reconcile loop. */
@@ -27,12 +27,14 @@ export async function reconcileObject(
 ): Promise<WorkflowHandle> {
   const workflowType = workflowTypes[ref.kind];
   if (!workflowType) throw new Error(`${ref.kind} is not reconciled yet`);
-  return client.workflow.signalWithStart<typeof gitRepositoryWorkflow, [{ requestedAt?: string }?]>(workflowType, {
+  return client.workflow.signalWithStart<typeof gitRepositoryLoop, [{ requestedAt?: string }?]>(workflowType, {
     workflowId: objectWorkflowId(ref),
     taskQueue: `${options.taskQueuePrefix ?? ''}${fluxKinds[ref.kind].controller}`,
     args: [{ ref }],
     signal: reconcileSignal,
     signalArgs: [{ requestedAt: options.requestedAt }],
+    // Shown in the Web UI's list; each run's current details say what it did.
+    staticSummary: `${ref.kind} ${ref.namespace}/${ref.name}`,
     typedSearchAttributes: [
       { key: ObjectKind, value: ref.kind },
       { key: ObjectNamespace, value: ref.namespace },

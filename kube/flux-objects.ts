@@ -1,8 +1,9 @@
-// Writing a Flux object's .status through the status subresource, and recording
-// Kubernetes Events about it — the two ways users and kubectl learn what happened.
+// The Flux objects in the cluster: listing and reading them, writing their .status
+// through the status subresource, and recording Kubernetes Events about them — the ways
+// the controllers and the users' kubectl meet.
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import { toKubeError } from './errors.js';
-import { apiVersionOf, fluxKinds, type FluxObjectRef } from './flux-kinds.js';
+import { apiVersionOf, fluxKinds, type FluxKindName, type FluxObjectRef } from './flux-kinds.js';
 import type { KubernetesObject } from './objects.js';
 
 export interface FluxEvent {
@@ -13,7 +14,15 @@ export interface FluxEvent {
   annotations?: Record<string, string>;
 }
 
+/** A list as the API server answers it: the items and the list's resourceVersion (to watch from). */
+export interface FluxObjectList {
+  items: KubernetesObject[];
+  metadata: { resourceVersion?: string };
+}
+
 export interface FluxObjects {
+  /** every object of `kind`, in `namespace` or in all; none when the kind's CRD is not installed */
+  list(kind: FluxKindName, namespace?: string): Promise<FluxObjectList>;
   get(ref: FluxObjectRef): Promise<KubernetesObject | undefined>;
   /** merge-patches `.status`; a field set to null is removed */
   patchStatus(ref: FluxObjectRef, status: Record<string, unknown>): Promise<void>;
@@ -34,6 +43,18 @@ export function createFluxObjects(config: KubeConfig): FluxObjects {
   const objectRef = (ref: FluxObjectRef) => ({ apiVersion: apiVersionOf(ref.kind), kind: ref.kind, namespace: ref.namespace, name: ref.name });
 
   return {
+    async list(kind, namespace) {
+      const { group, version, plural } = fluxKinds[kind];
+      try {
+        return (namespace
+          ? await custom.listNamespacedCustomObject({ group, version, plural, namespace })
+          : await custom.listClusterCustomObject({ group, version, plural })) as FluxObjectList;
+      } catch (error) {
+        const failure = toKubeError(error, `list ${plural}${namespace ? ` in ${namespace}` : ''}`);
+        if (failure.notFound) return { items: [], metadata: {} };
+        throw failure;
+      }
+    },
     async get(ref) {
       try {
         return (await custom.getNamespacedCustomObject(coordinates(ref))) as KubernetesObject;

@@ -1,24 +1,13 @@
-// Server-side apply of objects to the cluster, reporting what each apply changed.
+// The smoke test's apply: server-side apply of objects in the order given, reporting
+// what each apply changed. (Kustomizations apply through apply/staged-apply.ts.)
 import type { KubeClient } from '../kube/client.js';
 import { describeReference, referenceOf, type KubernetesObject } from '../kube/objects.js';
+import { applyActionOf, type AppliedObject } from '../apply/actions.js';
 import { reportingFailures } from './failures.js';
 
-export const ApplyAction = { Created: 'created', Configured: 'configured', Unchanged: 'unchanged' } as const;
-export type ApplyAction = (typeof ApplyAction)[keyof typeof ApplyAction];
+export type { AppliedObject } from '../apply/actions.js';
 
-export interface AppliedObject {
-  /** `Kind/namespace/name`, as events and logs name it */
-  subject: string;
-  action: ApplyAction;
-}
-
-/** What an apply did, from the live object before it (if any) and the one it returned. */
-export function applyActionOf(before: KubernetesObject | undefined, after: KubernetesObject): ApplyAction {
-  if (!before) return ApplyAction.Created;
-  return before.metadata.resourceVersion === after.metadata.resourceVersion ? ApplyAction.Unchanged : ApplyAction.Configured;
-}
-
-export function createApplyActivities(deps: { kube: KubeClient; fieldManager: string }) {
+export function createSmokeTestActivities(deps: { kube: KubeClient; fieldManager: string }) {
   const { kube, fieldManager } = deps;
 
   async function applyOne(object: KubernetesObject): Promise<AppliedObject> {

@@ -1,0 +1,47 @@
+// Staged server-side apply of the built objects to the Kustomization's target; the new
+// inventory is kept only once the whole apply succeeded.
+import { ApplyError, stagedApply, type ApplyProgress } from '../../apply/staged-apply.js';
+import type { StepFailure, WorkerLocal } from '../../common/reconcile-steps.js';
+import { goDurationString } from '../../domain/duration.js';
+import { inventoryOf } from '../../domain/inventory.js';
+import { KustomizationReason } from '../../domain/kustomization-status.js';
+import { ClusterTargetError } from '../../kube/targets.js';
+import { KubeError } from '../../kube/errors.js';
+import { showStepProgress } from '../progress.js';
+import { whileHeartbeating } from '../heartbeat.js';
+import { fieldManager } from '../../apply/target.js';
+import type { KustomizationContext } from './work.js';
+
+export function applyStep(context: KustomizationContext) {
+  const { clusters, objects, workspaces } = context;
+  return async function apply({ local }: { local: WorkerLocal }): Promise<{ changed?: number; failure?: StepFailure }> {
+    const work = workspaces.get(local.workspace).state;
+    const { ref, spec } = work;
+    const built = work.objects;
+    if (!built) throw new Error(`the apply of ${ref.namespace}/${ref.name} ran before its build`);
+    await showStepProgress(objects, ref, work.conditions, {
+      ready: 'Reconciliation in progress',
+      reconciling: `Detecting drift for revision ${work.source.artifact.revision} with a timeout of ${goDurationString(spec.timeoutMs)}`,
+    });
+    let progress: ApplyProgress | undefined;
+    try {
+      const cluster = await clusters.clientFor(work.target);
+      const { changes } = await whileHeartbeating(
+        () => stagedApply(cluster, built, { fieldManager, force: spec.force === true, onProgress: (p) => (progress = p) }),
+        () => progress,
+      );
+      work.changes = changes;
+      work.inventory = inventoryOf(built);
+      work.objects = undefined; // the inventory and health targets are all later steps need
+      return { changed: changes.length };
+    } catch (error) {
+      // Refused for good (an invalid object, a forbidden kind, an unusable kubeconfig):
+      // on the status now. An outage is retried by the step's policy first.
+      if (error instanceof ApplyError) return { failure: { reason: KustomizationReason.ReconciliationFailed, message: error.message, stalled: false } };
+      if (error instanceof ClusterTargetError || (error instanceof KubeError && !error.retryable)) {
+        return { failure: { reason: KustomizationReason.ReconciliationFailed, message: `apply failed: ${error.message}`, stalled: false } };
+      }
+      throw error;
+    }
+  };
+}

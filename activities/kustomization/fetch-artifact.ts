@@ -1,0 +1,35 @@
+// Download the source's artifact (once per worker: the cache unpacks each digest once)
+// and give this reconcile a private copy in its workspace.
+import { join } from 'node:path';
+import { ArtifactError } from '../../artifacts/fetch.js';
+import type { StepFailure, WorkerLocal } from '../../common/reconcile-steps.js';
+import { goDurationString } from '../../domain/duration.js';
+import { KustomizationReason } from '../../domain/kustomization-status.js';
+import { showStepProgress } from '../progress.js';
+import type { KustomizationContext } from './work.js';
+
+export function fetchArtifactStep(context: KustomizationContext) {
+  const { objects, workspaces, artifacts } = context;
+  return async function fetchArtifact({ local }: { local: WorkerLocal }): Promise<{ failure?: StepFailure }> {
+    const workspace = workspaces.get(local.workspace);
+    const work = workspace.state;
+    const { artifact, id } = work.source;
+    await showStepProgress(objects, work.ref, work.conditions, {
+      ready: 'Reconciliation in progress',
+      reconciling: `Fetching manifests for revision ${artifact.revision} with a timeout of ${goDurationString(work.spec.timeoutMs)}`,
+    });
+    const root = join(workspace.dir, 'source');
+    try {
+      await artifacts.checkout(artifact.url, artifact.digest, root);
+    } catch (error) {
+      // A download that may pass later is retried by the step's policy; a wrong digest is not.
+      if (error instanceof ArtifactError && !error.retryable) {
+        return { failure: { reason: KustomizationReason.ArtifactFailed, message: `failed to fetch the artifact of '${id}': ${error.message}`, stalled: false } };
+      }
+      if (error instanceof ArtifactError) throw new ArtifactError(`failed to fetch the artifact of '${id}': ${error.message}`, true);
+      throw error;
+    }
+    work.root = root;
+    return {};
+  };
+}

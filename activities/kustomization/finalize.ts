@@ -1,0 +1,92 @@
+// The one place a Kustomization reconcile's outcome is written: conditions,
+// observedGeneration, revisions, inventory and the event, from what the steps returned
+// (or the failure the workflow caught when a step's retries were spent). And deletion:
+// prune by deletionPolicy, then let the object go.
+import { pruneStale } from '../../apply/prune.js';
+import type { StepFailure, WorkerLocal } from '../../common/reconcile-steps.js';
+import { findCondition } from '../../domain/conditions.js';
+import { KustomizationReason, nextKustomizationStatus, type KustomizationResult, type KustomizationStatus } from '../../domain/kustomization-status.js';
+import type { FluxObjectRef } from '../../kube/flux-kinds.js';
+import type { KubeClient } from '../../kube/client.js';
+import { ClusterTargetError } from '../../kube/targets.js';
+import type { KustomizationSpec as KustomizationObjectSpec } from '../../schemas/types.js';
+import { targetOf } from '../../apply/target.js';
+import { finalizer, type KustomizationContext } from './work.js';
+
+export interface KustomizationVerdict {
+  ref: FluxObjectRef;
+  generation: number;
+  requestedAt?: string;
+  /** the source revision this reconcile worked on, when it got that far */
+  revision?: string;
+  /** the reconcile's workspace, when it got that far: its inventory and changes are written */
+  local?: WorkerLocal;
+  /** where it stopped short; absent when every step succeeded */
+  failure?: StepFailure;
+  /** a health wait ran and passed */
+  healthChecked?: boolean;
+}
+
+export interface FinalStatus {
+  ready: boolean;
+  revision?: string;
+  /** Ready's message, as `kubectl get` shows it */
+  message: string;
+}
+
+const component = 'kustomize-controller';
+
+export function finalizeStatusStep(context: KustomizationContext) {
+  const { objects, workspaces } = context;
+  return async function finalizeStatus(verdict: KustomizationVerdict): Promise<FinalStatus | undefined> {
+    const { ref, generation, requestedAt, failure, revision } = verdict;
+    const work = verdict.local ? workspaces.get(verdict.local.workspace).state : undefined;
+    const object = await objects.get(ref);
+    let final: FinalStatus | undefined;
+    if (object) {
+      const previous = (object.status ?? {}) as KustomizationStatus;
+      const result: KustomizationResult = failure
+        ? { outcome: 'failed', ...failure, revision, inventory: work?.inventory }
+        : { outcome: 'applied', revision: revision!, inventory: work?.inventory ?? { entries: [] }, changes: work?.changes ?? [], healthChecked: verdict.healthChecked === true };
+      const { status, event } = nextKustomizationStatus(previous, result, { now: new Date().toISOString(), generation, requestedAt });
+      await objects.patchStatus(ref, { ...status });
+      if (event) await objects.recordEvent(object, event, component);
+      const ready = findCondition(status.conditions, 'Ready');
+      final = { ready: ready?.status === 'True', revision: status.lastAppliedRevision ?? revision, message: ready?.message ?? '' };
+    }
+    // Closed only once written: a retried finalizeStatus still finds the inventory.
+    if (verdict.local) await workspaces.close(verdict.local.workspace);
+    return final;
+  };
+}
+
+export function finalizeDeletionStep(context: KustomizationContext) {
+  const { clusters, objects } = context;
+  /**
+   * By spec.deletionPolicy: MirrorPrune (the default) prunes when spec.prune does, Delete
+   * and WaitForTermination always prune, Orphan keeps everything; a suspended
+   * Kustomization keeps everything too. Then the finalizer goes.
+   */
+  return async function finalizeDeletion({ ref }: { ref: FluxObjectRef }): Promise<void> {
+    const object = await objects.get(ref);
+    if (!object) return;
+    const spec = (object.spec ?? {}) as KustomizationObjectSpec;
+    const previous = (object.status ?? {}) as KustomizationStatus;
+    const policy = spec.deletionPolicy ?? 'MirrorPrune';
+    const prunes = policy === 'Delete' || policy === 'WaitForTermination' || (policy === 'MirrorPrune' && spec.prune === true);
+    if (prunes && !spec.suspend) {
+      let cluster: KubeClient | undefined;
+      try {
+        cluster = await clusters.clientFor(targetOf(ref, spec));
+      } catch (error) {
+        // A cluster that can no longer be reached must not keep the Kustomization forever.
+        if (!(error instanceof ClusterTargetError)) throw error;
+        await objects.recordEvent(object, { type: 'Warning', reason: KustomizationReason.PruneFailed, message: `not pruned: ${error.message}` }, component).catch(() => undefined);
+      }
+      const deleted = cluster ? await pruneStale(cluster, previous.inventory, { entries: [] }, ref) : [];
+      if (deleted.length > 0) await objects.recordEvent(object, { type: 'Normal', reason: 'Finalized', message: deleted.join('\n') }, component).catch(() => undefined);
+    }
+    const finalizers = (object.metadata.finalizers as string[] | undefined) ?? [];
+    await objects.setFinalizers(ref, finalizers.filter((f) => f !== finalizer));
+  };
+}

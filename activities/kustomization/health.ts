@@ -1,0 +1,25 @@
+// The health of what was applied (`wait: true`, or healthChecks), by kstatus rules or
+// healthCheckExprs, until spec.timeout. The workflow cancels the wait when a newer
+// request arrives, so an old revision is never judged.
+import type { WorkerLocal } from '../../common/reconcile-steps.js';
+import { goDurationString } from '../../domain/duration.js';
+import { HealthCheckError, waitUntilHealthy } from '../health.js';
+import { showStepProgress } from '../progress.js';
+import type { KustomizationContext } from './work.js';
+
+export function checkHealthStep(context: KustomizationContext) {
+  const { clusters, objects, workspaces, healthPollIntervalMs } = context;
+  return async function checkHealth({ local, deadline }: { local: WorkerLocal; deadline: number }): Promise<{ failure?: string }> {
+    const work = workspaces.get(local.workspace).state;
+    const message = `Running health checks for revision ${work.source.artifact.revision} with a timeout of ${goDurationString(work.spec.timeoutMs)}`;
+    await showStepProgress(objects, work.ref, work.conditions, { ready: message, reconciling: message });
+    const kube = await clusters.clientFor(work.target);
+    try {
+      await waitUntilHealthy(kube, { objects: work.healthTargets, deadline, expressions: work.spec.healthCheckExprs }, healthPollIntervalMs);
+      return {};
+    } catch (error) {
+      if (error instanceof HealthCheckError) return { failure: error.message };
+      throw error;
+    }
+  };
+}

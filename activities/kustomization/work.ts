@@ -1,0 +1,53 @@
+// What one Kustomization reconcile keeps on the worker that runs it, between its steps,
+// and what every step shares: the object's reading, the cluster it applies to.
+import type { Artifact } from '../../artifacts/store.js';
+import type { ArtifactCache } from '../../artifacts/cache.js';
+import type { Condition } from '../../domain/conditions.js';
+import type { Inventory } from '../../domain/inventory.js';
+import type { KustomizationSpec } from '../../domain/kustomization-spec.js';
+import type { SchemaNode } from '../../domain/schema-validation.js';
+import type { FluxObjectRef } from '../../kube/flux-kinds.js';
+import type { FluxObjects } from '../../kube/flux-objects.js';
+import type { KubernetesObject, ObjectReference } from '../../kube/objects.js';
+import type { ClusterTarget, ClusterTargets } from '../../kube/targets.js';
+import type { BuildInputs } from '../../kustomize/render.js';
+import type { Workspaces } from '../workspaces.js';
+
+/** Flux's finalizer: deleting a Kustomization prunes what it applied first. */
+export const finalizer = 'finalizers.fluxcd.io';
+/** Flux's --requeue-dependency default: how soon a Kustomization waiting on another looks again. */
+export const dependencyRetryMs = 30_000;
+
+export interface KustomizationWork {
+  ref: FluxObjectRef;
+  spec: KustomizationSpec;
+  /** the object's conditions as this reconcile found them, for progress writes */
+  conditions: Condition[];
+  source: { id: string; artifact: Artifact };
+  /** the inventory before this reconcile: what prune compares with */
+  previousInventory?: Inventory;
+  target: ClusterTarget;
+  /** the unpacked artifact, until the build is done */
+  root?: string;
+  /** the built objects, until the apply is done */
+  objects?: KubernetesObject[];
+  /** what the apply produced; set once the whole apply succeeded */
+  inventory?: Inventory;
+  changes: string[];
+  /** what the health step waits for */
+  healthTargets: ObjectReference[];
+}
+
+export interface KustomizationContext {
+  clusters: ClusterTargets;
+  objects: FluxObjects;
+  artifacts: ArtifactCache;
+  workspaces: Workspaces<KustomizationWork>;
+  /** this worker's own task queue, where the steps after the first one run */
+  workerQueue: string;
+  schema: SchemaNode;
+  buildInputs: BuildInputs;
+  /** runs a (CPU-bound) kustomize build under the worker's concurrency limit */
+  buildSlot: <T>(build: () => Promise<T>) => Promise<T>;
+  healthPollIntervalMs: number;
+}
