@@ -19,8 +19,10 @@ export interface Workspace<T> {
 
 export interface Workspaces<T> {
   open(state: T): Promise<Workspace<T>>;
-  /** The workspace, marked in use; a WorkspaceLost failure when this worker does not hold it. */
+  /** The workspace; a WorkspaceLost failure when this worker does not hold it. */
   get(id: string): Workspace<T>;
+  /** Runs `body` with the workspace, which no sweep closes meanwhile (a long health wait). */
+  using<R>(id: string, body: (workspace: Workspace<T>) => Promise<R>): Promise<R>;
   close(id: string): Promise<void>;
   /** how many are open (for tests and the bench) */
   readonly size: number;
@@ -29,6 +31,7 @@ export interface Workspaces<T> {
 interface Entry<T> {
   workspace: Workspace<T>;
   lastUsed: number;
+  users: number;
 }
 
 /**
@@ -48,8 +51,15 @@ export function createWorkspaces<T>(options: { prefix: string; maxIdleMs?: numbe
     await rm(entry.workspace.dir, { recursive: true, force: true });
   }
 
+  function entryOf(id: string): Entry<T> {
+    const entry = entries.get(id);
+    if (!entry) throw workspaceLost(id);
+    entry.lastUsed = Date.now();
+    return entry;
+  }
+
   async function sweep(now: number): Promise<void> {
-    const idle = [...entries].filter(([, entry]) => now - entry.lastUsed > maxIdleMs).map(([id]) => id);
+    const idle = [...entries].filter(([, entry]) => entry.users === 0 && now - entry.lastUsed > maxIdleMs).map(([id]) => id);
     await Promise.all(idle.map(close));
   }
 
@@ -60,14 +70,20 @@ export function createWorkspaces<T>(options: { prefix: string; maxIdleMs?: numbe
       const id = randomBytes(8).toString('hex');
       const dir = await mkdtemp(join(tmpdir(), `kimbernetes-${options.prefix}-`));
       const workspace = { id, dir, state };
-      entries.set(id, { workspace, lastUsed: now });
+      entries.set(id, { workspace, lastUsed: now, users: 0 });
       return workspace;
     },
-    get(id) {
-      const entry = entries.get(id);
-      if (!entry) throw workspaceLost(id);
-      entry.lastUsed = Date.now();
-      return entry.workspace;
+    get: (id) => entryOf(id).workspace,
+    async using(id, body) {
+      const entry = entryOf(id);
+      const workspace = entry.workspace;
+      entry.users += 1;
+      try {
+        return await body(workspace);
+      } finally {
+        entry.users -= 1;
+        entry.lastUsed = Date.now();
+      }
     },
     close,
     get size() {

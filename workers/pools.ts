@@ -121,7 +121,9 @@ export async function createPools(options: PoolsOptions): Promise<RunningPools> 
       const hasActivities = Object.keys(activities).length > 0;
       return Promise.all([
         Worker.create({ connection, namespace, taskQueue, workflowBundle, activities }),
-        ...(hasActivities ? [Worker.create({ connection, namespace, taskQueue: workerQueue, activities })] : []),
+        // Health waits hold their slot while they wait, mostly idle: far more of them fit
+        // than the default 100 before the other steps of new reconciles would queue.
+        ...(hasActivities ? [Worker.create({ connection, namespace, taskQueue: workerQueue, activities, maxConcurrentActivityTaskExecutions: 1000 })] : []),
       ]);
     }),
   );

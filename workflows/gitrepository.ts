@@ -87,7 +87,7 @@ async function reconcile(ref: FluxObjectRef, loop: ReconcileLoop): Promise<GitRe
     taskQueue: local.workerQueue,
     scheduleToStartTimeout: loop.timing.workerLostAfterMs,
     startToCloseTimeout: '10 minutes',
-    heartbeatTimeout: '30 seconds',
+    heartbeatTimeout: '20 seconds',
     retry,
   });
   for (const step of ['clone', 'storeArtifact'] as const) {

@@ -40,7 +40,7 @@ function workerSteps(local: WorkerLocal, timing: ReconcileLoop['timing'], startT
     // A worker that is gone never starts the step: the reconcile then starts again.
     scheduleToStartTimeout: timing.workerLostAfterMs,
     startToCloseTimeout,
-    heartbeatTimeout: '30 seconds',
+    heartbeatTimeout: '20 seconds',
     retry,
   });
 }

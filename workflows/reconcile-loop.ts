@@ -33,11 +33,11 @@ export interface LoopTimingOverrides {
   firstRetryMs?: number;
   /** each wait is longer or shorter by up to this fraction, so objects created together spread out; 0.05 */
   jitter?: number;
-  /** how long a later step waits for the worker that holds its reconcile's workspace; 2 min */
+  /** how long a later step waits for the worker that holds its reconcile's workspace; 1 min */
   workerLostAfterMs?: number;
 }
 
-const defaults = { firstRetryMs: 5_000, jitter: 0.05, workerLostAfterMs: 120_000 };
+const defaults = { firstRetryMs: 5_000, jitter: 0.05, workerLostAfterMs: 60_000 };
 
 /** The loop of one object, answering its signals and its status query. */
 export function listeningLoop(memory: LoopMemory | undefined, timing?: LoopTimingOverrides): ReconcileLoop {

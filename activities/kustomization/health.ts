@@ -10,16 +10,17 @@ import type { KustomizationContext } from './work.js';
 export function checkHealthStep(context: KustomizationContext) {
   const { clusters, objects, workspaces, healthPollIntervalMs } = context;
   return async function checkHealth({ local, deadline }: { local: WorkerLocal; deadline: number }): Promise<{ failure?: string }> {
-    const work = workspaces.get(local.workspace).state;
-    const message = `Running health checks for revision ${work.source.artifact.revision} with a timeout of ${goDurationString(work.spec.timeoutMs)}`;
-    await showStepProgress(objects, work.ref, work.conditions, { ready: message, reconciling: message });
-    const kube = await clusters.clientFor(work.target);
-    try {
-      await waitUntilHealthy(kube, { objects: work.healthTargets, deadline, expressions: work.spec.healthCheckExprs }, healthPollIntervalMs);
-      return {};
-    } catch (error) {
-      if (error instanceof HealthCheckError) return { failure: error.message };
-      throw error;
-    }
+    return workspaces.using(local.workspace, async ({ state: work }) => {
+      const message = `Running health checks for revision ${work.source.artifact.revision} with a timeout of ${goDurationString(work.spec.timeoutMs)}`;
+      await showStepProgress(objects, work.ref, work.conditions, { ready: message, reconciling: message });
+      const kube = await clusters.clientFor(work.target);
+      try {
+        await waitUntilHealthy(kube, { objects: work.healthTargets, deadline, expressions: work.spec.healthCheckExprs }, healthPollIntervalMs);
+        return {};
+      } catch (error) {
+        if (error instanceof HealthCheckError) return { failure: error.message };
+        throw error;
+      }
+    });
   };
 }

@@ -20,6 +20,7 @@ import { startTestWorkers, uniqueSuffix, type TestWorkers } from '../harness/tes
 import { sharedEnvironment } from '../harness/shared-environment.js';
 import { newGitRoot, startSshGitServer, TestRepository, type SshGitServer } from '../harness/git-servers.js';
 import { eventually } from '../harness/eventually.js';
+import { requireBinary } from '../../tools/paths.js';
 
 const repositoryRoot = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -290,6 +291,21 @@ spec:
     expect(settings?.metadata.labels).toMatchObject({ 'kustomize.toolkit.fluxcd.io/name': 'apps', 'kustomize.toolkit.fluxcd.io/namespace': flux });
     expect(objects.find((o) => o.kind === 'Secret')?.data).toEqual({ password: '*****' });
     expect(run.stdout).not.toContain(Buffer.from('hunter2').toString('base64'));
+  });
+
+  it('previews a kubectl edit reverted, as the apply takes kubectl\'s fields over, without writing anything', async () => {
+    const kubectl = (...args: string[]) => promisify(execFile)(requireBinary('kubectl'), ['--kubeconfig', sharedEnvironment().kubeconfigPath, '-n', apps, ...args]);
+    await kubectl('label', 'configmap', 'settings', 'edited-by=hand');
+    try {
+      const run = await cli('diff', 'kustomization', 'apps', '--path', join(repository.work, 'apps'));
+      expect(run.stdout).toContain(`► ConfigMap/${apps}/settings drifted\n    metadata.labels.edited-by: "hand" → <none>`);
+      expect(run.code).toBe(1);
+      const live = await workers.kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: apps, name: 'settings' });
+      expect(live?.metadata.labels?.['edited-by']).toBe('hand');
+      expect((live?.metadata.managedFields as { manager?: string }[]).map((entry) => entry.manager)).toContain('kubectl-label');
+    } finally {
+      await kubectl('label', 'configmap', 'settings', 'edited-by-');
+    }
   });
 
   it('diffs a local folder against the cluster: created, drifted field by field, pruned; exit code 1', async () => {

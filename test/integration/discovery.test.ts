@@ -11,6 +11,8 @@ import { loadKubeConfig } from '../../kube/client.js';
 import type { GitRepositoryStatus } from '../../domain/gitrepository-status.js';
 import { findCondition } from '../../domain/conditions.js';
 import { ensureResyncSchedule, startDiscovery } from '../../workers/discovery.js';
+import type { ResyncReport } from '../../activities/resync.js';
+import { fetchHistoryJson } from '../harness/replay.js';
 import type { Watcher } from '../../workers/watcher.js';
 import { sharedEnvironment } from '../harness/shared-environment.js';
 import { startTestWorkers, uniqueSuffix, type TestWorkers } from '../harness/test-workers.js';
@@ -79,6 +81,12 @@ describe('discovery', () => {
         what: 'a new run of the loop',
       });
       expect(restarted.runId).not.toBe(lost.runId);
+      // The resync's own run reports what it saw (and is kept for replay tests).
+      const described = await eventually(() => schedule.describe(), (d) => d.info.recentActions.length > 0, { what: 'the resync run' });
+      const resync = described.info.recentActions[0]!.action.workflow.workflowId;
+      const report = (await workers.client.workflow.getHandle(resync).result()) as ResyncReport;
+      expect(report.objects).toBeGreaterThanOrEqual(1);
+      await fetchHistoryJson(resync, 'resync.json');
     } finally {
       await schedule.delete();
     }

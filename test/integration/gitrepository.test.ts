@@ -174,7 +174,7 @@ describe('GitRepository', () => {
 
   it('keeps secrets out of the workflow history', async () => {
     const history = JSON.stringify(await fetchHistoryJson(`gitrepository/${namespace}/${name}`, 'gitrepository.json'));
-    expect(history).toContain('reconcileGitRepository');
+    expect(history).toContain('GitRepository.checkRemote');
     expect(history).not.toContain(password);
     expect(history).not.toContain(Buffer.from(password).toString('base64'));
   });
