@@ -19,6 +19,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY tsconfig.json ./
 COPY activities activities/
+COPY apply apply/
 COPY artifacts artifacts/
 COPY common common/
 COPY domain domain/
@@ -26,6 +27,7 @@ COPY git git/
 COPY kube kube/
 COPY kustomize kustomize/
 COPY schemas schemas/
+COPY temporal temporal/
 COPY tools/paths.ts tools/versions.env tools/
 COPY workers workers/
 COPY workflows workflows/

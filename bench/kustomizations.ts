@@ -16,6 +16,7 @@ import { defaultRateLimit } from '../kube/rate-limit.js';
 import { installWorkerRuntime } from '../workers/logging.js';
 import { allTaskQueues } from '../common/task-queues.js';
 import { findCondition, type Condition } from '../domain/conditions.js';
+import type { KubernetesObject } from '../kube/objects.js';
 import { objectWorkflowId, statusQuery } from '../common/object-workflow.js';
 import { TestRepository, newGitRoot } from '../test/harness/git-servers.js';
 
@@ -121,6 +122,7 @@ async function main(): Promise<void> {
     }
     const history = await client.workflow.getHandle(id, runId).fetchHistory();
     const activities = (history.events ?? []).filter((event) => event.activityTaskScheduledEventAttributes).length;
+    const unchanged = await reconcileAllUnchanged(kube, custom, count);
 
     process.stdout.write(
       [
@@ -128,6 +130,7 @@ async function main(): Promise<void> {
         `time until all Ready:             ${elapsed.toFixed(1)} s`,
         `peak memory (rss, whole process): ${(peakRss / 2 ** 20).toFixed(0)} MiB (${((peakRss - baselineRss) / 2 ** 20).toFixed(0)} MiB above the idle worker)`,
         `activities per unchanged reconcile: ${activities}`,
+        `all ${count} reconciled again, unchanged: ${unchanged.seconds.toFixed(1)} s, ${unchanged.cpuSeconds.toFixed(1)} s of this process's CPU (${((unchanged.cpuSeconds / count) * 1000).toFixed(0)} ms per reconcile)`,
         '',
       ].join('\n'),
     );
@@ -138,6 +141,34 @@ async function main(): Promise<void> {
     await environment.stop();
     rmSync(stateDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Forces every Kustomization to reconcile once more with nothing changed, as
+ * `flux reconcile` does (the requestedAt annotation), and measures the wall time and the
+ * CPU this process (the worker pools) spends until every one has handled it.
+ */
+async function reconcileAllUnchanged(kube: { apply: (object: KubernetesObject, options: { fieldManager: string }) => Promise<unknown> }, custom: CustomObjectsApi, n: number) {
+  const token = `bench-${Date.now()}`;
+  const cpuBefore = process.cpuUsage();
+  const started = Date.now();
+  for (let i = 0; i < n; i++) {
+    await kube.apply(
+      { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: `app-${i}`, namespace: 'flux-system', annotations: { 'reconcile.fluxcd.io/requestedAt': token } } },
+      { fieldManager: 'bench-reconcile' },
+    );
+  }
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const list = (await custom.listNamespacedCustomObject({ group: 'kustomize.toolkit.fluxcd.io', version: 'v1', plural: 'kustomizations', namespace: 'flux-system' })) as {
+      items: { status?: { lastHandledReconcileAt?: string; conditions?: Condition[] } }[];
+    };
+    const handled = list.items.filter((o) => o.status?.lastHandledReconcileAt === token && findCondition(o.status?.conditions, 'Ready')?.status === 'True').length;
+    if (handled === n) break;
+    if (Date.now() - started > 10 * 60_000) throw new Error(`only ${handled}/${n} reconciled again after 10 minutes`);
+  }
+  const cpu = process.cpuUsage(cpuBefore);
+  return { seconds: (Date.now() - started) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
 }
 
 main().then(

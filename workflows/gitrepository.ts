@@ -56,7 +56,8 @@ async function reconcile(ref: FluxObjectRef, loop: ReconcileLoop): Promise<GitRe
   const unfinished = (error: unknown): GitRepositoryOutcome => {
     const message = isWorkerLost(error) ? 'the worker running this reconcile was lost; reconciling again' : `reconcile failed: ${causeMessage(error)}`;
     log.warn('reconcile did not finish; retrying after a back-off', { error: message });
-    return { exists: true, suspended: false, ready: false, newRevision: false, message, intervalMs: loop.memory().intervalMs };
+    const { intervalMs, revision } = loop.memory();
+    return { exists: true, suspended: false, ready: false, newRevision: false, revision, message, intervalMs };
   };
 
   let check: RemoteCheck;

@@ -90,7 +90,8 @@ async function reconcile(ref: FluxObjectRef, loop: ReconcileLoop): Promise<Recon
   // through every attempt, a worker lost): counted as a failure the loop backs off from.
   const unfinished = (message: string): ReconcileOutcome => {
     log.warn('reconcile did not finish; retrying after a back-off', { error: message });
-    return { exists: true, suspended: false, ready: false, message, intervalMs: loop.memory().intervalMs };
+    const { intervalMs, revision } = loop.memory();
+    return { exists: true, suspended: false, ready: false, revision, message, intervalMs };
   };
   const failedToFinish = (error: unknown): ReconcileOutcome => unfinished(isWorkerLost(error) ? lostWorkerMessage : `reconcile failed: ${causeMessage(error)}`);
 
@@ -152,12 +153,14 @@ async function reconcile(ref: FluxObjectRef, loop: ReconcileLoop): Promise<Recon
       return { reason: reasonOfStep[step], message: causeMessage(error), stalled: false };
     }
   };
-  const pipeline: [Step, StepCaller<KustomizationSteps>, string][] = [
-    ...(steps.dependencies ? [['checkDependencies', short, `check the dependencies of ${at}`] as [Step, StepCaller<KustomizationSteps>, string]] : []),
+  type Stage = [Step, StepCaller<KustomizationSteps>, string];
+  const when = (wanted: boolean, stage: Stage): Stage[] => (wanted ? [stage] : []);
+  const pipeline: Stage[] = [
+    ...when(steps.dependencies, ['checkDependencies', short, `check the dependencies of ${at}`]),
     ['fetchArtifact', short, `fetch the artifact of ${at}`],
     ['build', long, `build ${at}`],
     ['apply', long, `apply ${at}`],
-    ...(steps.prune ? [['prune', short, `prune what left ${at}`] as [Step, StepCaller<KustomizationSteps>, string]] : []),
+    ...when(steps.prune, ['prune', short, `prune what left ${at}`]),
   ];
   for (const [step, caller, summary] of pipeline) {
     const failure = await run(step, caller, summary);

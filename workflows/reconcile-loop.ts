@@ -74,6 +74,8 @@ export class ReconcileLoop {
   private state: LoopMemory;
   private suspendedBySpec = false;
   private nextReconcileAt?: number;
+  /** the wait planned when the last reconcile finished */
+  private waitMs = 0;
   private retryAfterMs?: number;
   readonly timing: Required<LoopTimingOverrides>;
 
@@ -119,20 +121,30 @@ export class ReconcileLoop {
     this.state.ready = outcome.ready;
     this.state.revision = outcome.revision;
     this.state.message = outcome.message;
+    // Done: the status query says when the next one is due from now on, even while the
+    // loop still tells dependents.
+    this.planNextReconcile();
+  }
+
+  private planNextReconcile(): void {
+    if (this.suspended) {
+      this.phase = ObjectPhase.Suspended;
+      this.nextReconcileAt = undefined;
+      return;
+    }
+    this.phase = ObjectPhase.Waiting;
+    this.waitMs = this.delayMs();
+    this.nextReconcileAt = Date.now() + this.waitMs;
   }
 
   /** Returns when the next reconcile is due: its time came, or someone asked for it. */
   async waitForNextReconcile(): Promise<void> {
+    if (this.phase === ObjectPhase.Reconciling || (this.suspended && this.phase !== ObjectPhase.Suspended)) this.planNextReconcile();
     if (this.suspended) {
-      this.phase = ObjectPhase.Suspended;
-      this.nextReconcileAt = undefined;
       await condition(() => this.state.reconcileRequested || (!this.state.suspendedBySignal && !this.suspendedBySpec));
       return;
     }
-    const delay = this.delayMs();
-    this.phase = ObjectPhase.Waiting;
-    this.nextReconcileAt = Date.now() + delay;
-    await condition(() => this.state.reconcileRequested || this.state.suspendedBySignal, delay);
+    await condition(() => this.state.reconcileRequested || this.state.suspendedBySignal, this.waitMs);
   }
 
   /**

@@ -111,7 +111,9 @@ spec:
     repository.commit({ 'overlays/dev/infrastructure/settings.yaml': null }, 'drop the settings');
     await reconcileObject(workers.client, source, { taskQueuePrefix });
     await eventually(() => get('ConfigMap', 'settings'), (cm) => cm === undefined, { what: 'ConfigMap pruned', timeoutMs: 90_000 });
-    const infra = await status('infrastructure');
+    // The inventory is written when the reconcile finishes, just after its prune step.
+    const revision = ((await workers.objects.get(source))?.status as { artifact?: { revision: string } }).artifact?.revision;
+    const infra = await eventually(() => status('infrastructure'), (s) => s.lastAppliedRevision === revision, { what: 'the reconcile finished' });
     expect(infra.inventory?.entries.map((e) => e.id)).toEqual([`_${apps}__Namespace`]);
     expect(await get('Deployment', 'podinfo', 'apps/v1')).toBeDefined();
   });
