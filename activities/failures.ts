@@ -6,12 +6,18 @@ import { FailureType, isTypedFailure } from '../common/failures.js';
 export function asActivityFailure(error: unknown): ApplicationFailure {
   if (error instanceof ApplicationFailure) return error;
   if (isTypedFailure(error)) {
-    return ApplicationFailure.create({ message: error.message, type: error.failureType, nonRetryable: !error.retryable });
+    const failure = ApplicationFailure.create({ message: error.message, type: error.failureType, nonRetryable: !error.retryable });
+    // An expected failure at a boundary: its words say it all, a stack would only show our files.
+    failure.stack = '';
+    return failure;
   }
   // A bug, or an error no module classified: retrying the same input will not fix it,
-  // and it must reach the object's status rather than spin inside the activity.
+  // and it must reach the object's status rather than spin inside the activity. Its own
+  // stack goes with it, for whoever debugs it.
   const message = error instanceof Error ? error.message : String(error);
-  return ApplicationFailure.create({ message: `unexpected error: ${message}`, type: FailureType.Unexpected, nonRetryable: true });
+  const failure = ApplicationFailure.create({ message: `unexpected error: ${message}`, type: FailureType.Unexpected, nonRetryable: true });
+  if (error instanceof Error && error.stack) failure.stack = error.stack;
+  return failure;
 }
 
 /** Runs an activity body so that every failure leaves it as an ApplicationFailure. */
