@@ -135,6 +135,22 @@ describe('git access', () => {
     }
   });
 
+  it('stops git when the reconcile is cancelled, saying so', async () => {
+    http.delayMs = 10_000;
+    try {
+      const credentials = await prepareCredentials(http.url(repository), basic);
+      const cancelled = new AbortController();
+      setTimeout(() => cancelled.abort(), 300);
+      const started = Date.now();
+      const error = await failure(listRemoteRefs(http.url(repository), { credentials, timeoutMs: 60_000, signal: cancelled.signal }));
+      expect(Date.now() - started).toBeLessThan(8_000);
+      expect(error.message).toBe(`git operation on ${http.url(repository)} cancelled`);
+      await credentials.dispose();
+    } finally {
+      http.delayMs = 0;
+    }
+  });
+
   it('checks out submodules when asked, with the same credentials', async () => {
     const library = new TestRepository(root, 'library');
     library.commit({ 'lib.yaml': 'kind: Library\n' });

@@ -78,4 +78,10 @@ describe('kustomize build', () => {
     const root = artifact({ 'apps/deployment.yaml': deployment });
     await expect(build({ root, spec: { path: './clusters/dev' }, kustomize })).rejects.toThrow("path './clusters/dev' not found in the artifact");
   });
+
+  it('stops kustomize when the reconcile is cancelled', async () => {
+    const root = artifact({ 'apps/deployment.yaml': deployment });
+    const cancelled = AbortSignal.abort();
+    await expect(build({ root, spec: { path: './apps' }, kustomize, signal: cancelled })).rejects.toThrow('kustomize build stopped: the reconcile was cancelled or exceeded spec.timeout');
+  });
 });

@@ -1,7 +1,11 @@
-// Which objects hear at once of a source's new revision.
+// Which objects hear at once of a source's new revision, and that a worker watching one
+// namespace tells only the consumers there.
 import { describe, expect, it } from '@jest/globals';
 import { referencesSource } from '../../domain/dependents.js';
 import type { KubernetesObject } from '../../kube/objects.js';
+import type { FluxObjects } from '../../kube/flux-objects.js';
+import type { Client } from '@temporalio/client';
+import { createDependentsActivities } from '../../activities/dependents.js';
 
 const source = { kind: 'GitRepository', namespace: 'flux-system', name: 'fleet' };
 const object = (kind: string, namespace: string, spec: unknown): KubernetesObject => ({ apiVersion: 'x/v1', kind, metadata: { name: 'o', namespace }, spec });
@@ -30,5 +34,26 @@ describe('source dependents', () => {
     expect(referencesSource(object('Kustomization', 'flux-system', { dependsOn: [{ name: 'infra' }] }), infra)).toBe(true);
     expect(referencesSource(object('Kustomization', 'apps', { dependsOn: [{ name: 'infra', namespace: 'flux-system' }] }), infra)).toBe(true);
     expect(referencesSource(object('Kustomization', 'apps', { dependsOn: [{ name: 'infra' }] }), infra)).toBe(false);
+  });
+});
+
+describe('telling dependents of a new revision', () => {
+  it('looks only in the namespace the worker watches, and wakes each consumer it finds', async () => {
+    const listed: [string, string | undefined][] = [];
+    const signalled: string[] = [];
+    const consumer = { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: 'apps', namespace: 'tenant-a' }, spec: { sourceRef: { kind: 'GitRepository', name: 'fleet' } } };
+    const objects = {
+      async list(kind: string, namespace?: string) {
+        listed.push([kind, namespace]);
+        return { items: kind === 'Kustomization' ? [consumer] : [], metadata: {} };
+      },
+    } as unknown as FluxObjects;
+    const client = { workflow: { signalWithStart: async (_type: string, options: { workflowId: string }) => void signalled.push(options.workflowId) } } as unknown as Client;
+    const { notifyDependents } = createDependentsActivities({ objects, client, namespace: 'tenant-a' });
+    const notified = await notifyDependents({ source: { kind: 'GitRepository', namespace: 'tenant-a', name: 'fleet' }, revision: 'main@sha1:0123' });
+    expect(listed.every(([, namespace]) => namespace === 'tenant-a')).toBe(true);
+    expect(listed.map(([kind]) => kind)).toContain('Kustomization');
+    expect(notified).toEqual(['Kustomization/tenant-a/apps']);
+    expect(signalled).toEqual(['kustomization/tenant-a/apps']);
   });
 });
