@@ -1,6 +1,8 @@
 // Telling a source's consumers of its new revision at once: every object that
 // references the source gets a reconcile signal (its loop is started if missing).
+import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
+import { createLimiter } from '../common/limiter.js';
 import type { FluxKindName, FluxObjectRef } from '../kube/flux-kinds.js';
 import type { FluxObjects } from '../kube/flux-objects.js';
 import { referencesSource } from '../domain/dependents.js';
@@ -14,22 +16,50 @@ export interface DependentsNotice {
   revision: string;
 }
 
+/** Sources' notices carry their revision (it cuts a dependent's wait for an older one short); a Kustomization's does not. */
+const sourceKinds = new Set<string>(['GitRepository', 'HelmRepository', 'HelmChart', 'OCIRepository', 'Bucket']);
+
 export function createDependentsActivities(deps: { objects: FluxObjects; client: Client; namespace?: string; taskQueuePrefix?: string }) {
   return {
-    /** Signals every consumer of `source` (in the watched namespace, if one is set); returns the ones signalled, as `Kind/namespace/name`. */
-    async notifyDependents({ source }: DependentsNotice): Promise<string[]> {
+    /**
+     * Signals every consumer of `source` (in the watched namespace, if one is set), ten at
+     * a time; returns the ones signalled, as `Kind/namespace/name`. Heartbeats name those
+     * done, so a retried attempt does not signal them again.
+     */
+    async notifyDependents({ source, revision }: DependentsNotice): Promise<string[]> {
       return reportingFailures(async () => {
-        const notified: string[] = [];
+        const context = activityContext();
+        const done = new Set<string>((context?.info.heartbeatDetails as string[] | undefined) ?? []);
+        const consumers: FluxObjectRef[] = [];
         for (const kind of consumerKinds.filter(isReconciled)) {
           for (const object of (await deps.objects.list(kind, deps.namespace)).items) {
-            if (!referencesSource(object, source)) continue;
-            const ref = { kind, namespace: object.metadata.namespace ?? 'default', name: object.metadata.name };
-            await reconcileObject(deps.client, ref, { taskQueuePrefix: deps.taskQueuePrefix });
-            notified.push(`${kind}/${ref.namespace}/${ref.name}`);
+            if (referencesSource(object, source)) consumers.push({ kind, namespace: object.metadata.namespace ?? 'default', name: object.metadata.name });
           }
         }
-        return notified;
+        const request = sourceKinds.has(source.kind) ? { revision } : {};
+        const limited = createLimiter(10);
+        const id = (ref: FluxObjectRef) => `${ref.kind}/${ref.namespace}/${ref.name}`;
+        await Promise.all(
+          consumers
+            .filter((ref) => !done.has(id(ref)))
+            .map((ref) =>
+              limited(async () => {
+                await reconcileObject(deps.client, ref, { ...request, taskQueuePrefix: deps.taskQueuePrefix });
+                done.add(id(ref));
+                context?.heartbeat([...done]);
+              }),
+            ),
+        );
+        return consumers.map(id);
       });
     },
   };
+}
+
+function activityContext(): Context | undefined {
+  try {
+    return Context.current();
+  } catch {
+    return undefined;
+  }
 }

@@ -7,8 +7,23 @@ export function objectWorkflowId(ref: { kind: string; namespace: string; name: s
   return `${ref.kind.toLowerCase()}/${ref.namespace}/${ref.name}`;
 }
 
-/** Force a reconcile now (`flux reconcile`); carries the requestedAt annotation when there is one. */
-export const reconcileSignal = defineSignal<[{ requestedAt?: string }?]>('reconcile');
+/**
+ * What asked for a reconcile. Every request queues one more reconcile (requests coalesce);
+ * only news the reconcile under way cannot have seen — a new requestedAt token, a source
+ * revision other than the one it works on, a newer generation — cuts its health wait
+ * short. A plain signal (`temporal workflow signal --name reconcile`, the resync) waits.
+ */
+export interface ReconcileRequest {
+  /** the object's reconcile.fluxcd.io/requestedAt annotation (`flux reconcile`, the CLI) */
+  requestedAt?: string;
+  /** the revision a source just stored, when a source sends the request */
+  revision?: string;
+  /** the object's metadata.generation, when the watcher saw a new one */
+  generation?: number;
+}
+
+/** Reconcile now (`flux reconcile`, a source's new revision, a new spec). */
+export const reconcileSignal = defineSignal<[ReconcileRequest?]>('reconcile');
 export const suspendSignal = defineSignal('suspend');
 export const resumeSignal = defineSignal('resume');
 

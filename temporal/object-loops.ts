@@ -1,7 +1,7 @@
 // Starting an object's reconcile loop, or waking it when it already runs: one
 // signal-with-start, safe to repeat and safe when several watchers do it at once.
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { objectWorkflowId, reconcileSignal } from '../common/object-workflow.js';
+import { objectWorkflowId, reconcileSignal, type ReconcileRequest } from '../common/object-workflow.js';
 import { ObjectKind, ObjectName, ObjectNamespace } from '../common/search-attributes.js';
 import { fluxKinds, type FluxObjectRef } from '../kube/flux-kinds.js';
 import type { gitRepositoryLoop } from '../workflows/gitrepository.js';
@@ -23,16 +23,17 @@ export function isReconciled(kind: FluxObjectRef['kind']): boolean {
 export async function reconcileObject(
   client: Client,
   ref: FluxObjectRef,
-  options: { requestedAt?: string; taskQueuePrefix?: string } = {},
+  options: ReconcileRequest & { taskQueuePrefix?: string } = {},
 ): Promise<WorkflowHandle> {
+  const { taskQueuePrefix, ...request } = options;
   const workflowType = workflowTypes[ref.kind];
   if (!workflowType) throw new Error(`${ref.kind} is not reconciled yet`);
-  return client.workflow.signalWithStart<typeof gitRepositoryLoop, [{ requestedAt?: string }?]>(workflowType, {
+  return client.workflow.signalWithStart<typeof gitRepositoryLoop, [ReconcileRequest?]>(workflowType, {
     workflowId: objectWorkflowId(ref),
-    taskQueue: `${options.taskQueuePrefix ?? ''}${fluxKinds[ref.kind].controller}`,
+    taskQueue: `${taskQueuePrefix ?? ''}${fluxKinds[ref.kind].controller}`,
     args: [{ ref }],
     signal: reconcileSignal,
-    signalArgs: [{ requestedAt: options.requestedAt }],
+    signalArgs: [request],
     // Shown in the Web UI's list; each run's current details say what it did.
     staticSummary: `${ref.kind} ${ref.namespace}/${ref.name}`,
     typedSearchAttributes: [

@@ -120,7 +120,9 @@ export async function createPools(options: PoolsOptions): Promise<RunningPools> 
       const namespace = options.namespace;
       const hasActivities = Object.keys(activities).length > 0;
       return Promise.all([
-        Worker.create({ connection, namespace, taskQueue, workflowBundle, activities }),
+        // Workflow tasks the worker takes at once: beyond what its workflow thread serves
+        // within Temporal's 10 s, a burst of reconciles times them out and redoes them.
+        Worker.create({ connection, namespace, taskQueue, workflowBundle, activities, maxConcurrentWorkflowTaskExecutions: 10 }),
         // Health waits hold their slot while they wait, mostly idle: far more of them fit
         // than the default 100 before the other steps of new reconciles would queue.
         ...(hasActivities ? [Worker.create({ connection, namespace, taskQueue: workerQueue, activities, maxConcurrentActivityTaskExecutions: 1000 })] : []),

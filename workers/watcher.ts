@@ -46,7 +46,7 @@ export async function startWatcher(options: WatcherOptions): Promise<Watcher> {
       else if (!wakesReconcile(seen.get(key), current)) return;
       else seen.set(key, current);
       const ref = { kind, namespace: objectNamespace, name };
-      reconcileObject(client, ref, { requestedAt: current.requestedAt, taskQueuePrefix }).then(
+      reconcileObject(client, ref, { requestedAt: current.requestedAt, generation: current.generation, taskQueuePrefix }).then(
         () => log({ level: 'info', msg: deleted ? 'object deleted' : 'reconcile requested', kind, namespace: objectNamespace, name }),
         (error: unknown) => log({ level: 'error', msg: 'could not signal the object workflow', kind, namespace: objectNamespace, name, error: String(error) }),
       );

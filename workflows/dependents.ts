@@ -5,8 +5,11 @@ import { log, proxyActivities } from '@temporalio/workflow';
 import type { createDependentsActivities } from '../activities/dependents.js';
 import type { FluxObjectRef } from '../kube/flux-kinds.js';
 
+// A fleet's source may have hundreds of consumers: room to signal them all, and a
+// heartbeat so that a retried attempt goes on where the last one stopped.
 const { notifyDependents } = proxyActivities<ReturnType<typeof createDependentsActivities>>({
-  startToCloseTimeout: '2 minutes',
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '1 minute',
   retry: { initialInterval: '2 seconds', maximumInterval: '30 seconds', maximumAttempts: 5 },
 });
 

@@ -172,7 +172,7 @@ async function reconcile(ref: FluxObjectRef, loop: ReconcileLoop): Promise<Recon
   setCurrentDetails(`${at}: checkHealth`);
   const health = workerSteps(local, loop.timing, timeoutMs + 60_000);
   const deadline = Date.now() + timeoutMs;
-  const waited = await waitUnlessSuperseded(loop, () => health('checkHealth', { local, deadline }, `wait for the health of ${at}`));
+  const waited = await waitUnlessSuperseded(loop, { requestedAt, revision: resolution.revision, generation }, () => health('checkHealth', { local, deadline }, `wait for the health of ${at}`));
   if (waited === superseded) return superseded;
   if ('error' in waited) {
     if (isWorkerLost(waited.error)) return unfinished(lostWorkerMessage);

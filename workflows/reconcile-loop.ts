@@ -1,7 +1,7 @@
 // The state of one object's reconcile loop, kept apart from the workflow's I/O: what it
 // is doing, whether it is suspended, how often it failed, when it reconciles next.
 // It is carried from run to run through continue-as-new.
-import { condition, isCancellation, log, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { condition, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import {
   ObjectPhase,
   reconcileSignal,
@@ -10,6 +10,7 @@ import {
   suspendSignal,
   type ObjectWorkflowStatus,
   type ReconcileOutcome,
+  type ReconcileRequest,
 } from '../common/object-workflow.js';
 import { Ready, Revision } from '../common/search-attributes.js';
 
@@ -42,23 +43,11 @@ const defaults = { firstRetryMs: 5_000, jitter: 0.05, workerLostAfterMs: 60_000 
 /** The loop of one object, answering its signals and its status query. */
 export function listeningLoop(memory: LoopMemory | undefined, timing?: LoopTimingOverrides): ReconcileLoop {
   const loop = new ReconcileLoop(memory, timing);
-  setHandler(reconcileSignal, () => loop.requestReconcile());
+  setHandler(reconcileSignal, (request) => loop.requestReconcile(request));
   setHandler(suspendSignal, () => loop.suspend());
   setHandler(resumeSignal, () => loop.resume());
   setHandler(statusQuery, (): ObjectWorkflowStatus => loop.status());
   return loop;
-}
-
-/**
- * A reconcile activity that failed for good (its retries spent, or an error retrying
- * cannot fix, such as a 403 from the API server) as a failed reconcile: the loop backs
- * off and tries again, as a controller would, instead of ending. Cancellation still ends it.
- */
-export function failedOutcome(loop: ReconcileLoop, error: unknown): ReconcileOutcome {
-  if (isCancellation(error)) throw error;
-  const cause = (error as { cause?: { message?: string } }).cause?.message ?? (error as Error).message;
-  log.warn('reconcile failed; retrying after a back-off', { error: cause });
-  return { exists: true, suspended: false, ready: false, message: `reconcile failed: ${cause}`, intervalMs: loop.memory().intervalMs };
 }
 
 /** Shows a reconcile's outcome in the Web UI's search attributes. */
@@ -76,6 +65,8 @@ export class ReconcileLoop {
   private nextReconcileAt?: number;
   /** the wait planned when the last reconcile finished */
   private waitMs = 0;
+  /** what requests since the reconcile started said */
+  private news: { requestedAt?: string; revisions: Set<string>; generation?: number } = { revisions: new Set() };
   private retryAfterMs?: number;
   readonly timing: Required<LoopTimingOverrides>;
 
@@ -93,8 +84,25 @@ export class ReconcileLoop {
     return this.state.reconcileRequested;
   }
 
-  requestReconcile(): void {
+  requestReconcile(request: ReconcileRequest = {}): void {
     this.state.reconcileRequested = true;
+    if (request.requestedAt !== undefined) this.news.requestedAt = request.requestedAt;
+    if (request.revision !== undefined) this.news.revisions.add(request.revision);
+    if (request.generation !== undefined) this.news.generation = Math.max(this.news.generation ?? 0, request.generation);
+  }
+
+  /**
+   * Whether a request since this reconcile started brings what it cannot have seen: a
+   * new requestedAt token, another source revision, a newer generation. Latest wins:
+   * its health wait is then cut short.
+   */
+  supersedes(current: { requestedAt?: string; revision?: string; generation: number }): boolean {
+    const { requestedAt, revisions, generation } = this.news;
+    return (
+      (requestedAt !== undefined && requestedAt !== current.requestedAt) ||
+      [...revisions].some((revision) => revision !== current.revision) ||
+      (generation !== undefined && generation > current.generation)
+    );
   }
 
   suspend(): void {
@@ -110,6 +118,7 @@ export class ReconcileLoop {
     this.phase = ObjectPhase.Reconciling;
     // Requests that arrive from now on ask for another reconcile after this one.
     this.state.reconcileRequested = false;
+    this.news = { revisions: new Set() };
   }
 
   finishReconcile(outcome: ReconcileOutcome): void {

@@ -1,6 +1,6 @@
 // Latest wins: a wait (the health check of what was just applied) that a newer request
-// — a new source revision, a forced reconcile — cuts short, so an old revision is never
-// judged. The cancellation reaches the activity through its heartbeat.
+// — a new source revision, a forced reconcile, a new spec — cuts short, so an old
+// revision is never judged. The cancellation reaches the activity through its heartbeat.
 import { CancellationScope, condition, isCancellation } from '@temporalio/workflow';
 import type { ReconcileLoop } from './reconcile-loop.js';
 
@@ -8,7 +8,7 @@ export const superseded = Symbol('superseded');
 
 export type WaitResult<T> = { value: T } | { error: unknown } | typeof superseded;
 
-export async function waitUnlessSuperseded<T>(loop: ReconcileLoop, wait: () => Promise<T>): Promise<WaitResult<T>> {
+export async function waitUnlessSuperseded<T>(loop: ReconcileLoop, current: Parameters<ReconcileLoop['supersedes']>[0], wait: () => Promise<T>): Promise<WaitResult<T>> {
   const scope = new CancellationScope();
   let finished = false;
   const waiting = scope
@@ -20,7 +20,7 @@ export async function waitUnlessSuperseded<T>(loop: ReconcileLoop, wait: () => P
     .finally(() => {
       finished = true;
     });
-  await condition(() => finished || loop.reconcileRequested);
+  await condition(() => finished || loop.supersedes(current));
   if (!finished) scope.cancel();
   return waiting;
 }

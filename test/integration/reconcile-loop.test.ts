@@ -44,12 +44,22 @@ function resolved(name: string, queue: string, options: { intervalMs: number; he
   };
 }
 
+/** A health wait that never ends by itself: it heartbeats until cancelled, as the real one does. */
+async function untilCancelled(): Promise<never> {
+  const context = Context.current();
+  for (;;) {
+    context.heartbeat();
+    await context.sleep(100);
+  }
+}
+
 const forbidden = () => ApplicationFailure.create({ message: `get Kustomization/${namespace}/x: forbidden`, type: 'KubeApiError', nonRetryable: true });
 
 describe('a reconcile loop', () => {
   let loops: StandInLoops;
   const scripts = new Map<string, Script>();
   let releaseBlocked: () => void = () => {};
+  const releases: (() => void)[] = [];
   const blocked = new Promise<void>((resolve) => (releaseBlocked = resolve));
 
   beforeAll(async () => {
@@ -73,6 +83,7 @@ describe('a reconcile loop', () => {
 
   afterAll(async () => {
     releaseBlocked();
+    for (const release of releases) release();
     await loops?.stop();
   });
 
@@ -143,26 +154,61 @@ describe('a reconcile loop', () => {
       resolve: async (_call, queue) => resolved('supersede', queue, { intervalMs: 3_600_000, health: true }),
       async checkHealth(call) {
         if (call > 1) return {};
-        const context = Context.current();
         try {
-          for (;;) {
-            context.heartbeat();
-            await context.sleep(100);
-          }
+          return await untilCancelled();
         } catch (error) {
-          cancelled = context.cancellationSignal.aborted;
+          cancelled = Context.current().cancellationSignal.aborted;
           throw error;
         }
       },
     });
     const handle = await loops.start(ref('supersede'));
     await eventually(async () => callsOf('supersede', 'checkHealth'), (n) => n === 1, { what: 'the health wait' });
-    await handle.signal(reconcileSignal, {});
+    // What `flux reconcile` and `kimbernetes reconcile` send: a new requestedAt token.
+    await handle.signal(reconcileSignal, { requestedAt: '2026-12-01T10:00:00Z' });
     await eventually(async () => callsOf('supersede', 'finalizeStatus'), (n) => n === 1, { what: 'the newer reconcile to finish' });
     expect(callsOf('supersede', 'resolveSource')).toBe(2);
     expect(callsOf('supersede', 'checkHealth')).toBe(2);
     await eventually(async () => cancelled, (c) => c, { what: 'the old health wait to be cancelled', timeoutMs: 10_000 });
     expect(await status('supersede')).toMatchObject({ ready: true, failures: 0 });
+  });
+
+  it('lets a health wait finish when a request brings nothing new, then reconciles once more', async () => {
+    let release: () => void = () => {};
+    const released = new Promise<void>((resolve) => (release = resolve));
+    releases.push(release);
+    scripts.set('plain', {
+      resolve: async (_call, queue) => resolved('plain', queue, { intervalMs: 3_600_000, health: true }),
+      async checkHealth(call) {
+        if (call === 1) await released;
+        return {};
+      },
+    });
+    const handle = await loops.start(ref('plain'));
+    await eventually(async () => callsOf('plain', 'checkHealth'), (n) => n === 1, { what: 'the health wait' });
+    // A source telling of the revision under way, the resync, a bare `temporal workflow signal`.
+    await handle.signal(reconcileSignal, { revision });
+    await handle.signal(reconcileSignal, {});
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(callsOf('plain', 'resolveSource')).toBe(1);
+    release();
+    await eventually(async () => callsOf('plain', 'finalizeStatus'), (n) => n === 2, { what: 'the wait judged, then one more reconcile' });
+    expect(callsOf('plain', 'checkHealth')).toBe(2);
+  });
+
+  it('cuts a health wait short for another source revision', async () => {
+    scripts.set('new-revision', {
+      resolve: async (_call, queue) => resolved('new-revision', queue, { intervalMs: 3_600_000, health: true }),
+      async checkHealth(call) {
+        if (call === 1) return untilCancelled();
+        return {};
+      },
+    });
+    const handle = await loops.start(ref('new-revision'));
+    await eventually(async () => callsOf('new-revision', 'checkHealth'), (n) => n === 1, { what: 'the health wait' });
+    await handle.signal(reconcileSignal, { revision: 'main@sha1:ffffffffffffffffffffffffffffffffffffffff' });
+    await eventually(async () => callsOf('new-revision', 'finalizeStatus'), (n) => n === 1, { what: 'the reconcile of the new revision' });
+    expect(callsOf('new-revision', 'resolveSource')).toBe(2);
   });
 
   it('starts the reconcile again when the worker holding its workspace is gone', async () => {

@@ -40,7 +40,7 @@ describe('source dependents', () => {
 describe('telling dependents of a new revision', () => {
   it('looks only in the namespace the worker watches, and wakes each consumer it finds', async () => {
     const listed: [string, string | undefined][] = [];
-    const signalled: string[] = [];
+    const signalled: { workflowId: string; signalArgs: unknown[] }[] = [];
     const consumer = { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: 'apps', namespace: 'tenant-a' }, spec: { sourceRef: { kind: 'GitRepository', name: 'fleet' } } };
     const objects = {
       async list(kind: string, namespace?: string) {
@@ -48,12 +48,13 @@ describe('telling dependents of a new revision', () => {
         return { items: kind === 'Kustomization' ? [consumer] : [], metadata: {} };
       },
     } as unknown as FluxObjects;
-    const client = { workflow: { signalWithStart: async (_type: string, options: { workflowId: string }) => void signalled.push(options.workflowId) } } as unknown as Client;
+    const client = { workflow: { signalWithStart: async (_type: string, options: { workflowId: string; signalArgs: unknown[] }) => void signalled.push(options) } } as unknown as Client;
     const { notifyDependents } = createDependentsActivities({ objects, client, namespace: 'tenant-a' });
     const notified = await notifyDependents({ source: { kind: 'GitRepository', namespace: 'tenant-a', name: 'fleet' }, revision: 'main@sha1:0123' });
     expect(listed.every(([, namespace]) => namespace === 'tenant-a')).toBe(true);
     expect(listed.map(([kind]) => kind)).toContain('Kustomization');
     expect(notified).toEqual(['Kustomization/tenant-a/apps']);
-    expect(signalled).toEqual(['kustomization/tenant-a/apps']);
+    // The notice carries the source's revision: it cuts a health wait for an older one short.
+    expect(signalled.map(({ workflowId, signalArgs }) => [workflowId, signalArgs])).toEqual([['kustomization/tenant-a/apps', [{ revision: 'main@sha1:0123' }]]]);
   });
 });

@@ -12,12 +12,13 @@ import type { createLegacyGitRepositoryActivities, GitRepositoryOutcome } from '
 import { notifyDependentsOrWarn } from '../dependents.js';
 import type { FluxObjectRef } from '../../kube/flux-kinds.js';
 import type { gitRepositoryLoop } from '../gitrepository.js';
-import { failedOutcome, listeningLoop, showOutcome, type LoopMemory } from '../reconcile-loop.js';
+import { failedOutcome } from './failed-outcome.js';
+import { listeningLoop, showOutcome, type LoopMemory } from '../reconcile-loop.js';
 
 const { reconcileGitRepository } = proxyActivities<ReturnType<typeof createLegacyGitRepositoryActivities>>({
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '30 seconds',
-  retry: { initialInterval: '2 seconds', maximumInterval: '1 minute' },
+  retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 5 },
 });
 
 export interface GitRepositoryWorkflowInput {

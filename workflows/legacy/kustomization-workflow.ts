@@ -15,18 +15,19 @@ import type { createHealthActivities } from '../../activities/health.js';
 import { notifyDependentsOrWarn } from '../dependents.js';
 import type { FluxObjectRef } from '../../kube/flux-kinds.js';
 import type { kustomizationLoop } from '../kustomization.js';
-import { failedOutcome, listeningLoop, showOutcome, type LoopMemory, type ReconcileLoop } from '../reconcile-loop.js';
+import { failedOutcome } from './failed-outcome.js';
+import { listeningLoop, showOutcome, type LoopMemory, type ReconcileLoop } from '../reconcile-loop.js';
 
 const { applyKustomization, recordKustomizationHealth } = proxyActivities<ReturnType<typeof createLegacyKustomizationActivities>>({
   startToCloseTimeout: '15 minutes',
   heartbeatTimeout: '30 seconds',
-  retry: { initialInterval: '2 seconds', maximumInterval: '1 minute' },
+  retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 5 },
 });
 
 const { waitForHealthy } = proxyActivities<ReturnType<typeof createHealthActivities>>({
   startToCloseTimeout: '2 hours',
   heartbeatTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 5 },
 });
 
 export interface KustomizationWorkflowInput {
