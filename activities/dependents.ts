@@ -5,6 +5,7 @@ import type { Client } from '@temporalio/client';
 import { createLimiter } from '../common/limiter.js';
 import type { FluxKindName, FluxObjectRef } from '../kube/flux-kinds.js';
 import type { FluxObjects } from '../kube/flux-objects.js';
+import type { KubernetesObject } from '../kube/objects.js';
 import { referencesSource } from '../domain/dependents.js';
 import { isReconciled, reconcileObject } from '../temporal/object-loops.js';
 import { reportingFailures } from './failures.js';
@@ -19,7 +20,23 @@ export interface DependentsNotice {
 /** Sources' notices carry their revision (it cuts a dependent's wait for an older one short); a Kustomization's does not. */
 const sourceKinds = new Set<string>(['GitRepository', 'HelmRepository', 'HelmChart', 'OCIRepository', 'Bucket']);
 
+/**
+ * How long one list of a kind serves every notice: when a fleet turns Ready together,
+ * hundreds of notices share a handful of lists instead of each reading every object. A
+ * consumer created meanwhile misses nothing: its own first reconcile sees the source.
+ */
+const listReuseMs = 5_000;
+
 export function createDependentsActivities(deps: { objects: FluxObjects; client: Client; namespace?: string; taskQueuePrefix?: string }) {
+  const lists = new Map<string, { at: number; items: Promise<KubernetesObject[]> }>();
+  const listOf = (kind: FluxKindName): Promise<KubernetesObject[]> => {
+    const cached = lists.get(kind);
+    if (cached && Date.now() - cached.at < listReuseMs) return cached.items;
+    const items = deps.objects.list(kind, deps.namespace).then((list) => list.items);
+    lists.set(kind, { at: Date.now(), items });
+    items.catch(() => lists.get(kind)?.items === items && lists.delete(kind));
+    return items;
+  };
   return {
     /**
      * Signals every consumer of `source` (in the watched namespace, if one is set), ten at
@@ -32,7 +49,7 @@ export function createDependentsActivities(deps: { objects: FluxObjects; client:
         const done = new Set<string>((context?.info.heartbeatDetails as string[] | undefined) ?? []);
         const consumers: FluxObjectRef[] = [];
         for (const kind of consumerKinds.filter(isReconciled)) {
-          for (const object of (await deps.objects.list(kind, deps.namespace)).items) {
+          for (const object of await listOf(kind)) {
             if (referencesSource(object, source)) consumers.push({ kind, namespace: object.metadata.namespace ?? 'default', name: object.metadata.name });
           }
         }

@@ -1,11 +1,11 @@
-// The safety net for missed watch events, run by a Temporal Schedule: every object gets
-// a reconcile signal-with-start (a missing workflow is started), and every running loop
-// whose object is gone is woken so that it sees the deletion and ends.
+// The safety net for missed watch events, run by a Temporal Schedule: every object's loop
+// is started if it is missing (a running one is left to its own timing), and every
+// running loop whose object is gone is woken so that it sees the deletion and ends.
 import type { Client } from '@temporalio/client';
 import { objectWorkflowId, reconcileSignal } from '../common/object-workflow.js';
 import type { FluxKindName } from '../kube/flux-kinds.js';
 import type { FluxObjects } from '../kube/flux-objects.js';
-import { reconcileObject } from '../temporal/object-loops.js';
+import { ensureObjectLoop } from '../temporal/object-loops.js';
 import { reportingFailures } from './failures.js';
 
 export interface ResyncReport {
@@ -26,7 +26,8 @@ export function createResyncActivities(deps: { objects: FluxObjects; client: Cli
         for (const kind of deps.kinds) {
           const refs = await listObjects(kind);
           const existing = new Set(refs.map(objectWorkflowId));
-          for (const ref of refs) await reconcileObject(deps.client, ref, { taskQueuePrefix: deps.taskQueuePrefix });
+          // Missing loops start (and reconcile); running ones keep their own timing.
+          for (const ref of refs) await ensureObjectLoop(deps.client, ref, { taskQueuePrefix: deps.taskQueuePrefix });
           objects += refs.length;
           const running = deps.client.workflow.list({ query: `ExecutionStatus="Running" AND ObjectKind="${kind}"` });
           for await (const workflow of running) {

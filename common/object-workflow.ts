@@ -24,6 +24,8 @@ export interface ReconcileRequest {
 
 /** Reconcile now (`flux reconcile`, a source's new revision, a new spec). */
 export const reconcileSignal = defineSignal<[ReconcileRequest?]>('reconcile');
+/** Starts a loop that is missing (the periodic resync); a running loop carries on as it is. */
+export const ensureRunningSignal = defineSignal('ensureRunning');
 export const suspendSignal = defineSignal('suspend');
 export const resumeSignal = defineSignal('resume');
 

@@ -3,6 +3,7 @@
 // It is carried from run to run through continue-as-new.
 import { condition, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import {
+  ensureRunningSignal,
   ObjectPhase,
   reconcileSignal,
   resumeSignal,
@@ -44,6 +45,7 @@ const defaults = { firstRetryMs: 5_000, jitter: 0.05, workerLostAfterMs: 60_000 
 export function listeningLoop(memory: LoopMemory | undefined, timing?: LoopTimingOverrides): ReconcileLoop {
   const loop = new ReconcileLoop(memory, timing);
   setHandler(reconcileSignal, (request) => loop.requestReconcile(request));
+  setHandler(ensureRunningSignal, () => undefined);
   setHandler(suspendSignal, () => loop.suspend());
   setHandler(resumeSignal, () => loop.resume());
   setHandler(statusQuery, (): ObjectWorkflowStatus => loop.status());
