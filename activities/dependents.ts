@@ -1,6 +1,5 @@
 // Telling a source's consumers of its new revision at once: every object that
 // references the source gets a reconcile signal (its loop is started if missing).
-import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { createLimiter } from '../common/limiter.js';
 import type { FluxKindName, FluxObjectRef } from '../kube/flux-kinds.js';
@@ -9,6 +8,7 @@ import type { KubernetesObject } from '../kube/objects.js';
 import { referencesSource } from '../domain/dependents.js';
 import { isReconciled, reconcileObject } from '../temporal/object-loops.js';
 import { reportingFailures } from './failures.js';
+import { currentActivity } from './heartbeat.js';
 
 const consumerKinds: FluxKindName[] = ['Kustomization', 'HelmChart', 'HelmRelease', 'GitRepository'];
 
@@ -45,7 +45,7 @@ export function createDependentsActivities(deps: { objects: FluxObjects; client:
      */
     async notifyDependents({ source, revision }: DependentsNotice): Promise<string[]> {
       return reportingFailures(async () => {
-        const context = activityContext();
+        const context = currentActivity();
         const done = new Set<string>((context?.info.heartbeatDetails as string[] | undefined) ?? []);
         const consumers: FluxObjectRef[] = [];
         for (const kind of consumerKinds.filter(isReconciled)) {
@@ -71,12 +71,4 @@ export function createDependentsActivities(deps: { objects: FluxObjects; client:
       });
     },
   };
-}
-
-function activityContext(): Context | undefined {
-  try {
-    return Context.current();
-  } catch {
-    return undefined;
-  }
 }

@@ -12,6 +12,7 @@ import type { CustomHealthCheck } from '../schemas/types.js';
 import { compileHealthExpressions, expressionHealthOf } from '../domain/health-expressions.js';
 import { healthOf, HealthStatus } from '../domain/health.js';
 import { reportingFailures } from './failures.js';
+import { reportProgress } from './heartbeat.js';
 
 export interface HealthWait {
   objects: ObjectReference[];
@@ -52,7 +53,10 @@ export async function waitUntilHealthy(kube: KubeClient, wait: Omit<HealthWait, 
     if (pending.length === 0) return;
     waiting = pending.map((entry) => entry.ref);
     const messages = pending.map((entry) => entry.message);
-    context.heartbeat({ pending: messages.length, of: wait.objects.length, waitingFor: messages.slice(0, 10) });
+    const progress = { pending: messages.length, of: wait.objects.length, waitingFor: messages.slice(0, 10) };
+    // Beats now, and a step's own liveness beats carry the same details.
+    reportProgress(() => progress);
+    context.heartbeat(progress);
     if (Date.now() >= wait.deadline) {
       throw new HealthCheckError(`timeout waiting for ${pending.length} object(s) to become healthy: ${messages.join('; ')}`);
     }

@@ -3,14 +3,16 @@
 // processes it runs: git, kustomize, sops.
 import { Context } from '@temporalio/activity';
 
+const progressOf = new WeakMap<Context, () => unknown>();
+
 /**
- * Runs `body` while heartbeating every 5 s with what `progress()` says (shown as the
+ * Runs `body` while heartbeating every 5 s with the progress it reports (shown as the
  * activity's heartbeat details in the Web UI), so a crashed worker is noticed within the
  * heartbeat timeout and a cancellation reaches the activity.
  */
-export async function whileHeartbeating<T>(body: () => Promise<T>, progress: () => unknown = () => undefined): Promise<T> {
+export async function whileHeartbeating<T>(body: () => Promise<T>): Promise<T> {
   const context = Context.current();
-  const timer = setInterval(() => context.heartbeat(progress()), 5000);
+  const timer = setInterval(() => context.heartbeat(progressOf.get(context)?.()), 5000);
   try {
     return await body();
   } finally {
@@ -18,14 +20,24 @@ export async function whileHeartbeating<T>(body: () => Promise<T>, progress: () 
   }
 }
 
+/** What the running activity's heartbeats say from now on: `progress()`, asked at each beat. */
+export function reportProgress(progress: () => unknown): void {
+  const context = currentActivity();
+  if (context) progressOf.set(context, progress);
+}
+
+/** The running activity's context; undefined outside one (a unit test, the CLI). */
+export function currentActivity(): Context | undefined {
+  try {
+    return Context.current();
+  } catch {
+    return undefined;
+  }
+}
+
 /** Aborted when the running activity is cancelled, or after `timeoutMs`; undefined outside an activity. */
 export function cancellationSignal(timeoutMs?: number): AbortSignal | undefined {
-  let signal: AbortSignal | undefined;
-  try {
-    signal = Context.current().cancellationSignal;
-  } catch {
-    signal = undefined; // not in an activity: the CLI's build and diff
-  }
+  const signal = currentActivity()?.cancellationSignal;
   const timeout = timeoutMs !== undefined ? AbortSignal.timeout(timeoutMs) : undefined;
   const signals = [signal, timeout].filter((s): s is AbortSignal => s !== undefined);
   return signals.length > 1 ? AbortSignal.any(signals) : signals[0];

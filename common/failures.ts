@@ -22,21 +22,6 @@ export const FailureType = {
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 
-/**
- * Whether a failure of this type may succeed when retried. Kubernetes API and artifact
- * failures decide per failure (a 503 may pass, a 403 will not), so each error carries
- * its own `retryable`; this is the answer for the rest.
- */
-export const retryableByType: Record<FailureType, boolean | 'per failure'> = {
-  [FailureType.KubeApi]: 'per failure',
-  [FailureType.Artifact]: 'per failure',
-  [FailureType.ClusterTarget]: false,
-  [FailureType.WorkspaceLost]: false,
-  [FailureType.HealthCheck]: false,
-  [FailureType.InvalidCELExpression]: false,
-  [FailureType.Unexpected]: false,
-};
-
 /** What an error class raised in activities carries across the boundary. */
 export interface TypedFailure {
   readonly failureType: FailureType;

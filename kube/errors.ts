@@ -60,7 +60,7 @@ export function toKubeError(error: unknown, action: string, object?: ObjectRefer
   const status = statusOf(error);
   const body = statusBody(error);
   const reason = body?.message || (typeof body?.raw === 'string' && body.raw) || (error instanceof Error ? error.message : String(error));
-  return new KubeError(`${what}: ${reason}`, status, object, retryableStatuses.has(status), body?.reason, body?.details?.causes ?? []);
+  return new KubeError(`${what}: ${reason}`, status, object, retryableStatuses.has(status), body?.reason, body?.causes ?? []);
 }
 
 function statusOf(error: unknown): number {
@@ -73,7 +73,8 @@ function statusOf(error: unknown): number {
 interface StatusBody {
   message?: string;
   reason?: string;
-  details?: { causes?: StatusCause[] };
+  /** details.causes */
+  causes?: StatusCause[];
   /** a body that was not a Status (a proxy's text, say) */
   raw?: string;
 }
@@ -95,6 +96,6 @@ function statusBody(error: unknown): StatusBody | undefined {
   return {
     message: typeof status.message === 'string' ? status.message : undefined,
     reason: typeof status.reason === 'string' ? status.reason : undefined,
-    details: { causes: Array.isArray(causes) ? (causes as StatusCause[]) : [] },
+    causes: Array.isArray(causes) ? (causes as StatusCause[]) : [],
   };
 }

@@ -21,6 +21,7 @@ import { createDependentsActivities } from '../activities/dependents.js';
 import { createKustomizationActivities } from '../activities/kustomization/index.js';
 import { createLegacyGitRepositoryActivities, createLegacyKustomizationActivities } from '../activities/legacy.js';
 import { reconciledKinds } from '../temporal/object-loops.js';
+import { fieldManager } from '../apply/target.js';
 
 export interface PoolDependencies {
   kube: KubeClient;
@@ -73,7 +74,7 @@ export function poolActivities(queue: TaskQueue, deps: PoolDependencies, workerQ
         ...createKustomizationActivities({ clusters: deps.clusters, objects: deps.objects, workerQueue, healthPollIntervalMs: deps.healthPollIntervalMs }),
         ...createLegacyKustomizationActivities(),
         ...(loops ? createDependentsActivities(loops) : {}),
-        ...createSmokeTestActivities({ kube: deps.kube, fieldManager: 'kustomize-controller' }),
+        ...createSmokeTestActivities({ kube: deps.kube, fieldManager }),
         ...createHealthActivities({ clusters: deps.clusters, pollIntervalMs: deps.healthPollIntervalMs }),
       };
     default:

@@ -9,14 +9,14 @@
 // (its credentials and checkout stay there). Then a durable timer (spec.interval with
 // jitter, or a back-off after a failure) that a `reconcile` signal cuts short, then
 // continue-as-new so histories stay short.
-import { allHandlersFinished, condition, continueAsNew, log, setCurrentDetails } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, setCurrentDetails } from '@temporalio/workflow';
 import type { GitRepositoryFinalStatus, GitRepositorySteps, GitRepositoryVerdict, RemoteCheck } from '../activities/gitrepository/index.js';
 import type { ReconcileOutcome } from '../common/object-workflow.js';
 import type { FluxObjectRef } from '../kube/flux-kinds.js';
 import { notifyDependentsOrWarn } from './dependents.js';
 import { listeningLoop, showOutcome, type LoopMemory, type LoopTimingOverrides, type ReconcileLoop } from './reconcile-loop.js';
-import { causeMessage, isWorkerLost } from './step-failures.js';
-import { proxySteps, type StepCaller } from './steps.js';
+import { causeMessage, isWorkerLost, unfinishedOutcome } from './step-failures.js';
+import { proxySteps, proxyWorkerSteps, type StepCaller } from './steps.js';
 
 export interface GitRepositoryLoopInput {
   ref: FluxObjectRef;
@@ -24,8 +24,7 @@ export interface GitRepositoryLoopInput {
   timing?: LoopTimingOverrides;
 }
 
-const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 5 };
-const sharedSteps = proxySteps<GitRepositorySteps>('GitRepository', { startToCloseTimeout: '10 minutes', heartbeatTimeout: '30 seconds', retry });
+const sharedSteps = proxySteps<GitRepositorySteps>('GitRepository', { startToCloseTimeout: '10 minutes', heartbeatTimeout: '30 seconds' });
 
 interface GitRepositoryOutcome extends ReconcileOutcome {
   newRevision: boolean;
@@ -39,9 +38,7 @@ export async function gitRepositoryLoop({ ref, memory, timing }: GitRepositoryLo
     const outcome = await reconcile(ref, loop);
     if (outcome === 'gone') return; // the object is gone: its loop ends
     loop.finishReconcile(outcome);
-    showOutcome(outcome);
-    const state = outcome.suspended ? 'suspended' : outcome.ready ? 'Ready' : 'not Ready';
-    setCurrentDetails(`GitRepository ${ref.namespace}/${ref.name}${outcome.revision ? ` at ${outcome.revision}` : ''}: ${state}: ${outcome.message}`);
+    showOutcome(outcome, ref);
     // Consumers hear of a new revision now, not at their next interval.
     if (outcome.newRevision && outcome.revision) await notifyDependentsOrWarn(ref, outcome.revision);
   }
@@ -53,12 +50,7 @@ export async function gitRepositoryLoop({ ref, memory, timing }: GitRepositoryLo
 
 async function reconcile(ref: FluxObjectRef, loop: ReconcileLoop): Promise<GitRepositoryOutcome | 'gone'> {
   const name = `${ref.namespace}/${ref.name}`;
-  const unfinished = (error: unknown): GitRepositoryOutcome => {
-    const message = isWorkerLost(error) ? 'the worker running this reconcile was lost; reconciling again' : `reconcile failed: ${causeMessage(error)}`;
-    log.warn('reconcile did not finish; retrying after a back-off', { error: message });
-    const { intervalMs, revision } = loop.memory();
-    return { exists: true, suspended: false, ready: false, newRevision: false, revision, message, intervalMs };
-  };
+  const unfinished = (error: unknown): GitRepositoryOutcome => ({ ...unfinishedOutcome(loop, error), newRevision: false });
 
   let check: RemoteCheck;
   try {
@@ -84,13 +76,7 @@ async function reconcile(ref: FluxObjectRef, loop: ReconcileLoop): Promise<GitRe
   if (check.outcome === 'decided') return finish(sharedSteps, { ...base, result: check.result });
 
   const { local, revision } = check;
-  const onWorker = proxySteps<GitRepositorySteps>('GitRepository', {
-    taskQueue: local.workerQueue,
-    scheduleToStartTimeout: loop.timing.workerLostAfterMs,
-    startToCloseTimeout: '10 minutes',
-    heartbeatTimeout: '20 seconds',
-    retry,
-  });
+  const onWorker = proxyWorkerSteps<GitRepositorySteps>('GitRepository', local, loop.timing.workerLostAfterMs, '10 minutes');
   for (const step of ['clone', 'storeArtifact'] as const) {
     setCurrentDetails(`GitRepository ${name} at ${revision}: ${step}`);
     let failure;

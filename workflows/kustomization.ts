@@ -11,7 +11,7 @@
 // finalizeStatus, which writes it on the object; nothing is pruned after a failed step.
 // A newer request cuts the health wait short and the next run starts at once. Then a
 // durable timer until the next reconcile, and continue-as-new.
-import { allHandlersFinished, condition, continueAsNew, log, setCurrentDetails } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, setCurrentDetails } from '@temporalio/workflow';
 import type { FinalStatus, KustomizationSteps, KustomizationVerdict, SourceResolution } from '../activities/kustomization/index.js';
 import type { ReconcileOutcome } from '../common/object-workflow.js';
 import type { StepFailure, WorkerLocal } from '../common/reconcile-steps.js';
@@ -19,8 +19,8 @@ import { KustomizationReason } from '../domain/kustomization-status.js';
 import type { FluxObjectRef } from '../kube/flux-kinds.js';
 import { notifyDependentsOrWarn } from './dependents.js';
 import { listeningLoop, showOutcome, type LoopMemory, type LoopTimingOverrides, type ReconcileLoop } from './reconcile-loop.js';
-import { causeMessage, isWorkerLost } from './step-failures.js';
-import { proxySteps, type StepCaller } from './steps.js';
+import { causeMessage, isWorkerLost, unfinishedOutcome } from './step-failures.js';
+import { proxySteps, proxyWorkerSteps, type StepCaller } from './steps.js';
 import { superseded, waitUnlessSuperseded } from './superseded.js';
 
 export interface KustomizationLoopInput {
@@ -29,21 +29,9 @@ export interface KustomizationLoopInput {
   timing?: LoopTimingOverrides;
 }
 
-// Bounded everywhere: when a step's attempts are spent, its failure goes on the status.
-const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 5 };
-const sharedSteps = proxySteps<KustomizationSteps>('Kustomization', { startToCloseTimeout: '2 minutes', heartbeatTimeout: '30 seconds', retry });
-
-/** The steps of one reconcile, on the worker that holds its workspace. */
-function workerSteps(local: WorkerLocal, timing: ReconcileLoop['timing'], startToCloseTimeout: string | number) {
-  return proxySteps<KustomizationSteps>('Kustomization', {
-    taskQueue: local.workerQueue,
-    // A worker that is gone never starts the step: the reconcile then starts again.
-    scheduleToStartTimeout: timing.workerLostAfterMs,
-    startToCloseTimeout,
-    heartbeatTimeout: '20 seconds',
-    retry,
-  });
-}
+const sharedSteps = proxySteps<KustomizationSteps>('Kustomization', { startToCloseTimeout: '2 minutes', heartbeatTimeout: '30 seconds' });
+const workerSteps = (local: WorkerLocal, loop: ReconcileLoop, startToCloseTimeout: string | number) =>
+  proxyWorkerSteps<KustomizationSteps>('Kustomization', local, loop.timing.workerLostAfterMs, startToCloseTimeout);
 
 /** The reason each step's failure is reported with, as Flux's kustomize-controller names it. */
 const reasonOfStep = {
@@ -57,8 +45,6 @@ const reasonOfStep = {
 } as const;
 type Step = keyof typeof reasonOfStep;
 
-const workerLost = Symbol('worker lost');
-
 export async function kustomizationLoop({ ref, memory, timing }: KustomizationLoopInput): Promise<void> {
   const loop = listeningLoop(memory, timing);
   const next = () => continueAsNew<typeof kustomizationLoop>({ ref, memory: loop.memory(), timing });
@@ -71,8 +57,7 @@ export async function kustomizationLoop({ ref, memory, timing }: KustomizationLo
     // A newer request arrived during the health wait: reconcile again now.
     if (outcome === superseded) return next();
     loop.finishReconcile(outcome);
-    showOutcome(outcome);
-    setCurrentDetails(details(ref, outcome));
+    showOutcome(outcome, ref);
     // Those that dependOn this one need not wait for their next retry to see it Ready.
     if (outcome.ready && outcome.revision && (before.ready !== true || before.revision !== outcome.revision)) {
       await notifyDependentsOrWarn(ref, outcome.revision);
@@ -86,14 +71,7 @@ export async function kustomizationLoop({ ref, memory, timing }: KustomizationLo
 
 async function reconcile(ref: FluxObjectRef, loop: ReconcileLoop): Promise<ReconcileOutcome | 'gone' | typeof superseded> {
   const name = `${ref.namespace}/${ref.name}`;
-  // A reconcile that could not even write its outcome (the API server unreachable
-  // through every attempt, a worker lost): counted as a failure the loop backs off from.
-  const unfinished = (message: string): ReconcileOutcome => {
-    log.warn('reconcile did not finish; retrying after a back-off', { error: message });
-    const { intervalMs, revision } = loop.memory();
-    return { exists: true, suspended: false, ready: false, revision, message, intervalMs };
-  };
-  const failedToFinish = (error: unknown): ReconcileOutcome => unfinished(isWorkerLost(error) ? lostWorkerMessage : `reconcile failed: ${causeMessage(error)}`);
+  const failedToFinish = (error: unknown) => unfinishedOutcome(loop, error);
 
   let resolution: SourceResolution;
   try {
@@ -140,16 +118,16 @@ async function reconcile(ref: FluxObjectRef, loop: ReconcileLoop): Promise<Recon
 
   const { local, steps, timeoutMs } = resolution;
   const at = `Kustomization ${name} at ${resolution.revision}`;
-  const short = workerSteps(local, loop.timing, '5 minutes');
-  const long = workerSteps(local, loop.timing, '15 minutes');
+  const short = workerSteps(local, loop, '5 minutes');
+  const long = workerSteps(local, loop, '15 minutes');
   /** Runs one step; its failure (a result, or the activity failing for good) ends the reconcile. */
-  const run = async (step: Step, caller: StepCaller<KustomizationSteps>, summary: string): Promise<StepFailure | typeof workerLost | undefined> => {
+  const run = async (step: Step, caller: StepCaller<KustomizationSteps>, summary: string): Promise<StepFailure | { lost: unknown } | undefined> => {
     setCurrentDetails(`${at}: ${step}`);
     try {
       const result = (await caller(step, { local } as never, summary)) as { failure?: StepFailure };
       return result.failure;
     } catch (error) {
-      if (isWorkerLost(error)) return workerLost;
+      if (isWorkerLost(error)) return { lost: error };
       return { reason: reasonOfStep[step], message: causeMessage(error), stalled: false };
     }
   };
@@ -164,29 +142,21 @@ async function reconcile(ref: FluxObjectRef, loop: ReconcileLoop): Promise<Recon
   ];
   for (const [step, caller, summary] of pipeline) {
     const failure = await run(step, caller, summary);
-    if (failure === workerLost) return unfinished(lostWorkerMessage);
+    if (failure && 'lost' in failure) return failedToFinish(failure.lost);
     if (failure) return finish(short, { ...base, local, failure });
   }
   if (!steps.health) return finish(short, { ...base, local });
 
   setCurrentDetails(`${at}: checkHealth`);
-  const health = workerSteps(local, loop.timing, timeoutMs + 60_000);
+  const health = workerSteps(local, loop, timeoutMs + 60_000);
   const deadline = Date.now() + timeoutMs;
   const waited = await waitUnlessSuperseded(loop, { requestedAt, revision: resolution.revision, generation }, () => health('checkHealth', { local, deadline }, `wait for the health of ${at}`));
   if (waited === superseded) return superseded;
   if ('error' in waited) {
-    if (isWorkerLost(waited.error)) return unfinished(lostWorkerMessage);
+    if (isWorkerLost(waited.error)) return failedToFinish(waited.error);
     return finish(short, { ...base, local, failure: { reason: KustomizationReason.HealthCheckFailed, message: causeMessage(waited.error), stalled: false } });
   }
   const failure = waited.value.failure;
   if (failure) return finish(short, { ...base, local, failure: { reason: KustomizationReason.HealthCheckFailed, message: failure, stalled: false } });
   return finish(short, { ...base, local, healthChecked: true });
-}
-
-const lostWorkerMessage = 'the worker running this reconcile was lost; reconciling again';
-
-/** What the Web UI shows as the run's current details once it finished. */
-function details(ref: FluxObjectRef, outcome: ReconcileOutcome): string {
-  const state = outcome.suspended ? 'suspended' : outcome.ready ? 'Ready' : 'not Ready';
-  return `Kustomization ${ref.namespace}/${ref.name}${outcome.revision ? ` at ${outcome.revision}` : ''}: ${state}: ${outcome.message}`;
 }

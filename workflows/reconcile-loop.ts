@@ -1,7 +1,8 @@
 // The state of one object's reconcile loop, kept apart from the workflow's I/O: what it
 // is doing, whether it is suspended, how often it failed, when it reconciles next.
 // It is carried from run to run through continue-as-new.
-import { condition, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { condition, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import type { FluxObjectRef } from '../kube/flux-kinds.js';
 import {
   ensureRunningSignal,
   ObjectPhase,
@@ -52,12 +53,18 @@ export function listeningLoop(memory: LoopMemory | undefined, timing?: LoopTimin
   return loop;
 }
 
-/** Shows a reconcile's outcome in the Web UI's search attributes. */
-export function showOutcome(outcome: ReconcileOutcome): void {
+/**
+ * Shows a reconcile's outcome in the Web UI's search attributes and, given the object,
+ * in the run's current details.
+ */
+export function showOutcome(outcome: ReconcileOutcome, ref?: FluxObjectRef): void {
   upsertSearchAttributes([
     { key: Ready, value: outcome.suspended ? 'Unknown' : outcome.ready ? 'True' : 'False' },
     ...(outcome.revision ? [{ key: Revision, value: outcome.revision }] : []),
   ]);
+  if (!ref) return;
+  const state = outcome.suspended ? 'suspended' : outcome.ready ? 'Ready' : 'not Ready';
+  setCurrentDetails(`${ref.kind} ${ref.namespace}/${ref.name}${outcome.revision ? ` at ${outcome.revision}` : ''}: ${state}: ${outcome.message}`);
 }
 
 export class ReconcileLoop {

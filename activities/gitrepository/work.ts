@@ -43,6 +43,6 @@ export interface ObservedContent {
   include?: GitRepositorySpec['include'];
 }
 
-export function observedContent(spec: GitRepositorySpec | undefined): ObservedContent {
-  return spec ? { ignore: spec.ignore, recurseSubmodules: spec.recurseSubmodules, include: spec.include } : {};
+export function observedContent(spec: GitRepositorySpec): ObservedContent {
+  return { ignore: spec.ignore, recurseSubmodules: spec.recurseSubmodules, include: spec.include };
 }

@@ -8,7 +8,7 @@ import { KustomizationReason } from '../../domain/kustomization-status.js';
 import { ClusterTargetError } from '../../kube/targets.js';
 import { KubeError } from '../../kube/errors.js';
 import { showStepProgress } from '../progress.js';
-import { whileHeartbeating } from '../heartbeat.js';
+import { reportProgress } from '../heartbeat.js';
 import { fieldManager } from '../../apply/target.js';
 import type { KustomizationContext } from './work.js';
 
@@ -24,12 +24,10 @@ export function applyStep(context: KustomizationContext) {
       reconciling: `Detecting drift for revision ${work.source.artifact.revision} with a timeout of ${goDurationString(spec.timeoutMs)}`,
     });
     let progress: ApplyProgress | undefined;
+    reportProgress(() => progress);
     try {
       const cluster = await clusters.clientFor(work.target);
-      const { changes } = await whileHeartbeating(
-        () => stagedApply(cluster, built, { fieldManager, force: spec.force === true, onProgress: (p) => (progress = p) }),
-        () => progress,
-      );
+      const { changes } = await stagedApply(cluster, built, { fieldManager, force: spec.force === true, onProgress: (p) => (progress = p) });
       work.changes = changes;
       work.inventory = inventoryOf(built);
       work.objects = undefined; // the inventory and health targets are all later steps need
