@@ -59,6 +59,15 @@ export interface ReconcileOutcome {
   intervalMs: number;
   /** the object's own retry timing (retryInterval, a dependency's requeue), overriding the back-off */
   retryAfterMs?: number;
+  /** what the reconcile read: requests that tell no more need no reconcile after it */
+  seen?: ReconcileSight;
+}
+
+/** What one reconcile read of its object and source. */
+export interface ReconcileSight {
+  requestedAt?: string;
+  revision?: string;
+  generation: number;
 }
 
 export const statusQuery = defineQuery<ObjectWorkflowStatus>('status');

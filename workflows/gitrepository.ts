@@ -70,7 +70,7 @@ async function reconcile(ref: FluxObjectRef, loop: ReconcileLoop): Promise<GitRe
       return unfinished(error);
     }
     if (!final) return 'gone';
-    return { exists: true, suspended: false, ...final, intervalMs: timing.intervalMs };
+    return { exists: true, suspended: false, ...final, intervalMs: timing.intervalMs, seen: { requestedAt, generation } };
   };
   const base = { ref, generation, requestedAt, observed };
   if (check.outcome === 'decided') return finish(sharedSteps, { ...base, result: check.result });

@@ -112,6 +112,7 @@ async function reconcile(ref: FluxObjectRef, loop: ReconcileLoop): Promise<Recon
       message: final.message,
       intervalMs: timing.intervalMs,
       retryAfterMs: failure ? (failure.retryAfterMs ?? timing.retryIntervalMs) : undefined,
+      seen: { requestedAt, revision: resolution.revision, generation },
     };
   };
   if (resolution.outcome === 'failed') return finish(sharedSteps, { ...base, revision: resolution.revision, failure: resolution.failure });

@@ -1,7 +1,7 @@
 // The state of one object's reconcile loop, kept apart from the workflow's I/O: what it
 // is doing, whether it is suspended, how often it failed, when it reconciles next.
 // It is carried from run to run through continue-as-new.
-import { condition, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { condition, patched, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { FluxObjectRef } from '../kube/flux-kinds.js';
 import {
   ensureRunningSignal,
@@ -13,6 +13,7 @@ import {
   type ObjectWorkflowStatus,
   type ReconcileOutcome,
   type ReconcileRequest,
+  type ReconcileSight,
 } from '../common/object-workflow.js';
 import { Ready, Revision } from '../common/search-attributes.js';
 
@@ -74,8 +75,8 @@ export class ReconcileLoop {
   private nextReconcileAt?: number;
   /** the wait planned when the last reconcile finished */
   private waitMs = 0;
-  /** what requests since the reconcile started said */
-  private news: { requestedAt?: string; revisions: Set<string>; generation?: number } = { revisions: new Set() };
+  /** what requests since the reconcile started said; `bare` when one said nothing (asks all the same) */
+  private news: { requestedAt?: string; revisions: Set<string>; generation?: number; bare?: boolean } = { revisions: new Set() };
   private retryAfterMs?: number;
   readonly timing: Required<LoopTimingOverrides>;
 
@@ -95,6 +96,7 @@ export class ReconcileLoop {
 
   requestReconcile(request: ReconcileRequest = {}): void {
     this.state.reconcileRequested = true;
+    if (request.requestedAt === undefined && request.revision === undefined && request.generation === undefined) this.news.bare = true;
     if (request.requestedAt !== undefined) this.news.requestedAt = request.requestedAt;
     if (request.revision !== undefined) this.news.revisions.add(request.revision);
     if (request.generation !== undefined) this.news.generation = Math.max(this.news.generation ?? 0, request.generation);
@@ -105,7 +107,7 @@ export class ReconcileLoop {
    * new requestedAt token, another source revision, a newer generation. Latest wins:
    * its health wait is then cut short.
    */
-  supersedes(current: { requestedAt?: string; revision?: string; generation: number }): boolean {
+  supersedes(current: ReconcileSight): boolean {
     const { requestedAt, revisions, generation } = this.news;
     return (
       (requestedAt !== undefined && requestedAt !== current.requestedAt) ||
@@ -134,6 +136,10 @@ export class ReconcileLoop {
     this.suspendedBySpec = outcome.suspended;
     this.state.intervalMs = outcome.intervalMs;
     this.retryAfterMs = outcome.retryAfterMs;
+    // The watcher seeing the annotation this reconcile read, or its own status update, a
+    // source telling of the revision it applied: nothing to reconcile again for. (A
+    // bootstrap's burst would otherwise reconcile every object twice.)
+    if (outcome.seen && !this.news.bare && !this.supersedes(outcome.seen) && patched('rerun-only-for-news')) this.state.reconcileRequested = false;
     if (outcome.suspended) return;
     this.state.failures = outcome.ready ? 0 : this.state.failures + 1;
     this.state.ready = outcome.ready;

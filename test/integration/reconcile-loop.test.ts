@@ -32,11 +32,12 @@ const count = (name: string, step: string) => {
 };
 const callsOf = (name: string, step: string) => calls.get(name)?.[step] ?? 0;
 
-function resolved(name: string, queue: string, options: { intervalMs: number; health?: boolean }): SourceResolution {
+function resolved(name: string, queue: string, options: { intervalMs: number; health?: boolean; requestedAt?: string }): SourceResolution {
   return {
     outcome: 'resolved',
     local: { workerQueue: queue, workspace: name },
     generation: 1,
+    requestedAt: options.requestedAt,
     revision,
     timing: { intervalMs: options.intervalMs, retryIntervalMs: options.intervalMs },
     timeoutMs: 60_000,
@@ -194,6 +195,33 @@ describe('a reconcile loop', () => {
     release();
     await eventually(async () => callsOf('plain', 'finalizeStatus'), (n) => n === 2, { what: 'the wait judged, then one more reconcile' });
     expect(callsOf('plain', 'checkHealth')).toBe(2);
+  });
+
+  it('does not reconcile again for requests that tell only what the reconcile already saw', async () => {
+    const token = '2026-12-01T11:00:00Z';
+    let release: () => void = () => {};
+    const released = new Promise<void>((resolve) => (release = resolve));
+    releases.push(release);
+    scripts.set('seen', {
+      resolve: async (_call, queue) => resolved('seen', queue, { intervalMs: 3_600_000, health: true, requestedAt: token }),
+      async checkHealth(call) {
+        if (call === 1) await released;
+        return {};
+      },
+    });
+    const handle = await loops.start(ref('seen'));
+    await eventually(async () => callsOf('seen', 'checkHealth'), (n) => n === 1, { what: 'the health wait' });
+    // The watcher seeing the annotation this reconcile read, its source telling of the
+    // revision under way, the object's own status update: nothing the reconcile missed.
+    await handle.signal(reconcileSignal, { requestedAt: token, generation: 1 });
+    await handle.signal(reconcileSignal, { revision });
+    await handle.signal(reconcileSignal, { generation: 1 });
+    release();
+    await eventually(() => status('seen'), (s: ObjectWorkflowStatus) => s.phase === 'Waiting' && s.ready === true, { what: 'the loop to wait' });
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(await status('seen')).toMatchObject({ phase: 'Waiting' });
+    expect(callsOf('seen', 'resolveSource')).toBe(1);
+    expect(callsOf('seen', 'finalizeStatus')).toBe(1);
   });
 
   it('cuts a health wait short for another source revision', async () => {
