@@ -1,8 +1,16 @@
-// `npm run bench -- [--count N]`: N Kustomizations, each a Deployment, ServiceAccount,
-// Service and Ingress with `wait: true`, all from one Git repository, created at once on
-// the local cluster with every worker pool in this process. Prints the time until all are
-// Ready, the process's peak memory, and the activities an unchanged reconcile costs.
-import { mkdtempSync, rmSync } from 'node:fs';
+// `npm run bench -- [--count N | --objects M]`: what a user sees bootstrapping a fleet.
+// A Temporal dev server and a kwok cluster, the worker as its own process started as
+// `npm run worker` starts it (compiled code, all pools, JSON logs at INFO to a file),
+// then one burst of applies, as `kubectl apply -f` of a bootstrap: the GitRepository and
+// N Kustomizations of one app each (ServiceAccount, Deployment, Service, Ingress, with
+// `wait: true`), or with --objects one Kustomization of M ConfigMaps. Prints the time
+// until all are Ready, each step's time summed over objects (from the workflow
+// histories), peak and idle memory and CPU of the worker and of the Temporal server, the
+// API requests the worker made, the activities of an unchanged reconcile, and a round of
+// unchanged reconciles of all of them. --record FILE appends the figures as one JSON line;
+// --keep-logs keeps the worker's log; --worker-node-options and --worker-args pass flags
+// to the worker's node and to the worker.
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -10,19 +18,38 @@ import { Client, Connection } from '@temporalio/client';
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import { startLocalEnvironment } from '../local/environment.js';
 import { installCrds } from '../local/crds.js';
-import { loadKubeConfig } from '../kube/client.js';
-import { startWorkerProcess } from '../workers/worker-process.js';
+import { startService } from '../local/process.js';
+import { createKubeClient, loadKubeConfig, type KubeClient } from '../kube/client.js';
 import { defaultRateLimit } from '../kube/rate-limit.js';
-import { installWorkerRuntime } from '../workers/logging.js';
-import { allTaskQueues } from '../common/task-queues.js';
+import { projectFile } from '../common/project-files.js';
 import { findCondition, type Condition } from '../domain/conditions.js';
-import type { KubernetesObject } from '../kube/objects.js';
 import { objectWorkflowId, statusQuery } from '../common/object-workflow.js';
 import { TestRepository, newGitRoot } from '../test/harness/git-servers.js';
+import { ProcessSampler } from './process-sampler.js';
+import { stepTimes, type StepTimes } from './step-times.js';
 
-const { values } = parseArgs({ args: process.argv.slice(2), options: { count: { type: 'string', default: '100' }, nodes: { type: 'string', default: '10' }, 'kube-api-qps': { type: 'string', default: String(defaultRateLimit.qps) }, 'kube-api-burst': { type: 'string', default: String(defaultRateLimit.burst) } } });
-const count = Number(values.count);
+const { values } = parseArgs({
+  args: process.argv.slice(2),
+  options: {
+    count: { type: 'string', default: '100' },
+    objects: { type: 'string' },
+    nodes: { type: 'string', default: '10' },
+    'kube-api-qps': { type: 'string', default: String(defaultRateLimit.qps) },
+    'kube-api-burst': { type: 'string', default: String(defaultRateLimit.burst) },
+    record: { type: 'string' },
+    'keep-logs': { type: 'boolean' },
+    /** flags for the worker's node, e.g. --cpu-prof --cpu-prof-dir=DIR to see where its time goes */
+    'worker-node-options': { type: 'string' },
+    /** more flags for the worker itself, to compare settings (--pool, --max-cached-workflows) */
+    'worker-args': { type: 'string' },
+  },
+});
+const objectsMode = values.objects !== undefined;
+const count = objectsMode ? 1 : Number(values.count);
+const objectsPerApp = objectsMode ? Number(values.objects) : 4;
 const namespace = 'bench';
+const flux = 'flux-system';
+const mib = (bytes: number) => bytes / 2 ** 20;
 
 function appFiles(index: number): Record<string, string> {
   const name = `app-${index}`;
@@ -35,140 +62,245 @@ function appFiles(index: number): Record<string, string> {
   };
 }
 
+/** One app of M ConfigMaps, in files of 100 each. */
+function manyObjectFiles(m: number): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (let start = 0; start < m; start += 100) {
+    const documents = Array.from({ length: Math.min(100, m - start) }, (_, i) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: object-${start + i}\n  namespace: ${namespace}\ndata:\n  index: "${start + i}"\n`);
+    files[`apps/app-0/objects-${start / 100}.yaml`] = documents.join('---\n');
+  }
+  return files;
+}
+
+function kustomization(index: number) {
+  return {
+    apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+    kind: 'Kustomization',
+    metadata: { name: `app-${index}`, namespace: flux },
+    spec: { interval: '1h', path: `./apps/app-${index}`, prune: true, wait: true, timeout: '10m', sourceRef: { kind: 'GitRepository', name: 'fleet' } },
+  };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 async function main(): Promise<void> {
   const stateDir = mkdtempSync(join(tmpdir(), 'kimbernetes-bench-'));
   const environment = await startLocalEnvironment({ stateDir, clusterName: `kimbernetes-bench-${process.pid}`, nodes: Number(values.nodes), temporal: { headless: true } });
-  // Interrupted (Ctrl-C, a time limit): still stop the cluster and the server.
-  const interrupted = async () => {
+  let worker: ReturnType<typeof startService> | undefined;
+  const stopAll = async () => {
+    await worker?.stop();
     await environment.stop();
-    rmSync(stateDir, { recursive: true, force: true });
+    if (!values['keep-logs']) rmSync(stateDir, { recursive: true, force: true });
+  };
+  // Interrupted (Ctrl-C, a time limit): still stop the worker, the cluster and the server.
+  const interrupted = async () => {
+    await stopAll();
     process.exit(130);
   };
   process.once('SIGINT', () => void interrupted());
   process.once('SIGTERM', () => void interrupted());
-  let peakRss = 0;
-  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
   try {
-    await installCrds(environment.cluster.kubeconfigPath);
-    installWorkerRuntime('WARN');
-    const kubeConfig = loadKubeConfig(environment.cluster.kubeconfigPath);
+    const kubeconfigPath = environment.cluster.kubeconfigPath;
+    await installCrds(kubeconfigPath);
+    const kubeConfig = loadKubeConfig(kubeconfigPath);
+    const kube = createKubeClient(kubeConfig);
     const temporal = { address: environment.temporal.address, namespace: environment.temporal.namespace };
-    const worker = await startWorkerProcess({
-      temporal,
-      kubeConfig,
-      pools: allTaskQueues,
-      storage: { dir: join(stateDir, 'artifacts'), listen: '127.0.0.1:0' },
-      kubeApi: { qps: Number(values['kube-api-qps']), burst: Number(values['kube-api-burst']) },
-    });
-    const { kube } = worker;
-    const running = worker.run();
+    const client = new Client({ connection: await Connection.connect({ address: temporal.address }), namespace: temporal.namespace });
 
     const repository = new TestRepository(newGitRoot(), 'fleet');
-    repository.commit(Object.assign({}, ...Array.from({ length: count }, (_, i) => appFiles(i))));
-    await kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'flux-system' } }, { fieldManager: 'bench' });
+    repository.commit(objectsMode ? manyObjectFiles(objectsPerApp) : Object.assign({}, ...Array.from({ length: count }, (_, i) => appFiles(i))));
+    await kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: flux } }, { fieldManager: 'bench' });
     await kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }, { fieldManager: 'bench' });
-    await kube.apply(
-      { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: { name: 'fleet', namespace: 'flux-system' }, spec: { url: repository.fileUrl, interval: '1h', ref: { branch: 'main' } } },
-      { fieldManager: 'bench' },
-    );
-    const baselineRss = process.memoryUsage().rss;
 
-    process.stderr.write(`creating ${count} Kustomizations at once...\n`);
-    const started = Date.now();
-    await Promise.all(
-      Array.from({ length: count }, (_, i) =>
-        kube.apply(
-          {
-            apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
-            kind: 'Kustomization',
-            metadata: { name: `app-${i}`, namespace: 'flux-system' },
-            spec: { interval: '1h', path: `./apps/app-${i}`, prune: true, wait: true, timeout: '5m', sourceRef: { kind: 'GitRepository', name: 'fleet' } },
-          },
-          { fieldManager: 'bench' },
-        ),
-      ),
-    );
-    // One list a second, as `kubectl get kustomizations -w` would: the bench must not be the load.
-    const custom = kubeConfig.makeApiClient(CustomObjectsApi);
-    let readyCount = 0;
-    let reported = started;
-    while (readyCount < count) {
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-      const list = (await custom.listNamespacedCustomObject({ group: 'kustomize.toolkit.fluxcd.io', version: 'v1', plural: 'kustomizations', namespace: 'flux-system' })) as {
-        items: { status?: { conditions?: Condition[] } }[];
-      };
-      readyCount = list.items.filter((o) => findCondition(o.status?.conditions, 'Ready')?.status === 'True').length;
-      if (Date.now() - reported >= 15_000) {
-        reported = Date.now();
-        process.stderr.write(`  ${Math.round((reported - started) / 1000)} s: ${readyCount}/${count} Ready\n`);
-      }
-      if (Date.now() - started > 15 * 60_000) throw new Error(`only ${readyCount}/${count} Ready after 15 minutes`);
-    }
-    const elapsed = (Date.now() - started) / 1000;
-
-    // An unchanged reconcile: how many activities does one cost?
-    const client = new Client({ connection: await Connection.connect({ address: temporal.address }), namespace: temporal.namespace });
-    const id = objectWorkflowId({ kind: 'Kustomization', namespace: 'flux-system', name: 'app-0' });
-    const before = (await client.workflow.getHandle(id).describe()).runId;
-    await client.workflow.getHandle(id).signal('reconcile', {});
-    let runId = before;
-    while (runId === before) {
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      runId = (await client.workflow.getHandle(id).describe()).runId;
-    }
-    // The forced reconcile runs in the run that follows the signalled one: wait until it is done, then count.
-    while ((await client.workflow.getHandle(id, runId).query(statusQuery)).phase !== 'Waiting') {
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    const history = await client.workflow.getHandle(id, runId).fetchHistory();
-    const activities = (history.events ?? []).filter((event) => event.activityTaskScheduledEventAttributes).length;
-    const unchanged = await reconcileAllUnchanged(kube, custom, count);
-
-    process.stdout.write(
+    // The worker as `npm run worker` runs it, logging as it does.
+    const logFile = join(stateDir, 'worker.log');
+    const workerStarted = Date.now();
+    worker = startService(
+      'worker',
+      process.execPath,
       [
-        `kustomizations:                   ${count} (4 objects each, wait: true)`,
-        `time until all Ready:             ${elapsed.toFixed(1)} s`,
-        `peak memory (rss, whole process): ${(peakRss / 2 ** 20).toFixed(0)} MiB (${((peakRss - baselineRss) / 2 ** 20).toFixed(0)} MiB above the idle worker)`,
-        `activities per unchanged reconcile: ${activities}`,
-        `all ${count} reconciled again, unchanged: ${unchanged.seconds.toFixed(1)} s, ${unchanged.cpuSeconds.toFixed(1)} s of this process's CPU (${((unchanged.cpuSeconds / count) * 1000).toFixed(0)} ms per reconcile)`,
-        '',
-      ].join('\n'),
+        ...(values['worker-node-options']?.split(' ').filter(Boolean) ?? []),
+        projectFile('dist', 'workers', 'main.js'),
+        '--temporal-address', temporal.address,
+        '--kubeconfig', kubeconfigPath,
+        '--storage-path', join(stateDir, 'artifacts'),
+        '--storage-addr', '127.0.0.1:0',
+        '--kube-api-qps', values['kube-api-qps']!,
+        '--kube-api-burst', values['kube-api-burst']!,
+        ...(values['worker-args']?.split(' ').filter(Boolean) ?? []),
+      ],
+      { logFile },
     );
-    worker.shutdown();
-    await running;
+    const workerProcess = new ProcessSampler(worker.pid);
+    const server = new ProcessSampler(environment.temporal.pid);
+    await untilPolled(client, ['source-controller', 'kustomize-controller'], () => worker!.child.exitCode !== null, logFile);
+    const startupSeconds = (Date.now() - workerStarted) / 1000;
+    await sleep(3000);
+    const idle = { worker: workerProcess.sample(), server: server.sample() };
+    workerProcess.start();
+    server.start();
+
+    process.stderr.write(`applying the GitRepository and ${count} Kustomization${count === 1 ? '' : 's'} at once...\n`);
+    const started = Date.now();
+    const gitRepository = { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: { name: 'fleet', namespace: flux }, spec: { url: repository.fileUrl, interval: '1h', ref: { branch: 'main' } } };
+    await Promise.all([gitRepository, ...Array.from({ length: count }, (_, i) => kustomization(i))].map((object) => kube.apply(object, { fieldManager: 'bench' })));
+    const custom = kubeConfig.makeApiClient(CustomObjectsApi);
+    await untilAllReady(custom, count, started, objectsMode ? 30 : 15 + count / 50);
+    const elapsed = (Date.now() - started) / 1000;
+    const cpuAtReady = { worker: workerProcess.sample().cpuSeconds, server: server.sample().cpuSeconds };
+    const steps = await stepTimes(client);
+
+    const unchangedActivities = await activitiesOfUnchangedReconcile(client);
+    const unchanged = await reconcileAllUnchanged(kube, custom, count, workerProcess);
+    workerProcess.stop();
+    server.stop();
+
+    await worker.stop();
+    const kubeApiRequests = requestsMade(logFile);
+    const figures = {
+      mode: objectsMode ? `1 Kustomization of ${objectsPerApp} ConfigMaps` : `${count} Kustomizations of 4 objects`,
+      count,
+      objectsPerKustomization: objectsPerApp,
+      secondsToAllReady: elapsed,
+      workerStartupSeconds: startupSeconds,
+      steps,
+      workerPeakMiB: mib(workerProcess.peakRss),
+      workerIdleMiB: mib(idle.worker.rss),
+      serverPeakMiB: mib(server.peakRss),
+      serverIdleMiB: mib(idle.server.rss),
+      workerCpuSeconds: cpuAtReady.worker - idle.worker.cpuSeconds,
+      serverCpuSeconds: cpuAtReady.server - idle.server.cpuSeconds,
+      kubeApiRequests,
+      activitiesPerUnchangedReconcile: unchangedActivities,
+      unchangedRound: unchanged,
+    };
+    process.stdout.write(report(figures));
+    if (values.record) appendFileSync(values.record, `${JSON.stringify({ date: new Date().toISOString(), ...figures })}\n`);
   } finally {
-    clearInterval(sampler);
-    await environment.stop();
-    rmSync(stateDir, { recursive: true, force: true });
+    await stopAll();
   }
 }
 
-/**
- * Forces every Kustomization to reconcile once more with nothing changed, as
- * `flux reconcile` does (the requestedAt annotation), and measures the wall time and the
- * CPU this process (the worker pools) spends until every one has handled it.
- */
-async function reconcileAllUnchanged(kube: { apply: (object: KubernetesObject, options: { fieldManager: string }) => Promise<unknown> }, custom: CustomObjectsApi, n: number) {
-  const token = `bench-${Date.now()}`;
-  const cpuBefore = process.cpuUsage();
-  const started = Date.now();
-  for (let i = 0; i < n; i++) {
-    await kube.apply(
-      { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: `app-${i}`, namespace: 'flux-system', annotations: { 'reconcile.fluxcd.io/requestedAt': token } } },
-      { fieldManager: 'bench-reconcile' },
-    );
-  }
+async function untilPolled(client: Client, queues: string[], exited: () => boolean, logFile: string): Promise<void> {
+  const deadline = Date.now() + 120_000;
   for (;;) {
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    const list = (await custom.listNamespacedCustomObject({ group: 'kustomize.toolkit.fluxcd.io', version: 'v1', plural: 'kustomizations', namespace: 'flux-system' })) as {
-      items: { status?: { lastHandledReconcileAt?: string; conditions?: Condition[] } }[];
-    };
-    const handled = list.items.filter((o) => o.status?.lastHandledReconcileAt === token && findCondition(o.status?.conditions, 'Ready')?.status === 'True').length;
-    if (handled === n) break;
-    if (Date.now() - started > 10 * 60_000) throw new Error(`only ${handled}/${n} reconciled again after 10 minutes`);
+    if (exited()) throw new Error(`the worker exited:\n${readFileSync(logFile, 'utf8').slice(-2000)}`);
+    const polled = await Promise.all(
+      queues.map(async (name) => ((await client.workflowService.describeTaskQueue({ namespace: client.options.namespace, taskQueue: { name }, taskQueueType: 1 })).pollers ?? []).length > 0),
+    );
+    if (polled.every(Boolean)) return;
+    if (Date.now() > deadline) throw new Error('the worker did not poll within 2 minutes');
+    await sleep(100);
   }
-  const cpu = process.cpuUsage(cpuBefore);
-  return { seconds: (Date.now() - started) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
+}
+
+type CustomObjects = InstanceType<typeof CustomObjectsApi>;
+
+async function listKustomizations(custom: CustomObjects) {
+  const list = (await custom.listNamespacedCustomObject({ group: 'kustomize.toolkit.fluxcd.io', version: 'v1', plural: 'kustomizations', namespace: flux })) as {
+    items: { status?: { lastHandledReconcileAt?: string; conditions?: Condition[] } }[];
+  };
+  return list.items;
+}
+
+/** One list a second, as `kubectl get kustomizations -w` would: the bench must not be the load. */
+async function untilAllReady(custom: CustomObjects, n: number, started: number, limitMinutes: number): Promise<void> {
+  let reported = started;
+  for (;;) {
+    await sleep(1000);
+    const ready = (await listKustomizations(custom)).filter((o) => findCondition(o.status?.conditions, 'Ready')?.status === 'True').length;
+    if (ready === n) return;
+    if (Date.now() - reported >= 15_000) {
+      reported = Date.now();
+      process.stderr.write(`  ${Math.round((reported - started) / 1000)} s: ${ready}/${n} Ready\n`);
+    }
+    if (Date.now() - started > limitMinutes * 60_000) throw new Error(`only ${ready}/${n} Ready after ${limitMinutes.toFixed(0)} minutes`);
+  }
+}
+
+/** How many activities one forced reconcile costs when nothing changed. */
+async function activitiesOfUnchangedReconcile(client: Client): Promise<number> {
+  const id = objectWorkflowId({ kind: 'Kustomization', namespace: flux, name: 'app-0' });
+  const before = (await client.workflow.getHandle(id).describe()).runId;
+  await client.workflow.getHandle(id).signal('reconcile', {});
+  let runId = before;
+  while (runId === before) {
+    await sleep(200);
+    runId = (await client.workflow.getHandle(id).describe()).runId;
+  }
+  // The forced reconcile runs in the run that follows the signalled one: wait until it is done, then count.
+  while ((await client.workflow.getHandle(id, runId).query(statusQuery)).phase !== 'Waiting') await sleep(200);
+  const history = await client.workflow.getHandle(id, runId).fetchHistory();
+  return (history.events ?? []).filter((event) => event.activityTaskScheduledEventAttributes).length;
+}
+
+/**
+ * Forces every Kustomization to reconcile once more with nothing changed, as `flux
+ * reconcile` does (the requestedAt annotation), and measures the wall time and the
+ * worker's CPU until every one has handled it.
+ */
+async function reconcileAllUnchanged(kube: KubeClient, custom: CustomObjects, n: number, worker: ProcessSampler) {
+  const token = `bench-${Date.now()}`;
+  const cpuBefore = worker.sample().cpuSeconds;
+  const started = Date.now();
+  await Promise.all(
+    Array.from({ length: n }, (_, i) =>
+      kube.apply({ apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: `app-${i}`, namespace: flux, annotations: { 'reconcile.fluxcd.io/requestedAt': token } } }, { fieldManager: 'bench-reconcile' }),
+    ),
+  );
+  for (;;) {
+    await sleep(1000);
+    const handled = (await listKustomizations(custom)).filter((o) => o.status?.lastHandledReconcileAt === token && findCondition(o.status?.conditions, 'Ready')?.status === 'True').length;
+    if (handled === n) break;
+    if (Date.now() - started > 15 * 60_000) throw new Error(`only ${handled}/${n} reconciled again after 15 minutes`);
+  }
+  const cpuSeconds = worker.sample().cpuSeconds - cpuBefore;
+  return { seconds: (Date.now() - started) / 1000, workerCpuSeconds: cpuSeconds, msPerReconcile: (cpuSeconds / n) * 1000 };
+}
+
+/** The worker's own count, logged as it stops. */
+function requestsMade(logFile: string): number | undefined {
+  const line = readFileSync(logFile, 'utf8')
+    .split('\n')
+    .reverse()
+    .find((entry) => entry.includes('"worker stopped"'));
+  return line ? (JSON.parse(line) as { kubeApiRequests?: number }).kubeApiRequests : undefined;
+}
+
+function report(f: {
+  mode: string;
+  secondsToAllReady: number;
+  workerStartupSeconds: number;
+  steps: StepTimes;
+  workerPeakMiB: number;
+  workerIdleMiB: number;
+  serverPeakMiB: number;
+  serverIdleMiB: number;
+  workerCpuSeconds: number;
+  serverCpuSeconds: number;
+  kubeApiRequests?: number;
+  activitiesPerUnchangedReconcile: number;
+  unchangedRound: { seconds: number; workerCpuSeconds: number; msPerReconcile: number };
+  count: number;
+}): string {
+  const steps = Object.entries(f.steps)
+    .sort(([, a], [, b]) => b.seconds - a.seconds)
+    .map(([step, { seconds, count }]) => `  ${step.padEnd(34)} ${seconds.toFixed(1).padStart(8)} s over ${count}`);
+  return [
+    `fleet:                              ${f.mode} (wait: true), applied in one burst with its GitRepository`,
+    `time until all Ready:               ${f.secondsToAllReady.toFixed(1)} s`,
+    `worker start-up (to polling):       ${f.workerStartupSeconds.toFixed(1)} s`,
+    `memory, worker (rss):               ${f.workerPeakMiB.toFixed(0)} MiB peak, ${f.workerIdleMiB.toFixed(0)} MiB idle`,
+    `memory, Temporal server (rss):      ${f.serverPeakMiB.toFixed(0)} MiB peak, ${f.serverIdleMiB.toFixed(0)} MiB idle`,
+    `memory, both, peak:                 ${(f.workerPeakMiB + f.serverPeakMiB).toFixed(0)} MiB`,
+    `CPU until all Ready:                worker ${f.workerCpuSeconds.toFixed(1)} s, Temporal server ${f.serverCpuSeconds.toFixed(1)} s`,
+    `API requests by the worker:         ${f.kubeApiRequests ?? 'unknown'} (in all, with the unchanged round)`,
+    `activities per unchanged reconcile: ${f.activitiesPerUnchangedReconcile}`,
+    `all ${f.count} reconciled again, unchanged: ${f.unchangedRound.seconds.toFixed(1)} s, worker CPU ${f.unchangedRound.workerCpuSeconds.toFixed(1)} s (${f.unchangedRound.msPerReconcile.toFixed(0)} ms per reconcile)`,
+    'time in each step, summed over objects, from the histories:',
+    ...steps,
+    '',
+  ].join('\n');
 }
 
 main().then(

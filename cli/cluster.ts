@@ -15,8 +15,7 @@ import { toKubeError } from '../kube/errors.js';
 import { apiVersionOf, fluxKinds, type FluxKindName, type FluxObjectRef } from '../kube/flux-kinds.js';
 import type { KubernetesObject } from '../kube/objects.js';
 
-/** The field manager of every write the CLI makes. */
-export const cliFieldManager = 'kimbernetes';
+import { cliFieldManager } from './kinds.js';
 
 export interface ServedCrd {
   storageVersion?: string;

@@ -1,12 +1,14 @@
 // What every command runs with: the global flags, the terminal, and connections to the
-// cluster and to Temporal, each opened only when a command first needs it.
+// cluster and to Temporal, each opened only when a command first needs it. The
+// Kubernetes client library, the heaviest module the CLI loads, is loaded only once a
+// command is about to run, so `--help` and usage errors answer at once.
 import type { KubeConfig } from '@kubernetes/client-node';
-import { createKubeClient, loadKubeConfig, type KubeClient } from '../kube/client.js';
-import { createFluxObjects, type FluxObjects } from '../kube/flux-objects.js';
+import type { KubeClient } from '../kube/client.js';
+import type { FluxObjects } from '../kube/flux-objects.js';
 import { parseDuration } from '../domain/duration.js';
 import { SettingsError, temporalOptions, temporalSettings, type TemporalFlags, type TemporalSettings } from '../workers/settings.js';
 import { canonicalWords, type Invocation, type OptionSpec, type OptionSpecs } from './args.js';
-import { createCliCluster, type CliCluster } from './cluster.js';
+import type { CliCluster } from './cluster.js';
 import { CliError, UsageError } from './errors.js';
 import { connectTemporal, type TemporalSession } from './temporal.js';
 import { Terminal, type CliIo } from './terminal.js';
@@ -53,7 +55,7 @@ export interface CliContext {
   close(): Promise<void>;
 }
 
-export function createContext(invocation: Invocation, io: CliIo): CliContext {
+export async function createContext(invocation: Invocation, io: CliIo): Promise<CliContext> {
   const words = canonicalWords(invocation.command);
   const timeoutMs = parseDuration(invocation.string('timeout')!);
   if (!timeoutMs) throw new UsageError(`--timeout must be a duration such as 90s or 5m, got '${invocation.string('timeout')}'`, words);
@@ -65,6 +67,11 @@ export function createContext(invocation: Invocation, io: CliIo): CliContext {
     if (error instanceof SettingsError) throw new UsageError(error.message, words);
     throw error;
   }
+  const [{ createKubeClient, loadKubeConfig }, { createFluxObjects }, { createCliCluster }] = await Promise.all([
+    import('../kube/client.js'),
+    import('../kube/flux-objects.js'),
+    import('./cluster.js'),
+  ]);
   const kubeconfigPath = invocation.string('kubeconfig');
   const kubeContext = invocation.string('context');
   let config: KubeConfig | undefined;

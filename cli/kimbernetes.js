@@ -1,6 +1,12 @@
 #!/usr/bin/env node
-// The `kimbernetes` executable: runs the TypeScript CLI through tsx, without a build step.
-import { tsImport } from 'tsx/esm/api';
+// The `kimbernetes` executable: the CLI as `npm run build` compiled it (`npm run setup`
+// builds it), so that it starts without transpiling TypeScript.
+import { existsSync } from 'node:fs';
 
-const cli = await tsImport('./main.ts', import.meta.url);
+const compiled = new URL('../dist/cli/main.js', import.meta.url);
+if (!existsSync(compiled)) {
+  process.stderr.write("kimbernetes: the CLI is not built yet: run 'npm run build' (or 'npm run setup') first\n");
+  process.exit(1);
+}
+const cli = await import(compiled.href);
 await cli.run();

@@ -2,6 +2,9 @@
 // `helmrelease`/`hr`), and how messages name an object.
 import type { FluxKindName, FluxObjectRef } from '../kube/flux-kinds.js';
 
+/** The field manager of every write the CLI makes. */
+export const cliFieldManager = 'kimbernetes';
+
 export interface KindWords {
   kind: FluxKindName;
   /** `reconcile source git`, `suspend kustomization`: singular first */

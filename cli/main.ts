@@ -19,7 +19,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       io.stdout.write(helpText(parsed.words, commands, globalOptions, groupSummaries));
       return ExitCode.Ok;
     }
-    context = createContext(parsed.invocation, io);
+    context = await createContext(parsed.invocation, io);
     return await parsed.invocation.command.run(context, parsed.invocation);
   } catch (error) {
     terminal.failure(error instanceof Error ? error.message : String(error));

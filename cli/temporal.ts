@@ -1,10 +1,12 @@
 // The CLI's side of Temporal: a client connection that fails fast, the loops' `status`
 // query under a deadline (a loop whose workers are down must not hang `get`), signals,
 // and who polls a task queue.
-import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
+// The client library is loaded when a command first connects: `--help` and commands that
+// never reach Temporal start without it.
+import type { Client, Connection } from '@temporalio/client';
 import { objectWorkflowId, statusQuery, type ObjectWorkflowStatus } from '../common/object-workflow.js';
 import type { FluxObjectRef } from '../kube/flux-kinds.js';
-import { tlsConfig } from '../workers/connection.js';
+import { tlsConfig } from '../temporal/tls.js';
 import type { TemporalSettings } from '../workers/settings.js';
 import { CliError } from './errors.js';
 
@@ -15,13 +17,14 @@ export interface TemporalSession {
 }
 
 export async function connectTemporal(settings: TemporalSettings, timeoutMs = 5_000): Promise<TemporalSession> {
+  const temporal = await import('@temporalio/client');
   let connection: Connection;
   try {
-    connection = await Connection.connect({ address: settings.address, tls: await tlsConfig(settings), apiKey: settings.apiKey, connectTimeout: timeoutMs });
+    connection = await temporal.Connection.connect({ address: settings.address, tls: await tlsConfig(settings), apiKey: settings.apiKey, connectTimeout: timeoutMs });
   } catch (error) {
     throw new CliError(`Temporal at ${settings.address} is unreachable: ${(error as Error).message} (set --temporal-address or TEMPORAL_ADDRESS)`);
   }
-  return { client: new Client({ connection, namespace: settings.namespace }), settings, close: () => connection.close() };
+  return { client: new temporal.Client({ connection, namespace: settings.namespace }), settings, close: () => connection.close() };
 }
 
 /** Each loop's answer to the `status` query, by workflow ID; loops that do not answer within `timeoutMs` are left out. */
@@ -46,7 +49,7 @@ export async function signalLoop(client: Client, ref: FluxObjectRef, signal: 'su
     await client.workflow.getHandle(objectWorkflowId(ref)).signal(signal);
     return true;
   } catch (error) {
-    if (error instanceof WorkflowNotFoundError) return false;
+    if ((error as Error).name === 'WorkflowNotFoundError') return false;
     throw error;
   }
 }

@@ -4,11 +4,11 @@
 import { execFile } from 'node:child_process';
 import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { projectFile } from '../common/project-files.js';
 
 const run = promisify(execFile);
-export const examplesDir = fileURLToPath(new URL('../examples/', import.meta.url));
+export const examplesDir = projectFile('examples') + '/';
 export const placeholderUrl = 'https://git.example.com/fleet.git';
 
 export interface FleetRepository {

@@ -2,11 +2,11 @@
 // against the very definition the API server enforces.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { validateSchema, type SchemaError, type SchemaNode } from '../domain/schema-validation.js';
+import { projectFile } from '../common/project-files.js';
 
-const schemasDir = fileURLToPath(new URL('../schemas/', import.meta.url));
+const schemasDir = projectFile('schemas') + '/';
 
 interface CustomResourceDefinition {
   spec: {

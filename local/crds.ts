@@ -3,12 +3,12 @@
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { requireBinary } from '../tools/paths.js';
+import { projectFile } from '../common/project-files.js';
 
-export const schemasDir = fileURLToPath(new URL('../schemas/', import.meta.url));
+export const schemasDir = projectFile('schemas') + '/';
 
 /** `kubeconfigPath` and `context` default to kubectl's own (KUBECONFIG, ~/.kube/config, the current context). */
 export async function installCrds(kubeconfigPath: string | undefined, options: { context?: string } = {}): Promise<void> {

@@ -5,6 +5,7 @@ import type { SignalDefinition } from '@temporalio/common';
 import { ensureRunningSignal, objectWorkflowId, reconcileSignal, type ReconcileRequest } from '../common/object-workflow.js';
 import { ObjectKind, ObjectName, ObjectNamespace } from '../common/search-attributes.js';
 import { fluxKinds, type FluxObjectRef } from '../kube/flux-kinds.js';
+import type { TaskQueue } from '../common/task-queues.js';
 import type { gitRepositoryLoop } from '../workflows/gitrepository.js';
 
 /** The workflow type that runs each kind's reconcile loop. */
@@ -15,6 +16,11 @@ const workflowTypes: Partial<Record<FluxObjectRef['kind'], string>> = {
 
 /** The kinds that have a reconcile loop. */
 export const reconciledKinds = Object.keys(workflowTypes) as FluxObjectRef['kind'][];
+
+/** Whether a controller reconciles any kind yet: only those are polled (workers/pools.ts). */
+export function hasLoops(controller: TaskQueue): boolean {
+  return reconciledKinds.some((kind) => fluxKinds[kind].controller === controller);
+}
 
 /** Whether objects of this kind have a reconcile loop yet. */
 export function isReconciled(kind: FluxObjectRef['kind']): boolean {

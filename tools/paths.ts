@@ -3,9 +3,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { projectFile } from '../common/project-files.js';
 
-const versionsFile = fileURLToPath(new URL('./versions.env', import.meta.url));
+const versionsFile = projectFile('tools', 'versions.env');
 
 export function readVersions(text = readFileSync(versionsFile, 'utf8')): Record<string, string> {
   const versions: Record<string, string> = {};

@@ -1,6 +1,6 @@
 // Opening the Temporal connection a worker process uses, from Settings.
-import { readFile } from 'node:fs/promises';
 import { NativeConnection } from '@temporalio/worker';
+import { tlsConfig } from '../temporal/tls.js';
 import type { TemporalSettings } from './settings.js';
 
 export async function connectWorker(settings: TemporalSettings): Promise<NativeConnection> {
@@ -9,15 +9,4 @@ export async function connectWorker(settings: TemporalSettings): Promise<NativeC
     tls: await tlsConfig(settings),
     apiKey: settings.apiKey,
   });
-}
-
-export async function tlsConfig(settings: TemporalSettings) {
-  const tls = settings.tls;
-  if (!tls) return undefined;
-  return {
-    serverNameOverride: tls.serverName,
-    serverRootCACertificate: tls.caPath ? await readFile(tls.caPath) : undefined,
-    clientCertPair:
-      tls.certPath && tls.keyPath ? { crt: await readFile(tls.certPath), key: await readFile(tls.keyPath) } : undefined,
-  };
 }

@@ -5,7 +5,7 @@ import { TaskQueue } from '../common/task-queues.js';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { fluxKinds, type FluxKindName } from '../kube/flux-kinds.js';
 import type { TemporalSettings } from './settings.js';
-import { tlsConfig } from './connection.js';
+import { tlsConfig } from '../temporal/tls.js';
 import { startWatcher, type Watcher } from './watcher.js';
 import { createFluxObjects, type FluxObjects } from '../kube/flux-objects.js';
 import { reconciledKinds } from '../temporal/object-loops.js';

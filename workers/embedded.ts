@@ -3,14 +3,15 @@
 // pools plus the watcher in this one process. Ctrl-C (or `shutdown()`) stops the pools;
 // `run()` then stops the cluster and the server too, whatever happened before.
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startLocalEnvironment, type LocalEnvironment } from '../local/environment.js';
 import { installCrds } from '../local/crds.js';
 import { loadKubeConfig } from '../kube/client.js';
 import { allTaskQueues } from '../common/task-queues.js';
+import { hasLoops } from '../temporal/object-loops.js';
 import { installWorkerRuntime, jsonLogger, logLine } from './logging.js';
 import { onShutdownSignal } from './signals.js';
 import { startWorkerProcess } from './worker-process.js';
+import { projectFile } from '../common/project-files.js';
 
 export interface EmbeddedOptions {
   stateDir: string;
@@ -30,7 +31,7 @@ export const embeddedFlags = {
 /** The options those flags give; state under `.kimbernetes/<name>` unless a folder is named. */
 export function embeddedOptions(values: { 'temporal-port': string; 'ui-port': string; nodes: string; 'state-dir'?: string }, name: string): EmbeddedOptions {
   return {
-    stateDir: values['state-dir'] ?? process.env.KIMBERNETES_STATE_DIR ?? fileURLToPath(new URL(`../.kimbernetes/${name}`, import.meta.url)),
+    stateDir: values['state-dir'] ?? process.env.KIMBERNETES_STATE_DIR ?? projectFile('.kimbernetes', name),
     nodes: Number(values.nodes),
     temporalPort: Number(values['temporal-port']),
     uiPort: Number(values['ui-port']),
@@ -84,7 +85,7 @@ export async function runEmbedded(options: EmbeddedOptions, use: (embedded: Embe
       `Temporal address: ${temporal.address}`,
       `kubeconfig:       ${kubeconfigPath}`,
       `  export KUBECONFIG=${kubeconfigPath}`,
-      `worker pools:     ${allTaskQueues.join(', ')}`,
+      `worker pools:     ${allTaskQueues.filter(hasLoops).join(', ')} (${allTaskQueues.filter((queue) => !hasLoops(queue)).join(', ')}: no loops yet)`,
       `artifacts:        ${pools.artifactServer!.url}`,
       `server log:       ${join(options.stateDir, 'temporal.log')}`,
     ];

@@ -4,25 +4,31 @@ import { SettingsError, parseSettings } from './settings.js';
 import { installWorkerRuntime, jsonLogger, logLine } from './logging.js';
 import { onShutdownSignal } from './signals.js';
 import { loadKubeConfig } from '../kube/client.js';
+import { countRequestsTo } from '../kube/request-count.js';
 import { startWorkerProcess } from './worker-process.js';
 
 async function main(): Promise<void> {
   const settings = parseSettings(process.argv.slice(2), process.env);
   installWorkerRuntime();
+  const kubeConfig = loadKubeConfig(settings.kubeconfig);
+  const server = kubeConfig.getCurrentCluster()?.server;
+  const requests = server ? countRequestsTo(server) : undefined;
   const worker = await startWorkerProcess({
     temporal: settings.temporal,
-    kubeConfig: loadKubeConfig(settings.kubeconfig),
+    kubeConfig,
     pools: settings.pools,
     storage: settings.storage,
     namespace: settings.watchNamespace,
     taskQueuePrefix: settings.taskQueuePrefix,
     kubeApi: settings.kubeApi,
+    maxCachedWorkflows: settings.maxCachedWorkflows,
     workflowBundle: settings.workflowBundlePath ? { codePath: settings.workflowBundlePath } : undefined,
     bundlerLogger: jsonLogger('WARN'),
     log: logLine,
   });
   onShutdownSignal(() => worker.shutdown());
   await worker.run();
+  logLine({ level: 'info', msg: 'worker stopped', kubeApiRequests: requests?.total() });
 }
 
 main().catch((error: unknown) => {

@@ -1,6 +1,7 @@
 // The worker pools: one Temporal worker per controller task queue, each with that
 // controller's activities and the shared workflow bundle. A process runs one pool (to
 // scale it out) or all of them (the embedded default).
+import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +21,7 @@ import { createResyncActivities } from '../activities/resync.js';
 import { createDependentsActivities } from '../activities/dependents.js';
 import { createKustomizationActivities } from '../activities/kustomization/index.js';
 import { createLegacyGitRepositoryActivities, createLegacyKustomizationActivities } from '../activities/legacy.js';
-import { reconciledKinds } from '../temporal/object-loops.js';
+import { hasLoops, reconciledKinds } from '../temporal/object-loops.js';
 import { fieldManager } from '../apply/target.js';
 
 export interface PoolDependencies {
@@ -46,7 +47,11 @@ export function kubernetesDependencies(kubeConfig: KubeConfig, rateLimit?: RateL
   return { kube: clusters.local, clusters, objects };
 }
 
-export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+/** Running compiled (from dist/, as `npm run build` makes it) rather than from the TypeScript source. */
+const compiled = import.meta.url.endsWith('.js');
+export const workflowsPath = fileURLToPath(new URL(`../workflows/index.${compiled ? 'js' : 'ts'}`, import.meta.url));
+/** The workflow bundle `npm run build` made beside the compiled code: a worker started from there skips webpack. */
+const prebuiltBundle = compiled ? fileURLToPath(new URL('../workflow-bundle.js', import.meta.url)) : undefined;
 
 /**
  * This worker's own task queue for a pool: a reconcile's steps after the first run there,
@@ -82,6 +87,13 @@ export function poolActivities(queue: TaskQueue, deps: PoolDependencies, workerQ
   }
 }
 
+/** A process whose pools have nothing to serve yet stays up (a Deployment per pool must not crash-loop) until asked to stop. */
+function idleUntilShutdown(): RunningPools {
+  let stop = () => {};
+  const stopped = new Promise<void>((resolve) => (stop = resolve));
+  return { run: () => stopped, shutdown: () => stop() };
+}
+
 /** Bundles the workflow code; webpack's report goes to `logger`, if given, at its level. */
 export async function bundleWorkflows(logger?: Logger): Promise<WorkflowBundleWithSourceMap> {
   return bundleWorkflowCode({ workflowsPath, logger });
@@ -97,6 +109,7 @@ export interface PoolsOptions {
   bundlerLogger?: Logger;
   /** prefix for task queue names, so test files do not share queues */
   taskQueuePrefix?: string;
+  maxCachedWorkflows?: number;
 }
 
 export interface RunningPools {
@@ -111,9 +124,15 @@ export interface RunningPools {
  * steps), sharing one set of activities and so one set of workspaces.
  */
 export async function createPools(options: PoolsOptions): Promise<RunningPools> {
-  const workflowBundle = options.workflowBundle ?? (await bundleWorkflows(options.bundlerLogger));
+  // A controller without loops yet is not polled: each Temporal worker that runs workflows
+  // holds a workflow thread with the whole bundle loaded, about 45 MiB, for a queue that
+  // would never carry a task.
+  const served = options.pools.filter(hasLoops);
+  if (served.length === 0) return idleUntilShutdown();
+  const workflowBundle =
+    options.workflowBundle ?? (prebuiltBundle && existsSync(prebuiltBundle) ? { codePath: prebuiltBundle } : await bundleWorkflows(options.bundlerLogger));
   const perPool = await Promise.all(
-    options.pools.map(async (queue) => {
+    served.map(async (queue) => {
       const taskQueue = `${options.taskQueuePrefix ?? ''}${queue}`;
       const workerQueue = workerQueueOf(taskQueue);
       const activities = poolActivities(queue, options.deps, workerQueue);
@@ -123,7 +142,7 @@ export async function createPools(options: PoolsOptions): Promise<RunningPools> 
       return Promise.all([
         // Workflow tasks the worker takes at once: beyond what its workflow thread serves
         // within Temporal's 10 s, a burst of reconciles times them out and redoes them.
-        Worker.create({ connection, namespace, taskQueue, workflowBundle, activities, maxConcurrentWorkflowTaskExecutions: 10 }),
+        Worker.create({ connection, namespace, taskQueue, workflowBundle, activities, maxConcurrentWorkflowTaskExecutions: 10, maxCachedWorkflows: options.maxCachedWorkflows }),
         // Health waits hold their slot while they wait, mostly idle: far more of them fit
         // than the default 100 before the other steps of new reconciles would queue.
         ...(hasActivities ? [Worker.create({ connection, namespace, taskQueue: workerQueue, activities, maxConcurrentActivityTaskExecutions: 1000 })] : []),

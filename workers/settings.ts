@@ -35,6 +35,8 @@ export interface Settings {
   storage: { dir: string; listen: string; advertisedUrl?: string };
   /** the client-side limit on requests to the API server (Flux's --kube-api-qps, --kube-api-burst) */
   kubeApi: RateLimit;
+  /** loops each pool keeps in memory between their workflow tasks (workers/pools.ts says why it is small) */
+  maxCachedWorkflows?: number;
 }
 
 export class SettingsError extends Error {
@@ -66,6 +68,7 @@ export const settingsOptions = {
   'storage-adv-addr': { type: 'string' },
   'kube-api-qps': { type: 'string' },
   'kube-api-burst': { type: 'string' },
+  'max-cached-workflows': { type: 'string' },
 } as const;
 
 export function parseSettings(argv: string[], env: NodeJS.ProcessEnv): Settings {
@@ -98,7 +101,15 @@ export function parseSettings(argv: string[], env: NodeJS.ProcessEnv): Settings 
       qps: positiveNumber('--kube-api-qps', values['kube-api-qps'] ?? env.KIMBERNETES_KUBE_API_QPS, defaultRateLimit.qps),
       burst: positiveNumber('--kube-api-burst', values['kube-api-burst'] ?? env.KIMBERNETES_KUBE_API_BURST, defaultRateLimit.burst),
     },
+    maxCachedWorkflows: optionalCount('--max-cached-workflows', values['max-cached-workflows'] ?? env.KIMBERNETES_MAX_CACHED_WORKFLOWS),
   };
+}
+
+function optionalCount(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 10) throw new SettingsError(`${flag} must be a whole number of at least 10, got '${value}'`);
+  return number;
 }
 
 function positiveNumber(flag: string, value: string | undefined, fallback: number): number {

@@ -12,7 +12,8 @@ import type { RateLimit } from '../kube/rate-limit.js';
 import type { ArtifactStore } from '../artifacts/store.js';
 import type { ArtifactServer } from '../artifacts/server.js';
 import { startArtifactStorage, type StorageSettings } from './artifact-storage.js';
-import { connectWorker, tlsConfig } from './connection.js';
+import { connectWorker } from './connection.js';
+import { tlsConfig } from '../temporal/tls.js';
 import { ensureResyncSchedule, resyncScheduleId, startDiscovery } from './discovery.js';
 import { createPools, kubernetesDependencies } from './pools.js';
 import type { TemporalSettings } from './settings.js';
@@ -27,6 +28,7 @@ export interface WorkerProcessOptions {
   namespace?: string;
   taskQueuePrefix?: string;
   kubeApi?: RateLimit;
+  maxCachedWorkflows?: number;
   workflowBundle?: WorkflowBundleOption;
   bundlerLogger?: Logger;
   /** watch the Flux objects and start their loops (off: the caller signals loops itself) */
@@ -74,6 +76,7 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
       healthPollIntervalMs: options.healthPollIntervalMs,
     },
     taskQueuePrefix,
+    maxCachedWorkflows: options.maxCachedWorkflows,
     workflowBundle: options.workflowBundle,
     bundlerLogger: options.bundlerLogger,
   });

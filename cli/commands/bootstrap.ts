@@ -10,7 +10,7 @@ import { KubeError } from '../../kube/errors.js';
 import type { FluxObjectRef } from '../../kube/flux-kinds.js';
 import { describeReference, referenceOf, type KubernetesObject } from '../../kube/objects.js';
 import type { Invocation } from '../args.js';
-import { cliFieldManager } from '../cluster.js';
+import { cliFieldManager } from '../kinds.js';
 import type { Command } from '../command.js';
 import type { CliContext } from '../context.js';
 import { CliError, ExitCode, UsageError } from '../errors.js';

@@ -8,6 +8,7 @@ import { outputOption, type Command } from '../command.js';
 import type { CliContext } from '../context.js';
 import { ExitCode, UsageError } from '../errors.js';
 import { pollersOf } from '../temporal.js';
+import { hasLoops } from '../../temporal/object-loops.js';
 
 export interface CheckResult {
   section: string;
@@ -15,7 +16,8 @@ export interface CheckResult {
   message: string;
 }
 
-const defaultComponents = [TaskQueue.Source, TaskQueue.Kustomize, TaskQueue.Helm, TaskQueue.Notification];
+/** flux check's controllers, those this release reconciles with: the others poll no queue yet. */
+const defaultComponents = [TaskQueue.Source, TaskQueue.Kustomize, TaskQueue.Helm, TaskQueue.Notification].filter(hasLoops);
 
 function components(invocation: Invocation): string[] {
   const names = [...(invocation.list('components') ?? defaultComponents), ...(invocation.list('components-extra') ?? [])];

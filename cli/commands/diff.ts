@@ -3,12 +3,10 @@
 // code 1 when there are differences, as `flux diff`.
 import { fieldManager, targetOf } from '../../apply/target.js';
 import type { Inventory } from '../../domain/inventory.js';
-import { ClusterTargetError, createClusterTargets } from '../../kube/targets.js';
 import { outputOption, type Command } from '../command.js';
 import { CliError, ExitCode } from '../errors.js';
 import { describeChange, maskedChange } from '../field-diff.js';
 import { kustomizationWords, quoted } from '../kinds.js';
-import { diffKustomization, hasDifferences } from '../kustomization-diff.js';
 import { buildLocal } from '../local-build.js';
 import { pathOption } from './build.js';
 
@@ -22,6 +20,8 @@ export const diffCommand: Command = {
     const format = invocation.choice('output', ['text', 'json'] as const);
     const path = invocation.required('path');
     const progress = context.terminal.progress(`building ${path} and diffing it with the cluster`);
+    // The apply's own machinery, loaded only by this command.
+    const [{ ClusterTargetError, createClusterTargets }, { diffKustomization, hasDifferences }] = await Promise.all([import('../../kube/targets.js'), import('../kustomization-diff.js')]);
     let diff;
     try {
       const build = await buildLocal(context, invocation.arg(0), path);
