@@ -49,6 +49,7 @@ WORKDIR /app
 # tools/versions.env, the file the tools stage built them from. The artifact server of
 # the source-controller pool listens on every interface, so other containers reach it.
 ENV KIMBERNETES_TOOLS_DIR=/opt/kimbernetes/tools \
+    MALLOC_ARENA_MAX=2 \
     KIMBERNETES_WORKFLOW_BUNDLE=/app/workflow-bundle.js \
     KIMBERNETES_STORAGE_PATH=/data \
     KIMBERNETES_STORAGE_ADDR=0.0.0.0:9090

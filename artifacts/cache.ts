@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { fetchArtifact } from './fetch.js';
 
 export interface ArtifactCache {
+  /** Downloads, verifies and unpacks the artifact unless it is here already. */
+  prepare(url: string, digest: string): Promise<void>;
   /** Places a private copy of the artifact at `destination` (a new folder). */
   checkout(url: string, digest: string, destination: string): Promise<void>;
 }
@@ -47,15 +49,26 @@ export function createArtifactCache(options: { dir?: string; maxEntries?: number
     }
   }
 
+  function entryOf(url: string, digest: string): Entry {
+    let entry = entries.get(digest);
+    if (!entry) {
+      const created: Entry = { path: unpack(url, digest), users: 0, lastUsed: Date.now() };
+      entries.set(digest, created);
+      // A failed download is not remembered: the next checkout tries again.
+      created.path.catch(() => entries.get(digest) === created && entries.delete(digest));
+      entry = created;
+    }
+    return entry;
+  }
+
   return {
+    async prepare(url, digest) {
+      const entry = entryOf(url, digest);
+      entry.lastUsed = Date.now();
+      await entry.path;
+    },
     async checkout(url, digest, destination) {
-      let entry = entries.get(digest);
-      if (!entry) {
-        entry = { path: unpack(url, digest), users: 0, lastUsed: 0 };
-        entries.set(digest, entry);
-        // A failed download is not remembered: the next checkout tries again.
-        entry.path.catch(() => entries.get(digest) === entry && entries.delete(digest));
-      }
+      const entry = entryOf(url, digest);
       entry.users += 1;
       entry.lastUsed = Date.now();
       try {

@@ -129,7 +129,8 @@ async function main(): Promise<void> {
         '--kube-api-burst', values['kube-api-burst']!,
         ...(values['worker-args']?.split(' ').filter(Boolean) ?? []),
       ],
-      { logFile },
+      // As `npm run worker` starts it: two malloc arenas (docs/development.md, Benchmark).
+      { logFile, env: { ...process.env, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' } },
     );
     const workerProcess = new ProcessSampler(worker.pid);
     const server = new ProcessSampler(environment.temporal.pid);

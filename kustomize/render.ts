@@ -14,6 +14,7 @@ import { requireBinary } from '../tools/paths.js';
 import { ownerLabels } from '../apply/markers.js';
 import { build, BuildError, pathWithin } from './build.js';
 import { ageKeysOf, decryptManifests, decryptSources, DecryptionError, type DecryptOptions } from './decrypt.js';
+import { buildKey, type BuildCache } from './build-cache.js';
 
 
 /** Where postBuild variables and decryption keys come from: the Kustomization's namespace. */
@@ -31,8 +32,8 @@ export function clusterBuildInputs(objects: Pick<FluxObjects, 'getSecretData'>, 
 }
 
 export interface RenderRequest {
-  /** the unpacked source; the build may write into it */
-  root: string;
+  /** the unpacked source, or how to get it (checked out only when the build runs); the build may write into it */
+  root: string | (() => Promise<string>);
   spec: KustomizationSpec;
   ref: FluxObjectRef;
   inputs: BuildInputs;
@@ -40,22 +41,30 @@ export interface RenderRequest {
   runBuild?: <T>(build: () => Promise<T>) => Promise<T>;
   /** stops kustomize and sops when aborted */
   signal?: AbortSignal;
+  /** builds kept by the worker, and the digest of the artifact this one builds from */
+  cache?: { builds: BuildCache; digest: string };
 }
 
 /** The built objects, or why they cannot be built (Flux's BuildFailed). */
-export type Rendering = { ok: true; objects: KubernetesObject[] } | { ok: false; message: string };
+export type Rendering = { ok: true; objects: KubernetesObject[]; fromCache?: boolean } | { ok: false; message: string };
 
-export async function renderKustomization({ root, spec, ref, inputs, runBuild = (f) => f(), signal }: RenderRequest): Promise<Rendering> {
+export async function renderKustomization({ root: source, spec, ref, inputs, runBuild = (f) => f(), signal, cache }: RenderRequest): Promise<Rendering> {
   const variables = spec.postBuild ? await substitutionVariables(inputs, ref.namespace, spec) : undefined;
   if (typeof variables === 'string') return { ok: false, message: variables };
   const decryptionKeys = await decryptionOf(inputs, ref.namespace, spec);
   if (typeof decryptionKeys === 'string') return { ok: false, message: decryptionKeys };
+  const key = cache && buildKey({ digest: cache.digest, ref, spec, variables, decryptionKeys: decryptionKeys?.ageKeys });
+  const cached = key && cache.builds.get(key);
+  if (cached) return { ok: true, objects: cached, fromCache: true };
   const decryption = decryptionKeys && { ...decryptionKeys, signal };
   try {
+    const root = typeof source === 'string' ? source : await source();
     if (decryption) await decryptSources(root, await pathWithin(root, spec.path ?? './'), decryption);
     let yaml = await runBuild(() => build({ root, spec, kustomize: requireBinary('kustomize'), signal }));
     if (decryption) yaml = (await decryptManifests(yaml, decryption)).manifests;
-    return { ok: true, objects: labelledManifests(yaml, variables, ref) };
+    const objects = labelledManifests(yaml, variables, ref);
+    if (key) cache.builds.set(key, objects);
+    return { ok: true, objects };
   } catch (error) {
     if (error instanceof BuildError || error instanceof SubstitutionError || error instanceof DecryptionError) return { ok: false, message: error.message };
     throw error;

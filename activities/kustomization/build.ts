@@ -1,6 +1,7 @@
 // kustomize build of the fetched artifact, with postBuild substitution and SOPS
 // decryption; the objects stay in the workspace for the apply.
 import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { StepFailure, WorkerLocal } from '../../common/reconcile-steps.js';
 import { KustomizationReason } from '../../domain/kustomization-status.js';
 import { referenceOf } from '../../kube/objects.js';
@@ -10,16 +11,31 @@ import { cancellationSignal } from '../heartbeat.js';
 import type { KustomizationContext } from './work.js';
 
 export function buildStep(context: KustomizationContext) {
-  const { workspaces, buildInputs, buildSlot } = context;
-  return async function build({ local }: { local: WorkerLocal }): Promise<{ objects?: number; failure?: StepFailure }> {
-    const work = workspaces.get(local.workspace).state;
-    const { ref, spec, root } = work;
-    if (!root) throw new Error(`the build of ${ref.namespace}/${ref.name} ran before its artifact was fetched`);
-    const rendering = await renderKustomization({ root, spec, ref, inputs: buildInputs, runBuild: buildSlot, signal: cancellationSignal(spec.timeoutMs) });
-    // The sources are not needed past a build that ended (a retried step still has them);
-    // the artifact cache keeps the artifact itself.
+  const { workspaces, buildInputs, buildSlot, artifacts, builds } = context;
+  return async function build({ local }: { local: WorkerLocal }): Promise<{ objects?: number; cached?: boolean; failure?: StepFailure }> {
+    const workspace = workspaces.get(local.workspace);
+    const work = workspace.state;
+    const { ref, spec } = work;
+    const { artifact } = work.source;
+    const root = join(workspace.dir, 'source');
+    // A private copy of the artifact, made only when kustomize has to run; a retried
+    // attempt starts from nothing, not from what a failed one left.
+    const checkout = async () => {
+      await rm(root, { recursive: true, force: true });
+      await artifacts.checkout(artifact.url, artifact.digest, root);
+      return root;
+    };
+    const rendering = await renderKustomization({
+      root: checkout,
+      spec,
+      ref,
+      inputs: buildInputs,
+      runBuild: buildSlot,
+      signal: cancellationSignal(spec.timeoutMs),
+      cache: { builds, digest: artifact.digest },
+    });
+    // The copy is not needed past a build that ended; the artifact cache keeps the artifact.
     await rm(root, { recursive: true, force: true });
-    work.root = undefined;
     if (!rendering.ok) return { failure: { reason: KustomizationReason.BuildFailed, message: rendering.message, stalled: false } };
     // Never apply a Secret still encrypted: the cluster would hold ciphertext as its value.
     const encrypted = findEncrypted(rendering.objects);
@@ -29,6 +45,6 @@ export function buildStep(context: KustomizationContext) {
     }
     work.objects = rendering.objects;
     if (spec.wait) work.healthTargets = rendering.objects.map(referenceOf);
-    return { objects: rendering.objects.length };
+    return { objects: rendering.objects.length, ...(rendering.fromCache ? { cached: true } : {}) };
   };
 }

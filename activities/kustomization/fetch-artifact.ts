@@ -1,7 +1,5 @@
-// Download the source's artifact (once per worker: the cache unpacks each digest once)
-// and give this reconcile a private copy in its workspace.
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
+// Download the source's artifact, once per worker: the cache unpacks each digest once.
+// The build checks out a private copy only when it has to run kustomize.
 import { ArtifactError } from '../../artifacts/fetch.js';
 import type { StepFailure, WorkerLocal } from '../../common/reconcile-steps.js';
 import { goDurationString } from '../../domain/duration.js';
@@ -12,18 +10,14 @@ import type { KustomizationContext } from './work.js';
 export function fetchArtifactStep(context: KustomizationContext) {
   const { objects, workspaces, artifacts } = context;
   return async function fetchArtifact({ local }: { local: WorkerLocal }): Promise<{ failure?: StepFailure }> {
-    const workspace = workspaces.get(local.workspace);
-    const work = workspace.state;
+    const work = workspaces.get(local.workspace).state;
     const { artifact, id } = work.source;
     await showStepProgress(objects, work.ref, work.conditions, {
       ready: 'Reconciliation in progress',
       reconciling: `Fetching manifests for revision ${artifact.revision} with a timeout of ${goDurationString(work.spec.timeoutMs)}`,
     });
-    const root = join(workspace.dir, 'source');
-    // A retried attempt starts from nothing, not from what a failed one left.
-    await rm(root, { recursive: true, force: true });
     try {
-      await artifacts.checkout(artifact.url, artifact.digest, root);
+      await artifacts.prepare(artifact.url, artifact.digest);
     } catch (error) {
       if (!(error instanceof ArtifactError)) throw error;
       const failed = new ArtifactError(`failed to fetch the artifact of '${id}': ${error.message}`, error.retryable);
@@ -31,7 +25,6 @@ export function fetchArtifactStep(context: KustomizationContext) {
       if (failed.retryable) throw failed;
       return { failure: { reason: KustomizationReason.ArtifactFailed, message: failed.message, stalled: false } };
     }
-    work.root = root;
     return {};
   };
 }

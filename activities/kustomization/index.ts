@@ -4,6 +4,7 @@
 // `Kustomization.<step>`, so the Web UI names the step that ran or failed.
 import { createArtifactCache, type ArtifactCache } from '../../artifacts/cache.js';
 import { createLimiter } from '../../common/limiter.js';
+import { createBuildCache } from '../../kustomize/build-cache.js';
 import { apiVersionOf } from '../../kube/flux-kinds.js';
 import { specSchemaFor } from '../../kube/crd-schemas.js';
 import type { FluxObjects } from '../../kube/flux-objects.js';
@@ -47,6 +48,7 @@ export function kustomizationSteps(deps: KustomizationDependencies) {
     workerQueue: deps.workerQueue,
     schema,
     buildInputs: clusterBuildInputs(deps.objects, deps.clusters.local),
+    builds: createBuildCache(),
     // kustomize builds are CPU-bound: more at once than cores only makes each slower.
     buildSlot: createLimiter(deps.concurrentBuilds ?? 4),
     healthPollIntervalMs: deps.healthPollIntervalMs ?? 1000,

@@ -11,6 +11,7 @@ import type { FluxObjects } from '../../kube/flux-objects.js';
 import type { KubernetesObject, ObjectReference } from '../../kube/objects.js';
 import type { ClusterTarget, ClusterTargets } from '../../kube/targets.js';
 import type { BuildInputs } from '../../kustomize/render.js';
+import type { BuildCache } from '../../kustomize/build-cache.js';
 import type { Workspaces } from '../workspaces.js';
 
 /** Flux's finalizer: deleting a Kustomization prunes what it applied first. */
@@ -27,8 +28,6 @@ export interface KustomizationWork {
   /** the inventory before this reconcile: what prune compares with */
   previousInventory?: Inventory;
   target: ClusterTarget;
-  /** the unpacked artifact, until the build is done */
-  root?: string;
   /** the built objects, until the apply is done */
   objects?: KubernetesObject[];
   /** what the apply produced; set once the whole apply succeeded */
@@ -47,6 +46,8 @@ export interface KustomizationContext {
   workerQueue: string;
   schema: SchemaNode;
   buildInputs: BuildInputs;
+  /** builds kept by this worker: an unchanged reconcile skips kustomize */
+  builds: BuildCache;
   /** runs a (CPU-bound) kustomize build under the worker's concurrency limit */
   buildSlot: <T>(build: () => Promise<T>) => Promise<T>;
   healthPollIntervalMs: number;

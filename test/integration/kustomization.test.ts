@@ -107,6 +107,44 @@ spec:
     await eventually(() => get('Service', 'podinfo'), (svc) => svc !== undefined, { what: 'Service recreated' });
   });
 
+  it('reconciles an unchanged revision without building it again, and builds again when a substituteFrom value changes', async () => {
+    const greetings = (greeting: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'greetings', namespace: flux }, data: { greeting } });
+    repository.commit({ 'overlays/dev/greeting/greeting.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: greeting\n  namespace: ${apps}\ndata:\n  text: \${greeting}\n` }, 'a greeting');
+    await workers.kube.apply(greetings('hello'), { fieldManager: 'test' });
+    await reconcileObject(workers.client, source, { taskQueuePrefix });
+    await workers.kube.apply(kustomization('greeting', { path: './overlays/dev/greeting', postBuild: { substituteFrom: [{ kind: 'ConfigMap', name: 'greetings' }] } }), { fieldManager: 'test' });
+    await reconcileObject(workers.client, ks('greeting'), { taskQueuePrefix });
+    const text = async () => ((await get('ConfigMap', 'greeting'))?.data as { text?: string } | undefined)?.text;
+    await eventually(text, (t) => t === 'hello', { what: 'the greeting applied' });
+
+    // What each build step of the loop answered, run after run.
+    const builds = async () => {
+      const answers: { objects?: number; cached?: boolean }[] = [];
+      for await (const run of workers.client.workflow.list({ query: `WorkflowId = 'kustomization/${flux}/greeting'` })) {
+        const history = await workers.client.workflow.getHandle(run.workflowId, run.runId).fetchHistory();
+        const events = history.events ?? [];
+        const buildIds = new Set(events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'Kustomization.build').map((e) => String(e.eventId)));
+        for (const event of events) {
+          const completed = event.activityTaskCompletedEventAttributes;
+          if (completed && buildIds.has(String(completed.scheduledEventId))) answers.push(JSON.parse(Buffer.from(completed.result!.payloads![0]!.data!).toString()));
+        }
+      }
+      return answers;
+    };
+    await reconcileObject(workers.client, ks('greeting'), { taskQueuePrefix });
+    await eventually(builds, (b) => b.some((answer) => answer.cached === true), { what: 'a reconcile served from the kept build' });
+    // The drift a kept build must still correct.
+    await workers.kube.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'greeting', namespace: apps }, data: { text: 'edited' } }, { fieldManager: 'kubectl-edit', force: true });
+    await reconcileObject(workers.client, ks('greeting'), { taskQueuePrefix });
+    await eventually(text, (t) => t === 'hello', { what: 'the edit reverted' });
+
+    await workers.kube.apply(greetings('bonjour'), { fieldManager: 'test' });
+    await reconcileObject(workers.client, ks('greeting'), { taskQueuePrefix });
+    await eventually(text, (t) => t === 'bonjour', { what: 'the new value built and applied' });
+    expect((await builds()).filter((answer) => answer.objects !== undefined && !answer.cached)).toHaveLength(2);
+    await workers.kube.delete({ apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', namespace: flux, name: 'greeting' });
+  });
+
   it('prunes what was removed from Git, and only that', async () => {
     repository.commit({ 'overlays/dev/infrastructure/settings.yaml': null }, 'drop the settings');
     await reconcileObject(workers.client, source, { taskQueuePrefix });
