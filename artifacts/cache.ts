@@ -11,8 +11,12 @@ import { fetchArtifact } from './fetch.js';
 export interface ArtifactCache {
   /** Downloads, verifies and unpacks the artifact unless it is here already. */
   prepare(url: string, digest: string): Promise<void>;
-  /** Places a private copy of the artifact at `destination` (a new folder). */
-  checkout(url: string, digest: string, destination: string): Promise<void>;
+  /**
+   * Places a private copy of the artifact at `destination` (a new folder). `subtree`,
+   * given the unpacked artifact (read only), may name the one folder a caller needs: only
+   * that folder is copied, at its place in the tree.
+   */
+  checkout(url: string, digest: string, destination: string, options?: { subtree?: (tree: string) => Promise<string | undefined> }): Promise<void>;
 }
 
 interface Entry {
@@ -67,12 +71,19 @@ export function createArtifactCache(options: { dir?: string; maxEntries?: number
       entry.lastUsed = Date.now();
       await entry.path;
     },
-    async checkout(url, digest, destination) {
+    async checkout(url, digest, destination, options = {}) {
       const entry = entryOf(url, digest);
       entry.users += 1;
       entry.lastUsed = Date.now();
       try {
-        await linkTree(join(await entry.path, 'tree'), destination);
+        const tree = join(await entry.path, 'tree');
+        const subtree = await options.subtree?.(tree);
+        if (subtree) {
+          await mkdir(destination, { recursive: true });
+          await linkTree(join(tree, subtree), join(destination, subtree));
+        } else {
+          await linkTree(tree, destination);
+        }
       } finally {
         entry.users -= 1;
       }

@@ -7,7 +7,8 @@
 // until all are Ready, each step's time summed over objects (from the workflow
 // histories), peak and idle memory and CPU of the worker and of the Temporal server, the
 // API requests the worker made, the activities of an unchanged reconcile, and a round of
-// unchanged reconciles of all of them. --record FILE appends the figures as one JSON line;
+// unchanged reconciles of all of them. --record FILE appends the figures as one JSON line,
+// and --plot FILE [--out PNG] draws those of each N (bench/plot.ts);
 // --keep-logs keeps the worker's log; --worker-node-options and --worker-args pass flags
 // to the worker's node and to the worker.
 import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -27,6 +28,7 @@ import { objectWorkflowId, statusQuery } from '../common/object-workflow.js';
 import { TestRepository, newGitRoot } from '../test/harness/git-servers.js';
 import { ProcessSampler } from './process-sampler.js';
 import { stepTimes, type StepTimes } from './step-times.js';
+import { plot } from './plot.js';
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
@@ -42,6 +44,10 @@ const { values } = parseArgs({
     'worker-node-options': { type: 'string' },
     /** more flags for the worker itself, to compare settings (--pool, --max-cached-workflows) */
     'worker-args': { type: 'string' },
+    /** another worker to measure, e.g. an older checkout's workers/main.ts with --worker-node-options=--import=tsx */
+    'worker-entry': { type: 'string' },
+    plot: { type: 'string' },
+    out: { type: 'string', default: 'docs/bench-scaling.png' },
   },
 });
 const objectsMode = values.objects !== undefined;
@@ -120,7 +126,7 @@ async function main(): Promise<void> {
       process.execPath,
       [
         ...(values['worker-node-options']?.split(' ').filter(Boolean) ?? []),
-        projectFile('dist', 'workers', 'main.js'),
+        values['worker-entry'] ?? projectFile('dist', 'workers', 'main.js'),
         '--temporal-address', temporal.address,
         '--kubeconfig', kubeconfigPath,
         '--storage-path', join(stateDir, 'artifacts'),
@@ -302,6 +308,12 @@ function report(f: {
     ...steps,
     '',
   ].join('\n');
+}
+
+if (values.plot) {
+  plot(values.plot, values.out!);
+  process.stdout.write(`wrote ${values.out} from ${values.plot}\n`);
+  process.exit(0);
 }
 
 main().then(

@@ -2,14 +2,12 @@
 // path gets a generated kustomization.yaml when it has none, and the Kustomization's own
 // patches, images, prefixes, components and targetNamespace are layered on top through a
 // wrapper kustomization. Paths may not leave the artifact, by `..` or by symlink.
-import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import type { KustomizationSpec } from '../schemas/types.js';
+import { runTool } from '../common/tool-runner.js';
 
-const run = promisify(execFile);
 const kustomizationFiles = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
 
 export class BuildError extends Error {
@@ -57,6 +55,33 @@ async function generatedResources(dir: string, base = dir): Promise<string[]> {
   return resources;
 }
 
+/**
+ * The folder a build reads nothing outside of, relative to the artifact's root, when
+ * there is one: a path of plain manifests, no kustomization file at or below it, no
+ * symlink, no components. Its generated kustomization lists files below it only, so a
+ * build needs a copy of that folder alone, not of the whole artifact (a fleet's
+ * repository holds thousands of files). Undefined when the whole artifact may be read.
+ */
+export async function selfContainedPath(root: string, spec: Pick<KustomizationSpec, 'path' | 'components'>): Promise<string | undefined> {
+  if (spec.components?.length) return undefined;
+  let dir: string;
+  try {
+    dir = await pathWithin(root, spec.path ?? './');
+  } catch {
+    return undefined; // the build of the whole artifact says what is wrong
+  }
+  const realRoot = await realpath(root);
+  if (dir === realRoot) return undefined;
+  const plain = async (folder: string): Promise<boolean> => {
+    for (const entry of await readdir(folder, { withFileTypes: true })) {
+      if (entry.isSymbolicLink() || kustomizationFiles.includes(entry.name)) return false;
+      if (entry.isDirectory() && !(await plain(join(folder, entry.name)))) return false;
+    }
+    return true;
+  };
+  return (await plain(dir)) ? relative(realRoot, dir) : undefined;
+}
+
 export interface BuildRequest {
   /** the unpacked artifact */
   root: string;
@@ -89,7 +114,7 @@ export async function build({ root, spec, kustomize, signal }: BuildRequest): Pr
     if (spec.commonMetadata?.annotations) overlay.commonAnnotations = spec.commonMetadata.annotations;
     await writeFile(join(wrapper, 'kustomization.yaml'), stringify(overlay));
     try {
-      const { stdout } = await run(kustomize, ['build', wrapper], { maxBuffer: 256 << 20, signal, killSignal: 'SIGKILL' });
+      const { stdout } = await runTool(kustomize, ['build', wrapper], { maxBuffer: 256 << 20, signal });
       return stdout;
     } catch (error) {
       if (signal?.aborted) throw new BuildError('kustomize build stopped: the reconcile was cancelled or exceeded spec.timeout');

@@ -7,6 +7,7 @@ import { KustomizationReason } from '../../domain/kustomization-status.js';
 import { referenceOf } from '../../kube/objects.js';
 import { findEncrypted } from '../../kustomize/decrypt.js';
 import { renderKustomization } from '../../kustomize/render.js';
+import { selfContainedPath } from '../../kustomize/build.js';
 import { cancellationSignal } from '../heartbeat.js';
 import type { KustomizationContext } from './work.js';
 
@@ -22,7 +23,7 @@ export function buildStep(context: KustomizationContext) {
     // attempt starts from nothing, not from what a failed one left.
     const checkout = async () => {
       await rm(root, { recursive: true, force: true });
-      await artifacts.checkout(artifact.url, artifact.digest, root);
+      await artifacts.checkout(artifact.url, artifact.digest, root, { subtree: (tree) => selfContainedPath(tree, spec) });
       return root;
     };
     const rendering = await renderKustomization({
