@@ -17,6 +17,19 @@ export async function installCrds(kubeconfigPath: string | undefined, options: {
   const run = (...args: string[]) => promisify(execFile)(kubectl, [...connection, ...args]);
   await run('apply', '--server-side', '--field-manager', 'kimbernetes', '-f', schemasDir);
   await run('wait', '--for', 'condition=Established', '--timeout', '60s', 'crd', '--all');
+  // Established comes a moment before the API server serves the new kinds: until then a
+  // list answers "storage is (re)initializing". Return once every kind lists.
+  const kinds = bundledCrds().map((crd) => crd.name).join(',');
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      await run('get', kinds, '--all-namespaces', '--output', 'name', '--request-timeout', '10s');
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
 }
 
 export interface BundledCrd {
