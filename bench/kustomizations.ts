@@ -93,11 +93,18 @@ async function main(): Promise<void> {
   const stateDir = mkdtempSync(join(tmpdir(), 'kimbernetes-bench-'));
   const environment = await startLocalEnvironment({ stateDir, clusterName: `kimbernetes-bench-${process.pid}`, nodes: Number(values.nodes), temporal: { headless: true } });
   let worker: ReturnType<typeof startService> | undefined;
-  const stopAll = async () => {
-    await worker?.stop();
-    await environment.stop();
-    if (!values['keep-logs']) rmSync(stateDir, { recursive: true, force: true });
-  };
+  // Once, whoever asks first (the end of the run, or Ctrl-C in the middle of it), and the
+  // cluster and server stop even when the worker would not.
+  let stopping: Promise<void> | undefined;
+  const stopAll = () =>
+    (stopping ??= (async () => {
+      try {
+        await worker?.stop();
+      } finally {
+        await environment.stop();
+        if (!values['keep-logs']) rmSync(stateDir, { recursive: true, force: true });
+      }
+    })());
   // Interrupted (Ctrl-C, a time limit): still stop the worker, the cluster and the server.
   const interrupted = async () => {
     await stopAll();
@@ -164,6 +171,7 @@ async function main(): Promise<void> {
 
     await worker.stop();
     const kubeApiRequests = requestsMade(logFile);
+    const warnings = warningsLogged(logFile);
     const figures = {
       mode: objectsMode ? `1 Kustomization of ${objectsPerApp} ConfigMaps` : `${count} Kustomizations of 4 objects`,
       count,
@@ -178,6 +186,7 @@ async function main(): Promise<void> {
       workerCpuSeconds: cpuAtReady.worker - idle.worker.cpuSeconds,
       serverCpuSeconds: cpuAtReady.server - idle.server.cpuSeconds,
       kubeApiRequests,
+      warnings,
       activitiesPerUnchangedReconcile: unchangedActivities,
       unchangedRound: unchanged,
     };
@@ -265,6 +274,28 @@ async function reconcileAllUnchanged(kube: KubeClient, custom: CustomObjects, n:
   return { seconds: (Date.now() - started) / 1000, workerCpuSeconds: cpuSeconds, msPerReconcile: (cpuSeconds / n) * 1000 };
 }
 
+/**
+ * The worker's warnings and errors by message, the most frequent first: a worker that
+ * cannot keep up says so here ("Workflow task duration exceeded", timeouts) first.
+ */
+function warningsLogged(logFile: string): [string, number][] {
+  const counts = new Map<string, number>();
+  for (const line of readFileSync(logFile, 'utf8').split('\n')) {
+    if (!line.startsWith('{')) continue;
+    let entry: { level?: string; msg?: string };
+    try {
+      entry = JSON.parse(line) as typeof entry;
+    } catch {
+      continue;
+    }
+    if (entry.level !== 'warn' && entry.level !== 'error') continue;
+    // Messages that name an object or a queue are counted as one kind.
+    const message = `${entry.level}: ${entry.msg ?? '?'}`;
+    counts.set(message, (counts.get(message) ?? 0) + 1);
+  }
+  return [...counts].sort((a, b) => b[1] - a[1]);
+}
+
 /** The worker's own count, logged as it stops. */
 function requestsMade(logFile: string): number | undefined {
   const line = readFileSync(logFile, 'utf8')
@@ -286,6 +317,7 @@ function report(f: {
   workerCpuSeconds: number;
   serverCpuSeconds: number;
   kubeApiRequests?: number;
+  warnings: [string, number][];
   activitiesPerUnchangedReconcile: number;
   unchangedRound: { seconds: number; workerCpuSeconds: number; msPerReconcile: number };
   count: number;
@@ -302,6 +334,7 @@ function report(f: {
     `memory, both, peak:                 ${(f.workerPeakMiB + f.serverPeakMiB).toFixed(0)} MiB`,
     `CPU until all Ready:                worker ${f.workerCpuSeconds.toFixed(1)} s, Temporal server ${f.serverCpuSeconds.toFixed(1)} s`,
     `API requests by the worker:         ${f.kubeApiRequests ?? 'unknown'} (in all, with the unchanged round)`,
+    `warnings and errors the worker logged: ${f.warnings.reduce((sum, [, n]) => sum + n, 0)}${f.warnings.length ? ` (${f.warnings.slice(0, 4).map(([message, n]) => `${n}× ${message}`).join('; ')})` : ''}`,
     `activities per unchanged reconcile: ${f.activitiesPerUnchangedReconcile}`,
     `all ${f.count} reconciled again, unchanged: ${f.unchangedRound.seconds.toFixed(1)} s, worker CPU ${f.unchangedRound.workerCpuSeconds.toFixed(1)} s (${f.unchangedRound.msPerReconcile.toFixed(0)} ms per reconcile)`,
     'time in each step, summed over objects, from the histories:',
