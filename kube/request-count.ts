@@ -1,12 +1,11 @@
 // Counts this process's requests to one API server, whichever client sends them (the
 // throttled apply client, status patches, events, watches), from Node's own HTTP client
 // channel. The worker reports the total when it stops; the bench reads it.
-import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { subscribe } from 'node:diagnostics_channel';
 import type { ClientRequest } from 'node:http';
 
 export interface RequestCount {
   total(): number;
-  stop(): void;
 }
 
 /** Counts requests whose Host header is `host` (host:port of the API server's URL). */
@@ -18,8 +17,5 @@ export function countRequestsTo(serverUrl: string): RequestCount {
     if (request?.getHeader('host') === host) total += 1;
   };
   subscribe('http.client.request.start', onRequest);
-  return {
-    total: () => total,
-    stop: () => unsubscribe('http.client.request.start', onRequest),
-  };
+  return { total: () => total };
 }

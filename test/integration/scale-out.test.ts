@@ -5,17 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { TaskQueue } from '../../common/task-queues.js';
 import { findCondition, type Condition } from '../../domain/conditions.js';
 import { reconcileObject } from '../../temporal/object-loops.js';
-import { startService, type Service } from '../../local/process.js';
-import { sharedEnvironment } from '../harness/shared-environment.js';
+import type { Service } from '../../local/process.js';
+import { startWorkerService } from '../harness/worker-processes.js';
 import { startTestWorkers, uniqueSuffix, type TestWorkers } from '../harness/test-workers.js';
 import { newGitRoot, TestRepository } from '../harness/git-servers.js';
 import { eventually } from '../harness/eventually.js';
-
-const workerEntry = fileURLToPath(new URL('../../workers/main.ts', import.meta.url));
 
 describe('two workers of one pool', () => {
   const suffix = uniqueSuffix();
@@ -48,15 +45,8 @@ describe('two workers of one pool', () => {
     repository.commit(files('one'));
     // This process: the source-controller pool and one kustomize-controller worker.
     inProcess = await startTestWorkers('scale-out', [TaskQueue.Source, TaskQueue.Kustomize], { namespace: flux, taskQueuePrefix });
-    const shared = sharedEnvironment();
     // Another process: a second kustomize-controller worker, as `npm run worker` runs it.
-    other = startService(
-      'second kustomize-controller worker',
-      process.execPath,
-      ['--import', 'tsx', workerEntry, '--pool', TaskQueue.Kustomize, '--task-queue-prefix', taskQueuePrefix, '--watch-namespace', flux,
-        '--temporal-address', shared.temporalAddress, '--kubeconfig', shared.kubeconfigPath, '--workflow-bundle', shared.workflowBundlePath],
-      { logFile: join(state, 'worker.log') },
-    );
+    other = startWorkerService(TaskQueue.Kustomize, { taskQueuePrefix, watchNamespace: flux, logFile: join(state, 'worker.log') });
     await inProcess.kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: flux } }, { fieldManager: 'test' });
     await inProcess.kube.apply(
       { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: { name: 'fleet', namespace: flux }, spec: { url: repository.fileUrl, interval: '1h', ref: { branch: 'main' } } },

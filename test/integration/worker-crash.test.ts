@@ -5,18 +5,15 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { TaskQueue } from '../../common/task-queues.js';
 import type { GitRepositoryStatus } from '../../domain/gitrepository-status.js';
 import { findCondition, type Condition } from '../../domain/conditions.js';
 import { reconcileObject } from '../../temporal/object-loops.js';
-import { startService, type Service } from '../../local/process.js';
-import { sharedEnvironment } from '../harness/shared-environment.js';
+import type { Service } from '../../local/process.js';
+import { startWorkerService } from '../harness/worker-processes.js';
 import { startTestWorkers, uniqueSuffix, type TestWorkers } from '../harness/test-workers.js';
 import { newGitRoot, startHttpGitServer, TestRepository, type HttpGitServer } from '../harness/git-servers.js';
 import { eventually } from '../harness/eventually.js';
-
-const workerEntry = fileURLToPath(new URL('../../workers/main.ts', import.meta.url));
 
 describe('a worker killed during a fetch', () => {
   let http: HttpGitServer;
@@ -54,23 +51,12 @@ describe('a worker killed during a fetch', () => {
   const state = mkdtempSync(join(tmpdir(), 'kimbernetes-doomed-'));
 
   it('converges on another worker', async () => {
-    const shared = sharedEnvironment();
-    doomed = startService(
-      'source-controller worker',
-      process.execPath,
-      [
-        '--import', 'tsx', workerEntry,
-        '--pool', TaskQueue.Source,
-        '--task-queue-prefix', taskQueuePrefix,
-        '--watch-namespace', namespace,
-        '--temporal-address', shared.temporalAddress,
-        '--kubeconfig', shared.kubeconfigPath,
-        '--workflow-bundle', shared.workflowBundlePath,
-        '--storage-path', join(state, 'artifacts'),
-        '--storage-addr', '127.0.0.1:0',
-      ],
-      { logFile: join(state, 'worker.log') },
-    );
+    doomed = startWorkerService(TaskQueue.Source, {
+      taskQueuePrefix,
+      watchNamespace: namespace,
+      logFile: join(state, 'worker.log'),
+      args: ['--storage-path', join(state, 'artifacts'), '--storage-addr', '127.0.0.1:0'],
+    });
     // The remote answers slowly, so the worker is surely in the middle of the fetch when it dies.
     http.delayMs = 60_000;
     await setupWorkers.kube.apply(
@@ -142,14 +128,7 @@ describe('a worker killed in the middle of an apply', () => {
   });
 
   it('converges on another worker with every object, once', async () => {
-    const shared = sharedEnvironment();
-    doomed = startService(
-      'kustomize-controller worker',
-      process.execPath,
-      ['--import', 'tsx', workerEntry, '--pool', TaskQueue.Kustomize, '--task-queue-prefix', taskQueuePrefix, '--watch-namespace', flux,
-        '--temporal-address', shared.temporalAddress, '--kubeconfig', shared.kubeconfigPath, '--workflow-bundle', shared.workflowBundlePath],
-      { logFile: join(state, 'worker.log') },
-    );
+    doomed = startWorkerService(TaskQueue.Kustomize, { taskQueuePrefix, watchNamespace: flux, logFile: join(state, 'worker.log') });
     await sources.kube.apply(
       {
         apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
