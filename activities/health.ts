@@ -1,13 +1,14 @@
-// Waiting for applied objects to become healthy, polling the API server. The wait
-// heartbeats on every poll with the objects still pending, so a crashed worker is
-// noticed, a cancelled wait (a newer revision arrived) stops at once, and the Web UI
-// shows what is being waited for.
+// Waiting for applied objects to become healthy, as the target's watches see them: the
+// wait looks again whenever one of its objects changes (or, for a kind read by GETs,
+// at a poll interval that spaces out). It heartbeats with the objects still pending, so
+// a crashed worker is noticed, a cancelled wait (a newer revision arrived) stops at
+// once, and the Web UI shows what is being waited for.
 import { ApplicationFailure } from '@temporalio/common';
 import { Context } from '@temporalio/activity';
 import { FailureType } from '../common/failures.js';
-import type { KubeClient } from '../kube/client.js';
+import { caughtUp, type AppliedVersion, type LiveObjects } from '../kube/object-watches.js';
 import type { ClusterTarget, ClusterTargets } from '../kube/targets.js';
-import { describeReference, type KubernetesObject, type ObjectReference } from '../kube/objects.js';
+import { describeReference, referenceKey, type KubernetesObject, type ObjectReference } from '../kube/objects.js';
 import type { CustomHealthCheck } from '../schemas/types.js';
 import { compileHealthExpressions, expressionHealthOf } from '../domain/health-expressions.js';
 import { healthOf, HealthStatus } from '../domain/health.js';
@@ -24,6 +25,11 @@ export interface HealthWait {
   expressions?: CustomHealthCheck[];
 }
 
+/** What one wait asks: the objects, and what the apply left of them (by referenceKey). */
+export interface HealthQuestion extends Omit<HealthWait, 'target'> {
+  applied?: ReadonlyMap<string, AppliedVersion>;
+}
+
 /** A health wait that ended badly: an object Failed, or the deadline passed. */
 export class HealthCheckError extends Error {
   override readonly name = 'HealthCheckError';
@@ -32,10 +38,14 @@ export class HealthCheckError extends Error {
 
 /**
  * Resolves when every object is Current; a HealthCheckError on the first Failed one or at
- * the deadline. Objects already Current are not asked again, and the polls space out
- * (up to 5 s): hundreds of waits at once must not flood the API server.
+ * the deadline. Objects already Current are not looked at again. Between looks the wait
+ * sleeps until one of its objects changes; at most `pollIntervalMs` (growing to 5 s) for
+ * kinds that are not watched, and 10 s otherwise, to heartbeat and meet the deadline.
  */
-export async function waitUntilHealthy(kube: KubeClient, wait: Omit<HealthWait, 'target'>, pollIntervalMs: number): Promise<void> {
+/** how long a wait on watched objects sleeps at most without an event: its heartbeat and deadline */
+const watchedLookMs = 10_000;
+
+export async function waitUntilHealthy(live: LiveObjects, wait: HealthQuestion, pollIntervalMs: number): Promise<void> {
   const context = Context.current();
   const compiled = compileHealthExpressions(wait.expressions ?? []);
   if (!compiled.ok) throw ApplicationFailure.nonRetryable(compiled.message, FailureType.InvalidCELExpression);
@@ -46,7 +56,13 @@ export async function waitUntilHealthy(kube: KubeClient, wait: Omit<HealthWait, 
   for (;;) {
     const pending: { ref: ObjectReference; message: string }[] = [];
     for (const ref of waiting) {
-      const health = healthOfLive(await kube.get(ref));
+      const object = await live.get(ref);
+      const applied = wait.applied?.get(referenceKey(ref));
+      if (!caughtUp(object, applied)) {
+        pending.push({ ref, message: `${describeReference(ref)}: ${applied?.generation ? `generation ${applied.generation}` : 'the applied object'} not seen yet` });
+        continue;
+      }
+      const health = healthOfLive(object);
       if (health.status === HealthStatus.Failed) throw new HealthCheckError(`${describeReference(ref)}: ${health.message}`);
       if (health.status !== HealthStatus.Current) pending.push({ ref, message: `${describeReference(ref)}: ${health.message}` });
     }
@@ -60,7 +76,9 @@ export async function waitUntilHealthy(kube: KubeClient, wait: Omit<HealthWait, 
     if (Date.now() >= wait.deadline) {
       throw new HealthCheckError(`timeout waiting for ${pending.length} object(s) to become healthy: ${messages.join('; ')}`);
     }
-    await context.sleep(Math.min(interval, Math.max(0, wait.deadline - Date.now())));
+    const left = Math.max(0, wait.deadline - Date.now());
+    const timing = { pollMs: Math.min(interval, left), maxMs: Math.min(watchedLookMs, left) };
+    await Promise.race([live.nextChange(waiting, timing, context.cancellationSignal), context.cancelled]);
     interval = Math.min(maxPollIntervalMs, Math.round(interval * 1.5));
   }
 }
@@ -71,9 +89,10 @@ export function createHealthActivities(deps: { clusters: ClusterTargets; pollInt
     /** The smoke test's wait: resolves when every object is Current; fails fast on Failed, gives up at the deadline. */
     async waitForHealthy({ objects, deadline, target, expressions = [] }: HealthWait): Promise<void> {
       return reportingFailures(async () => {
-        const kube = target ? await deps.clusters.clientFor(target) : deps.clusters.local;
+        // No target: the worker's own cluster and identity.
+        const live = await deps.clusters.liveObjectsFor(target ?? { namespace: '' });
         try {
-          await waitUntilHealthy(kube, { objects, deadline, expressions }, pollIntervalMs);
+          await waitUntilHealthy(live, { objects, deadline, expressions }, pollIntervalMs);
         } catch (error) {
           if (error instanceof HealthCheckError) throw ApplicationFailure.nonRetryable(error.message, FailureType.HealthCheck);
           throw error;

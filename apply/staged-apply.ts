@@ -5,7 +5,8 @@
 // reconcile with nothing of its stage written, and an unchanged object costs a read and
 // a dry-run.
 import type { KubeClient } from '../kube/client.js';
-import { describeReference, type KubernetesObject, type ObjectReference } from '../kube/objects.js';
+import { describeReference, referenceKey, type KubernetesObject, type ObjectReference } from '../kube/objects.js';
+import type { AppliedVersion } from '../kube/object-watches.js';
 import { applyStages, ApplyStage, stageOf } from '../domain/apply-order.js';
 import { healthOf, HealthStatus } from '../domain/health.js';
 import { createLimiter } from '../common/limiter.js';
@@ -39,6 +40,8 @@ export interface ApplyProgress {
 export interface StagedApplyResult {
   /** `Kind/ns/name created|configured` for what changed */
   changes: string[];
+  /** by referenceKey: each object's uid and generation as the apply left them, for the health wait */
+  applied: Map<string, AppliedVersion>;
 }
 
 type Planned = Exclude<ObjectPlan, { failure: string }>;
@@ -48,12 +51,16 @@ export async function stagedApply(kube: KubeClient, objects: KubernetesObject[],
   const limited = createLimiter(options.concurrency ?? 10);
   const all = <T, R>(items: T[], body: (item: T) => Promise<R>) => Promise.all(items.map((item) => limited(() => body(item))));
   const changes: string[] = [];
+  const applied = new Map<string, AppliedVersion>();
+  const remember = (ref: ObjectReference, object: KubernetesObject | undefined) => {
+    if (object) applied.set(referenceKey(ref), { uid: object.metadata.uid, generation: object.metadata.generation });
+  };
   const stages = applyStages(objects);
   const progress: ApplyProgress = { stage: 0, stages: stages.length, planned: 0, applied: 0, objects: objects.length };
   const report = () => options.onProgress?.({ ...progress });
 
   async function execute(step: Planned): Promise<void> {
-    if (step.change === 'none') return;
+    if (step.change === 'none') return remember(step.ref, step.live);
     let before = step.live;
     if (step.change === 'recreate') {
       await kube.delete(step.ref);
@@ -61,6 +68,7 @@ export async function stagedApply(kube: KubeClient, objects: KubernetesObject[],
       before = undefined;
     }
     const after = await kube.apply(step.object, { fieldManager, force: true });
+    remember(step.ref, after);
     progress.applied += 1;
     const action = applyActionOf(before, after);
     if (action !== ApplyAction.Unchanged) changes.push(`${describeReference(step.ref)} ${action}`);
@@ -85,7 +93,7 @@ export async function stagedApply(kube: KubeClient, objects: KubernetesObject[],
     }
   }
   report();
-  return { changes };
+  return { changes, applied };
 }
 
 async function waitGone(kube: KubeClient, ref: ObjectReference): Promise<void> {

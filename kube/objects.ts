@@ -28,6 +28,11 @@ export function referenceOf(object: KubernetesObject): ObjectReference {
   return namespace ? { apiVersion, kind, name, namespace } : { apiVersion, kind, name };
 }
 
+/** A key naming one object exactly (group and version included), for maps of objects. */
+export function referenceKey(ref: ObjectReference): string {
+  return `${ref.apiVersion}|${ref.kind}|${ref.namespace ?? ''}|${ref.name}`;
+}
+
 /** `Deployment/apps/podinfo` for namespaced objects, `Namespace/apps` for cluster-scoped ones. */
 export function describeReference(ref: ObjectReference): string {
   return ref.namespace ? `${ref.kind}/${ref.namespace}/${ref.name}` : `${ref.kind}/${ref.name}`;

@@ -10,6 +10,7 @@ import { FailureType, type TypedFailure } from '../common/failures.js';
 import { parse } from 'yaml';
 import { createKubeClient, reusingConnections, type KubeClient } from './client.js';
 import { createTokenBucket, defaultRateLimit, type RateLimit } from './rate-limit.js';
+import { createObjectWatches, type LiveObjects, type ObjectWatches } from './object-watches.js';
 
 export interface ClusterTarget {
   /** the Kustomization's namespace: where its ServiceAccount and kubeconfig Secret live */
@@ -29,6 +30,10 @@ export interface ClusterTargets {
   /** the worker's own cluster and identity */
   local: KubeClient;
   clientFor(target: ClusterTarget): Promise<KubeClient>;
+  /** the target's objects as its watches see them, for health checks */
+  liveObjectsFor(target: ClusterTarget): Promise<LiveObjects>;
+  /** stops the watches */
+  close(): void;
 }
 
 type ReadSecret = (namespace: string, name: string) => Promise<Record<string, string> | undefined>;
@@ -38,43 +43,73 @@ const cacheSize = 64;
 export function createClusterTargets(deps: { kubeConfig: KubeConfig; readSecret: ReadSecret; rateLimit?: RateLimit }): ClusterTargets {
   const rateLimit = deps.rateLimit ?? defaultRateLimit;
   const localThrottle = createTokenBucket(rateLimit);
-  const local = createKubeClient(deps.kubeConfig, { throttle: localThrottle });
-  // Clients cache what they discovered about the API server; keep them per target.
-  const clients = new Map<string, KubeClient>();
+  const local = connect(deps.kubeConfig, localThrottle);
+  // Clients cache what they discovered about the API server, and watches what they saw:
+  // both are kept per target (cluster and identity).
+  const connections = new Map<string, TargetConnection>();
   const remoteThrottles = new Map<string, () => Promise<void>>();
 
-  function cached(key: string, make: () => KubeClient): KubeClient {
-    let client = clients.get(key);
-    if (client) {
-      clients.delete(key); // re-insert: most recently used last
+  function cached(key: string, make: () => TargetConnection): TargetConnection {
+    let connection = connections.get(key);
+    if (connection) {
+      connections.delete(key); // re-insert: most recently used last
     } else {
-      client = make();
-      if (clients.size >= cacheSize) clients.delete(clients.keys().next().value!);
+      connection = make();
+      if (connections.size >= cacheSize) {
+        const [oldestKey, oldest] = connections.entries().next().value!;
+        oldest.close();
+        connections.delete(oldestKey);
+      }
     }
-    clients.set(key, client);
-    return client;
+    connections.set(key, connection);
+    return connection;
+  }
+
+  async function connectionFor(target: ClusterTarget): Promise<TargetConnection> {
+    const user = target.serviceAccountName ? `system:serviceaccount:${target.namespace}:${target.serviceAccountName}` : undefined;
+    if (!target.kubeConfig) {
+      if (!user) return local;
+      return cached(`local|${user}`, () => connect(impersonating(deps.kubeConfig, user), localThrottle));
+    }
+    const { secretName, key } = target.kubeConfig;
+    const data = await deps.readSecret(target.namespace, secretName);
+    const where = `kubeconfig Secret '${target.namespace}/${secretName}'`;
+    if (!data) throw new ClusterTargetError(`${where} not found`);
+    const text = key ? data[key] : (data.value ?? data['value.yaml']);
+    if (!text) throw new ClusterTargetError(`${where} has no key '${key ?? 'value'}'${key ? '' : " or 'value.yaml'"}`);
+    const digest = createHash('sha256').update(text).digest('hex');
+    let throttle = remoteThrottles.get(digest);
+    if (!throttle) remoteThrottles.set(digest, (throttle = createTokenBucket(rateLimit)));
+    const remote = remoteKubeConfig(text, where);
+    return cached(`${digest}|${user ?? ''}`, () => connect(user ? impersonating(remote, user) : remote, throttle));
   }
 
   return {
-    local,
-    async clientFor(target) {
-      const user = target.serviceAccountName ? `system:serviceaccount:${target.namespace}:${target.serviceAccountName}` : undefined;
-      if (!target.kubeConfig) {
-        if (!user) return local;
-        return cached(`local|${user}`, () => createKubeClient(impersonating(deps.kubeConfig, user), { throttle: localThrottle }));
-      }
-      const { secretName, key } = target.kubeConfig;
-      const data = await deps.readSecret(target.namespace, secretName);
-      const where = `kubeconfig Secret '${target.namespace}/${secretName}'`;
-      if (!data) throw new ClusterTargetError(`${where} not found`);
-      const text = key ? data[key] : (data.value ?? data['value.yaml']);
-      if (!text) throw new ClusterTargetError(`${where} has no key '${key ?? 'value'}'${key ? '' : " or 'value.yaml'"}`);
-      const digest = createHash('sha256').update(text).digest('hex');
-      let throttle = remoteThrottles.get(digest);
-      if (!throttle) remoteThrottles.set(digest, (throttle = createTokenBucket(rateLimit)));
-      const remote = remoteKubeConfig(text, where);
-      return cached(`${digest}|${user ?? ''}`, () => createKubeClient(user ? impersonating(remote, user) : remote, { throttle }));
+    local: local.client,
+    clientFor: async (target) => (await connectionFor(target)).client,
+    liveObjectsFor: async (target) => (await connectionFor(target)).live(),
+    close() {
+      local.close();
+      for (const connection of connections.values()) connection.close();
+      connections.clear();
     },
+  };
+}
+
+/** A client of one target, and its watches, started when a health check first asks. */
+interface TargetConnection {
+  client: KubeClient;
+  live(): ObjectWatches;
+  close(): void;
+}
+
+function connect(config: KubeConfig, throttle: () => Promise<void>): TargetConnection {
+  const client = createKubeClient(config, { throttle });
+  let watches: ObjectWatches | undefined;
+  return {
+    client,
+    live: () => (watches ??= createObjectWatches(config, client, { throttle })),
+    close: () => watches?.close(),
   };
 }
 

@@ -96,6 +96,7 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
           await running.run();
         } finally {
           await discovery?.stop();
+          kubernetes.clusters.close();
           await clientConnection?.close();
           await storage?.server.close();
           await connection.close();

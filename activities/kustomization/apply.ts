@@ -27,8 +27,9 @@ export function applyStep(context: KustomizationContext) {
     reportProgress(() => progress);
     try {
       const cluster = await clusters.clientFor(work.target);
-      const { changes } = await stagedApply(cluster, built, { fieldManager, force: spec.force === true, onProgress: (p) => (progress = p) });
+      const { changes, applied } = await stagedApply(cluster, built, { fieldManager, force: spec.force === true, onProgress: (p) => (progress = p) });
       work.changes = changes;
+      work.applied = applied;
       work.inventory = inventoryOf(built);
       work.objects = undefined; // the inventory and health targets are all later steps need
       return { changed: changes.length };

@@ -13,9 +13,10 @@ export function checkHealthStep(context: KustomizationContext) {
     return workspaces.using(local.workspace, async ({ state: work }) => {
       const message = `Running health checks for revision ${work.source.artifact.revision} with a timeout of ${goDurationString(work.spec.timeoutMs)}`;
       await showStepProgress(objects, work.ref, work.conditions, { ready: message, reconciling: message });
-      const kube = await clusters.clientFor(work.target);
+      const live = await clusters.liveObjectsFor(work.target);
       try {
-        await waitUntilHealthy(kube, { objects: work.healthTargets, deadline, expressions: work.spec.healthCheckExprs }, healthPollIntervalMs);
+        const question = { objects: work.healthTargets, applied: work.applied, deadline, expressions: work.spec.healthCheckExprs };
+        await waitUntilHealthy(live, question, healthPollIntervalMs);
         return {};
       } catch (error) {
         if (error instanceof HealthCheckError) return { failure: error.message };

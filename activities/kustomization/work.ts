@@ -10,6 +10,7 @@ import type { FluxObjectRef } from '../../kube/flux-kinds.js';
 import type { FluxObjects } from '../../kube/flux-objects.js';
 import type { KubernetesObject, ObjectReference } from '../../kube/objects.js';
 import type { ClusterTarget, ClusterTargets } from '../../kube/targets.js';
+import type { AppliedVersion } from '../../kube/object-watches.js';
 import type { BuildInputs } from '../../kustomize/render.js';
 import type { BuildCache } from '../../kustomize/build-cache.js';
 import type { Workspaces } from '../workspaces.js';
@@ -35,6 +36,8 @@ export interface KustomizationWork {
   changes: string[];
   /** what the health step waits for */
   healthTargets: ObjectReference[];
+  /** what the apply left of each object (by referenceKey): the health step waits for its watches to see that */
+  applied?: ReadonlyMap<string, AppliedVersion>;
 }
 
 export interface KustomizationContext {
