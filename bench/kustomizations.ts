@@ -46,6 +46,8 @@ const { values } = parseArgs({
     'worker-args': { type: 'string' },
     /** another worker to measure, e.g. an older checkout's workers/main.ts with --worker-node-options=--import=tsx */
     'worker-entry': { type: 'string' },
+    /** the dev server keeps its SQLite database in a file (as `npm run dev` does) instead of in memory */
+    'temporal-db-file': { type: 'boolean' },
     plot: { type: 'string' },
     out: { type: 'string', default: 'docs/bench-scaling.png' },
   },
@@ -91,7 +93,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function main(): Promise<void> {
   const stateDir = mkdtempSync(join(tmpdir(), 'kimbernetes-bench-'));
-  const environment = await startLocalEnvironment({ stateDir, clusterName: `kimbernetes-bench-${process.pid}`, nodes: Number(values.nodes), temporal: { headless: true } });
+  const environment = await startLocalEnvironment({ stateDir, clusterName: `kimbernetes-bench-${process.pid}`, nodes: Number(values.nodes), temporal: { headless: true, dbFile: values['temporal-db-file'] ? join(stateDir, 'temporal.db') : undefined } });
   let worker: ReturnType<typeof startService> | undefined;
   // Once, whoever asks first (the end of the run, or Ctrl-C in the middle of it), and the
   // cluster and server stop even when the worker would not.

@@ -17,7 +17,7 @@ export interface TemporalSession {
 }
 
 export async function connectTemporal(settings: TemporalSettings, timeoutMs = 5_000): Promise<TemporalSession> {
-  const temporal = await import('@temporalio/client');
+  const temporal = await import('./temporal-client.js');
   let connection: Connection;
   try {
     connection = await temporal.Connection.connect({ address: settings.address, tls: await tlsConfig(settings), apiKey: settings.apiKey, connectTimeout: timeoutMs });

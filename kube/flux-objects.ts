@@ -33,7 +33,12 @@ export interface FluxObjects {
   getSecretData(namespace: string, name: string): Promise<Record<string, string> | undefined>;
 }
 
-export function createFluxObjects(config: KubeConfig): FluxObjects {
+export interface FluxObjectsOptions {
+  /** resolves when the next request may go: the worker shares one rate limit with its applies, as Flux's controllers do */
+  throttle?: () => Promise<void>;
+}
+
+export function createFluxObjects(config: KubeConfig, { throttle = async () => undefined }: FluxObjectsOptions = {}): FluxObjects {
   const custom = config.makeApiClient(CustomObjectsApi);
   const core = config.makeApiClient(CoreV1Api);
   const coordinates = (ref: FluxObjectRef) => {
@@ -44,6 +49,7 @@ export function createFluxObjects(config: KubeConfig): FluxObjects {
 
   return {
     async list(kind, namespace) {
+      await throttle();
       const { group, version, plural } = fluxKinds[kind];
       try {
         return (namespace
@@ -56,6 +62,7 @@ export function createFluxObjects(config: KubeConfig): FluxObjects {
       }
     },
     async get(ref) {
+      await throttle();
       try {
         return (await custom.getNamespacedCustomObject(coordinates(ref))) as KubernetesObject;
       } catch (error) {
@@ -65,6 +72,7 @@ export function createFluxObjects(config: KubeConfig): FluxObjects {
       }
     },
     async patchStatus(ref, status) {
+      await throttle();
       try {
         await custom.patchNamespacedCustomObjectStatus(
           { ...coordinates(ref), body: { status } },
@@ -75,6 +83,7 @@ export function createFluxObjects(config: KubeConfig): FluxObjects {
       }
     },
     async setFinalizers(ref, finalizers) {
+      await throttle();
       try {
         await custom.patchNamespacedCustomObject(
           { ...coordinates(ref), body: { metadata: { finalizers } } },
@@ -86,6 +95,7 @@ export function createFluxObjects(config: KubeConfig): FluxObjects {
       }
     },
     async recordEvent(object, event, component) {
+      await throttle();
       const now = new Date();
       const namespace = object.metadata.namespace ?? 'default';
       try {
@@ -117,6 +127,7 @@ export function createFluxObjects(config: KubeConfig): FluxObjects {
       }
     },
     async getSecretData(namespace, name) {
+      await throttle();
       try {
         const secret = await core.readNamespacedSecret({ namespace, name });
         return Object.fromEntries(Object.entries(secret.data ?? {}).map(([key, value]) => [key, Buffer.from(value, 'base64').toString('utf8')]));

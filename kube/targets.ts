@@ -40,9 +40,15 @@ type ReadSecret = (namespace: string, name: string) => Promise<Record<string, st
 
 const cacheSize = 64;
 
-export function createClusterTargets(deps: { kubeConfig: KubeConfig; readSecret: ReadSecret; rateLimit?: RateLimit }): ClusterTargets {
+export function createClusterTargets(deps: {
+  kubeConfig: KubeConfig;
+  readSecret: ReadSecret;
+  rateLimit?: RateLimit;
+  /** the worker's own cluster's rate limit, when other clients share it */
+  localThrottle?: () => Promise<void>;
+}): ClusterTargets {
   const rateLimit = deps.rateLimit ?? defaultRateLimit;
-  const localThrottle = createTokenBucket(rateLimit);
+  const localThrottle = deps.localThrottle ?? createTokenBucket(rateLimit);
   const local = connect(deps.kubeConfig, localThrottle);
   // Clients cache what they discovered about the API server, and watches what they saw:
   // both are kept per target (cluster and identity).

@@ -12,7 +12,7 @@ import { TaskQueue } from '../common/task-queues.js';
 import type { KubeClient } from '../kube/client.js';
 import { createClusterTargets, type ClusterTargets } from '../kube/targets.js';
 import { createFluxObjects, type FluxObjects } from '../kube/flux-objects.js';
-import type { RateLimit } from '../kube/rate-limit.js';
+import { createTokenBucket, defaultRateLimit, type RateLimit } from '../kube/rate-limit.js';
 import type { ArtifactStore } from '../artifacts/store.js';
 import { createSmokeTestActivities } from '../activities/smoke-test.js';
 import { createHealthActivities } from '../activities/health.js';
@@ -42,8 +42,11 @@ export interface PoolDependencies {
 
 /** The Kubernetes side of the pools' dependencies, for one kubeconfig. */
 export function kubernetesDependencies(kubeConfig: KubeConfig, rateLimit?: RateLimit): Pick<PoolDependencies, 'kube' | 'clusters' | 'objects'> {
-  const objects = createFluxObjects(kubeConfig);
-  const clusters = createClusterTargets({ kubeConfig, rateLimit, readSecret: (namespace, name) => objects.getSecretData(namespace, name) });
+  // One rate limit for every request to the worker's own cluster (applies, reads, status
+  // writes, events), as a Flux controller's client has: Flux's QPS and burst are the contract.
+  const throttle = createTokenBucket(rateLimit ?? defaultRateLimit);
+  const objects = createFluxObjects(kubeConfig, { throttle });
+  const clusters = createClusterTargets({ kubeConfig, rateLimit, localThrottle: throttle, readSecret: (namespace, name) => objects.getSecretData(namespace, name) });
   return { kube: clusters.local, clusters, objects };
 }
 
