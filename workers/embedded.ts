@@ -2,6 +2,7 @@
 // with its Web UI, a local kwok cluster with the Flux CRDs installed, and all six worker
 // pools plus the watcher in this one process. Ctrl-C (or `shutdown()`) stops the pools;
 // `run()` then stops the cluster and the server too, whatever happened before.
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startLocalEnvironment, type LocalEnvironment } from '../local/environment.js';
 import { installCrds } from '../local/crds.js';
@@ -63,7 +64,7 @@ export async function runEmbedded(options: EmbeddedOptions, use: (embedded: Embe
     stateDir: options.stateDir,
     clusterName: 'kimbernetes',
     nodes: options.nodes,
-    temporal: { port: options.temporalPort, uiPort: options.uiPort },
+    temporal: { port: options.temporalPort, uiPort: options.uiPort, dbFile: freshTemporalDatabase(options.stateDir) },
   });
   try {
     const kubeconfigPath = environment.cluster.kubeconfigPath;
@@ -113,4 +114,15 @@ export function exitWhenDone(command: string, run: Promise<void>): void {
       process.exit(1);
     },
   );
+}
+
+/**
+ * The dev server's SQLite file, emptied first: the local cluster is created anew at each
+ * start, so the loops of the last run's objects must not come back. A file rather than
+ * memory keeps closed histories out of the server's memory.
+ */
+function freshTemporalDatabase(stateDir: string): string {
+  const file = join(stateDir, 'temporal.db');
+  for (const suffix of ['', '-wal', '-shm']) rmSync(`${file}${suffix}`, { force: true });
+  return file;
 }

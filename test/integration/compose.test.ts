@@ -151,14 +151,12 @@ describe('Dockerfile', () => {
     expect(copied).toEqual(expect.arrayContaining(['schemas', 'tools/versions.env', 'package.json', 'package-lock.json']));
   });
 
-  it('installs production dependencies only, and pre-builds the workflow bundle the worker loads', () => {
+  it('installs production dependencies only, and compiles the worker and the workflow bundle it loads', () => {
     expect(runs(app)).toContainEqual(expect.stringMatching(/^npm ci --omit=dev\b/));
-    const bundling = runs(app)
-      .map((command) => /workers\/bundle-workflows\.ts (\S+)/.exec(command)?.[1])
-      .find(Boolean);
-    expect(bundling).toBeDefined();
-    const bundle = posix.resolve(workdir(app), bundling!);
-    expect(runtimeEnv.KIMBERNETES_WORKFLOW_BUNDLE).toBe(bundle);
+    // tools/build.mjs compiles into dist/ and writes the bundle there.
+    expect(runs(app)).toContain('node tools/build.mjs');
+    expect(copies(app).flatMap((copy) => copy.sources)).toContain('tools/build.mjs');
+    expect(runtimeEnv.KIMBERNETES_WORKFLOW_BUNDLE).toBe(posix.join(workdir(app), 'dist', 'workflow-bundle.js'));
     expect(copies(runtime)).toContainEqual({ from: 'app', sources: [workdir(app)], destination: workdir(app) });
   });
 
@@ -188,7 +186,7 @@ describe('Dockerfile', () => {
     const user = runtime.instructions.filter((instruction) => instruction.keyword === 'USER').at(-1)?.args;
     expect(user).toMatch(/^[1-9]\d*(:\d+)?$/);
     const entrypoint = JSON.parse(runtime.instructions.find((instruction) => instruction.keyword === 'ENTRYPOINT')!.args) as string[];
-    expect(entrypoint.at(-1)).toBe(`${workdir(app)}/workers/main.ts`);
+    expect(entrypoint.slice(-3)).toEqual(['node', '--optimize-for-size', `${workdir(app)}/dist/workers/main.js`]);
   });
 });
 
