@@ -36,15 +36,15 @@ export class HealthCheckError extends Error {
   readonly retryable = false;
 }
 
+/** how long a wait on watched objects sleeps at most without an event: its heartbeat and deadline */
+const watchedLookMs = 10_000;
+
 /**
  * Resolves when every object is Current; a HealthCheckError on the first Failed one or at
  * the deadline. Objects already Current are not looked at again. Between looks the wait
  * sleeps until one of its objects changes; at most `pollIntervalMs` (growing to 5 s) for
  * kinds that are not watched, and 10 s otherwise, to heartbeat and meet the deadline.
  */
-/** how long a wait on watched objects sleeps at most without an event: its heartbeat and deadline */
-const watchedLookMs = 10_000;
-
 export async function waitUntilHealthy(live: LiveObjects, wait: HealthQuestion, pollIntervalMs: number): Promise<void> {
   const context = Context.current();
   const compiled = compileHealthExpressions(wait.expressions ?? []);
@@ -59,7 +59,7 @@ export async function waitUntilHealthy(live: LiveObjects, wait: HealthQuestion, 
       const object = await live.get(ref);
       const applied = wait.applied?.get(referenceKey(ref));
       if (!caughtUp(object, applied)) {
-        pending.push({ ref, message: `${describeReference(ref)}: ${applied?.generation ? `generation ${applied.generation}` : 'the applied object'} not seen yet` });
+        pending.push({ ref, message: `${describeReference(ref)}: ${applied?.generation ? `applied generation ${applied.generation}` : 'the applied object'} not observed yet` });
         continue;
       }
       const health = healthOfLive(object);

@@ -3,6 +3,8 @@
 // one cache and are woken by its events, so waiting costs no requests. A kind that
 // cannot be watched (its list is forbidden to an impersonated ServiceAccount, or it is
 // not served) is read with a GET on each look instead, as before.
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { KubernetesObjectApi, Watch, type KubeConfig } from '@kubernetes/client-node';
 import type { KubeClient } from './client.js';
 import type { KubernetesObject, ObjectReference } from './objects.js';
@@ -59,19 +61,50 @@ function slim(object: KubernetesObject, apiVersion: string, kind: string): Kuber
   return { ...object, apiVersion, kind, metadata };
 }
 
-/** The client library's discovery, asked for the collection path of a kind (`/apis/apps/v1/deployments`). */
-class CollectionPaths extends KubernetesObjectApi {
-  collectionPath(apiVersion: string, kind: string): Promise<string> {
-    return this.specUriPath({ apiVersion, kind, metadata: {} }, 'list');
-  }
-}
-
 interface ListPage {
   items?: KubernetesObject[];
   metadata?: { resourceVersion?: string; continue?: string };
 }
 
-const pageSize = 500;
+/** The client library's discovery, asked for the collection path of a kind (`/apis/apps/v1/deployments`). */
+class CollectionPaths extends KubernetesObjectApi {
+  path(apiVersion: string, kind: string): Promise<string> {
+    return this.specUriPath({ apiVersion, kind, metadata: {} }, 'list');
+  }
+}
+
+/**
+ * One page of a collection, as the API server sends it. (The library's own list turns a
+ * list's metadata into an object's, which loses the `continue` token, and core kinds
+ * into its typed models, whose dates differ from what a watch event carries.)
+ */
+async function listPage(config: KubeConfig, path: string, limit: number, continueToken: string | undefined): Promise<ListPage> {
+  const url = new URL(config.getCurrentCluster()!.server + path);
+  url.searchParams.set('limit', String(limit));
+  if (continueToken) url.searchParams.set('continue', continueToken);
+  const options: RequestOptions = { method: 'GET', headers: { Accept: 'application/json' } };
+  await config.applyToHTTPSOptions(options);
+  return new Promise((resolve, reject) => {
+    const request = (url.protocol === 'http:' ? httpRequest : httpsRequest)(url, options, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('error', reject);
+      response.on('end', () => {
+        const body = Buffer.concat(chunks).toString('utf8');
+        const status = response.statusCode ?? 0;
+        if (status < 200 || status > 299) return reject(new Error(`list ${path}: HTTP ${status}: ${body.slice(0, 200)}`));
+        try {
+          resolve(JSON.parse(body) as ListPage);
+        } catch (error) {
+          reject(error instanceof Error ? error : new Error(String(error)));
+        }
+      });
+    });
+    request.on('error', reject);
+    request.end();
+  });
+}
+
 const relistDelayMs = 1_000;
 /** how long a kind that could not be watched is read by GETs before a watch is tried again */
 const unwatchableForMs = 60_000;
@@ -93,7 +126,7 @@ class KindWatch {
 
   constructor(
     private readonly kind: { apiVersion: string; kind: string },
-    private readonly deps: { api: CollectionPaths; watch: Watch; throttle: () => Promise<void>; onBroken: (error: unknown) => void },
+    private readonly deps: { config: KubeConfig; paths: CollectionPaths; watch: Watch; throttle: () => Promise<void>; pageSize: number; onBroken: (error: unknown) => void },
   ) {
     this.synced = this.start();
     this.synced.catch(() => undefined);
@@ -105,7 +138,7 @@ class KindWatch {
   }
 
   private async start(): Promise<void> {
-    this.path = await this.deps.api.collectionPath(this.kind.apiVersion, this.kind.kind);
+    this.path = await this.deps.paths.path(this.kind.apiVersion, this.kind.kind);
     await this.list();
     await this.watchFrom();
   }
@@ -116,8 +149,7 @@ class KindWatch {
     let resourceVersion: string;
     do {
       await this.deps.throttle();
-      const { apiVersion, kind } = this.kind;
-      const page = (await this.deps.api.list(apiVersion, kind, undefined, undefined, undefined, undefined, undefined, undefined, pageSize, continueToken)) as ListPage;
+      const page = await listPage(this.deps.config, this.path, this.deps.pageSize, continueToken);
       items.push(...(page.items ?? []));
       resourceVersion = page.metadata?.resourceVersion ?? '';
       continueToken = page.metadata?.continue || undefined;
@@ -179,11 +211,13 @@ export interface ObjectWatchesOptions {
   throttle?: () => Promise<void>;
   /** a kind no wait asked about for this long is no longer watched */
   idleMs?: number;
+  /** objects per page of a list (500, as client-go's informers ask) */
+  pageSize?: number;
 }
 
 export function createObjectWatches(config: KubeConfig, fallback: KubeClient, options: ObjectWatchesOptions = {}): ObjectWatches {
-  const { throttle = async () => undefined, idleMs = 10 * 60_000 } = options;
-  const api = config.makeApiClient(CollectionPaths);
+  const { throttle = async () => undefined, idleMs = 10 * 60_000, pageSize = 500 } = options;
+  const paths = config.makeApiClient(CollectionPaths);
   const watch = new Watch(config);
   const watches = new Map<string, KindWatch>();
   const unwatchableUntil = new Map<string, number>();
@@ -211,7 +245,7 @@ export function createObjectWatches(config: KubeConfig, fallback: KubeClient, op
     if (closed || (unwatchableUntil.get(key) ?? 0) > Date.now()) return undefined;
     let kindWatch = watches.get(key);
     if (!kindWatch) {
-      const created: KindWatch = new KindWatch(ref, { api, watch, throttle, onBroken: () => forget(key, created) });
+      const created: KindWatch = new KindWatch(ref, { config, paths, watch, throttle, pageSize, onBroken: () => forget(key, created) });
       kindWatch = created;
       watches.set(key, kindWatch);
     }

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { loadKubeConfig } from '../../kube/client.js';
 import { createClusterTargets, type ClusterTargets } from '../../kube/targets.js';
 import { countRequestsTo } from '../../kube/request-count.js';
+import { createObjectWatches } from '../../kube/object-watches.js';
 import type { KubernetesObject } from '../../kube/objects.js';
 import { sharedEnvironment } from '../harness/shared-environment.js';
 import { uniqueSuffix } from '../harness/test-workers.js';
@@ -79,6 +80,21 @@ describe('object watches', () => {
       for (let i = 0; i < 20; i += 1) expect((await live.get(configMapRef(`many-${i}`)))?.data).toEqual({ i: String(i) });
     }
     expect(requests.total() - before).toBe(0);
+  });
+
+  it('lists every page of a kind before it answers', async () => {
+    const paged = `${namespace}-paged`;
+    await apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: paged } });
+    await Promise.all(Array.from({ length: 12 }, (_, i) => apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `paged-${i}`, namespace: paged }, data: { i: String(i) } })));
+    // A kind no watch of this client follows yet, listed three objects a page.
+    const live = createObjectWatches(kubeConfig, kube, { pageSize: 3 });
+    try {
+      const found = await Promise.all(Array.from({ length: 12 }, (_, i) => live.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: paged, name: `paged-${i}` })));
+      expect(found.map((object) => object?.data)).toEqual(Array.from({ length: 12 }, (_, i) => ({ i: String(i) })));
+    } finally {
+      live.close();
+      await kube.delete({ apiVersion: 'v1', kind: 'Namespace', name: paged });
+    }
   });
 
   it('reads a kind its identity may not list with GETs', async () => {
