@@ -11,7 +11,7 @@ import type { ClusterTarget, ClusterTargets } from '../kube/targets.js';
 import { describeReference, referenceKey, type KubernetesObject, type ObjectReference } from '../kube/objects.js';
 import type { CustomHealthCheck } from '../schemas/types.js';
 import { compileHealthExpressions, expressionHealthOf } from '../domain/health-expressions.js';
-import { healthOf, HealthStatus } from '../domain/health.js';
+import { healthIsExistence, healthOf, HealthStatus } from '../domain/health.js';
 import { reportingFailures } from './failures.js';
 import { reportProgress } from './heartbeat.js';
 
@@ -56,8 +56,10 @@ export async function waitUntilHealthy(live: LiveObjects, wait: HealthQuestion, 
   for (;;) {
     const pending: { ref: ObjectReference; message: string }[] = [];
     for (const ref of waiting) {
-      const object = await live.get(ref);
       const applied = wait.applied?.get(referenceKey(ref));
+      // Just applied, and healthy by existing: nothing to look at.
+      if (applied && healthIsExistence(ref)) continue;
+      const object = await live.get(ref);
       if (!caughtUp(object, applied)) {
         pending.push({ ref, message: `${describeReference(ref)}: ${applied?.generation ? `applied generation ${applied.generation}` : 'the applied object'} not observed yet` });
         continue;

@@ -27,6 +27,18 @@ const current = (message: string): Health => ({ status: HealthStatus.Current, me
 const inProgress = (message: string): Health => ({ status: HealthStatus.InProgress, message });
 const failedHealth = (message: string): Health => ({ status: HealthStatus.Failed, message });
 
+/**
+ * Kinds whose health is their existence: kstatus reads no status for them, so they are
+ * Current once they exist (an apply that just returned them proves it).
+ */
+const judgedByExistence = new Set(['v1|Secret', 'v1|ConfigMap', 'v1|ServiceAccount'].concat(
+  ['Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding'].map((kind) => `rbac.authorization.k8s.io/v1|${kind}`),
+));
+
+export function healthIsExistence(ref: { apiVersion: string; kind: string }): boolean {
+  return judgedByExistence.has(`${ref.apiVersion}|${ref.kind}`);
+}
+
 export function healthOf(object: KubernetesObject | undefined): Health {
   if (!object) return { status: HealthStatus.NotFound, message: 'not found' };
   const generation = object.metadata.generation;

@@ -6,6 +6,7 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { KubernetesObjectApi, Watch, type KubeConfig } from '@kubernetes/client-node';
+import { healthIsExistence } from '../domain/health.js';
 import type { KubeClient } from './client.js';
 import type { KubernetesObject, ObjectReference } from './objects.js';
 
@@ -106,6 +107,9 @@ async function listPage(config: KubeConfig, path: string, limit: number, continu
 }
 
 const relistDelayMs = 1_000;
+/** watches that ended in a row without an event before the kind is read by GETs instead */
+const maxFailedWatches = 5;
+
 /** how long a kind that could not be watched is read by GETs before a watch is tried again */
 const unwatchableForMs = 60_000;
 
@@ -120,6 +124,7 @@ class KindWatch {
   readonly synced: Promise<void>;
   lastUsedAt = Date.now();
   private resourceVersion = '';
+  private failedWatches = 0;
   private request?: AbortController;
   private stopped = false;
   private path = '';
@@ -169,6 +174,7 @@ class KindWatch {
   }
 
   private onEvent(phase: string, object: KubernetesObject & { code?: number }): void {
+    this.failedWatches = 0;
     if (phase === 'ERROR') {
       // 410 Gone: the resource version is too old; the watch ends and lists anew.
       if (object.code === 410) this.resourceVersion = '';
@@ -187,6 +193,8 @@ class KindWatch {
     this.request = undefined;
     if (this.stopped) return;
     try {
+      // A watch refused again and again (listing allowed, watching not): stop trying.
+      if (error && ++this.failedWatches >= maxFailedWatches) throw error;
       if (error || !this.resourceVersion) {
         if (error) await new Promise((resolve) => setTimeout(resolve, relistDelayMs));
         if (this.stopped) return;
@@ -242,7 +250,10 @@ export function createObjectWatches(config: KubeConfig, fallback: KubeClient, op
   /** The synced watch of the kind, or undefined when that kind is read by GETs. */
   async function watchOf(ref: ObjectReference): Promise<KindWatch | undefined> {
     const key = kindKey(ref);
-    if (closed || (unwatchableUntil.get(key) ?? 0) > Date.now()) return undefined;
+    // Kinds whose health is their existence are read by a GET: a wait looks once. Above
+    // all Secrets: a cache of every Secret of the cluster would hold every credential,
+    // and every Helm release, in the worker's memory.
+    if (closed || healthIsExistence(ref) || (unwatchableUntil.get(key) ?? 0) > Date.now()) return undefined;
     let kindWatch = watches.get(key);
     if (!kindWatch) {
       const created: KindWatch = new KindWatch(ref, { config, paths, watch, throttle, pageSize, onBroken: () => forget(key, created) });

@@ -1,7 +1,8 @@
 // Health checks read live objects from one watch per kind and cluster target: against
 // the real API server, a wait is woken by the change it waits for, looks cost no
-// requests once the kind is watched, and a kind the identity may not list is read by
-// GETs instead of failing.
+// requests once the kind is watched, every page of a kind is listed, and a kind the
+// identity may not list, or whose health is its existence (Secrets above all), is read
+// by GETs instead.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { loadKubeConfig } from '../../kube/client.js';
 import { createClusterTargets, type ClusterTargets } from '../../kube/targets.js';
@@ -18,8 +19,15 @@ describe('object watches', () => {
   const requests = countRequestsTo(kubeConfig.getCurrentCluster()!.server);
   const namespace = `watches-${uniqueSuffix()}`;
   const own = { namespace };
-  const configMapRef = (name: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', namespace, name });
-  const configMap = (name: string, data: Record<string, string>): KubernetesObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace }, data });
+  // Leases: a kind with nothing but a spec, watched like any kind with a status.
+  const leaseRef = (name: string, inNamespace = namespace) => ({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', namespace: inNamespace, name });
+  const lease = (name: string, holder: string, inNamespace = namespace): KubernetesObject => ({
+    apiVersion: 'coordination.k8s.io/v1',
+    kind: 'Lease',
+    metadata: { name, namespace: inNamespace },
+    spec: { holderIdentity: holder },
+  });
+  const holderOf = (object: KubernetesObject | undefined) => (object?.spec as { holderIdentity?: string } | undefined)?.holderIdentity;
   const apply = (object: KubernetesObject) => kube.apply(object, { fieldManager: 'test' });
   /** a wait that no timer ends within the test: only a change (or the signal) can */
   const untilChange = { pollMs: 600_000, maxMs: 600_000 };
@@ -34,21 +42,21 @@ describe('object watches', () => {
 
   it('wakes a wait when its object is created, changed and deleted, and sees each state', async () => {
     const live = await clusters.liveObjectsFor(own);
-    const ref = configMapRef('app');
+    const ref = leaseRef('app');
     expect(await live.get(ref)).toBeUndefined();
 
     const created = live.nextChange([ref], untilChange);
-    await apply(configMap('app', { version: '1' }));
+    await apply(lease('app', 'one'));
     await created;
     const first = await live.get(ref);
-    expect(first).toMatchObject({ apiVersion: 'v1', kind: 'ConfigMap', data: { version: '1' } });
+    expect(first).toMatchObject({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', spec: { holderIdentity: 'one' } });
     // A cache of a kind keeps what health checks read, not the field managers.
     expect(first?.metadata.managedFields).toBeUndefined();
 
     const changed = live.nextChange([ref], untilChange);
-    await apply(configMap('app', { version: '2' }));
+    await apply(lease('app', 'two'));
     await changed;
-    expect((await live.get(ref))?.data).toEqual({ version: '2' });
+    expect(holderOf(await live.get(ref))).toBe('two');
 
     const deleted = live.nextChange([ref], untilChange);
     await kube.delete(ref);
@@ -60,9 +68,9 @@ describe('object watches', () => {
     const live = await clusters.liveObjectsFor(own);
     let woken = false;
     const abort = new AbortController();
-    const waiting = live.nextChange([configMapRef('quiet')], untilChange, abort.signal).then(() => (woken = true));
-    const other = live.nextChange([configMapRef('noisy')], untilChange);
-    await apply(configMap('noisy', { n: '1' }));
+    const waiting = live.nextChange([leaseRef('quiet')], untilChange, abort.signal).then(() => (woken = true));
+    const other = live.nextChange([leaseRef('noisy')], untilChange);
+    await apply(lease('noisy', 'one'));
     await other;
     expect(woken).toBe(false);
     abort.abort();
@@ -71,13 +79,13 @@ describe('object watches', () => {
 
   it('answers looks from the watch, without a request to the API server', async () => {
     const live = await clusters.liveObjectsFor(own);
-    await Promise.all(Array.from({ length: 20 }, (_, i) => apply(configMap(`many-${i}`, { i: String(i) }))));
-    const last = configMapRef('many-19');
-    // Until the watch has delivered the last of them.
-    while (!(await live.get(last))) await live.nextChange([last], { pollMs: 100, maxMs: 100 });
+    await Promise.all(Array.from({ length: 20 }, (_, i) => apply(lease(`many-${i}`, `holder-${i}`))));
+    const refs = Array.from({ length: 20 }, (_, i) => leaseRef(`many-${i}`));
+    // Until the watch has delivered every one of them (the applies ran at once, in no order).
+    while ((await Promise.all(refs.map((ref) => live.get(ref)))).some((object) => !object)) await live.nextChange(refs, { pollMs: 100, maxMs: 100 });
     const before = requests.total();
     for (let round = 0; round < 10; round += 1) {
-      for (let i = 0; i < 20; i += 1) expect((await live.get(configMapRef(`many-${i}`)))?.data).toEqual({ i: String(i) });
+      for (let i = 0; i < 20; i += 1) expect(holderOf(await live.get(leaseRef(`many-${i}`)))).toBe(`holder-${i}`);
     }
     expect(requests.total() - before).toBe(0);
   });
@@ -85,42 +93,55 @@ describe('object watches', () => {
   it('lists every page of a kind before it answers', async () => {
     const paged = `${namespace}-paged`;
     await apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: paged } });
-    await Promise.all(Array.from({ length: 12 }, (_, i) => apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `paged-${i}`, namespace: paged }, data: { i: String(i) } })));
-    // A kind no watch of this client follows yet, listed three objects a page.
+    await Promise.all(Array.from({ length: 12 }, (_, i) => apply(lease(`paged-${i}`, `holder-${i}`, paged))));
+    // A client whose watches list three objects a page.
     const live = createObjectWatches(kubeConfig, kube, { pageSize: 3 });
     try {
-      const found = await Promise.all(Array.from({ length: 12 }, (_, i) => live.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: paged, name: `paged-${i}` })));
-      expect(found.map((object) => object?.data)).toEqual(Array.from({ length: 12 }, (_, i) => ({ i: String(i) })));
+      const found = await Promise.all(Array.from({ length: 12 }, (_, i) => live.get(leaseRef(`paged-${i}`, paged))));
+      expect(found.map(holderOf)).toEqual(Array.from({ length: 12 }, (_, i) => `holder-${i}`));
     } finally {
       live.close();
       await kube.delete({ apiVersion: 'v1', kind: 'Namespace', name: paged });
     }
   });
 
+  it('reads Secrets, and other kinds healthy by existing, with a GET, and caches none of them', async () => {
+    await apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'token', namespace }, stringData: { token: 'not to be cached' } });
+    const live = await clusters.liveObjectsFor(own);
+    const ref = { apiVersion: 'v1', kind: 'Secret', namespace, name: 'token' };
+    const before = requests.total();
+    expect((await live.get(ref))?.metadata.name).toBe('token');
+    expect((await live.get(ref))?.metadata.name).toBe('token');
+    // Two looks, two GETs: no list or watch of every Secret of the cluster.
+    expect(requests.total() - before).toBe(2);
+    // Between looks, the wait sleeps the poll interval: no watch would wake it.
+    await live.nextChange([ref], { pollMs: 50, maxMs: 600_000 });
+  });
+
   it('reads a kind its identity may not list with GETs', async () => {
-    // A ServiceAccount that may get ConfigMaps of this namespace only: it cannot watch
-    // ConfigMaps cluster-wide.
+    // A ServiceAccount that may get Leases of this namespace only: it cannot watch Leases
+    // cluster-wide.
     await apply({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'reader', namespace } });
     await apply({
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'Role',
-      metadata: { name: 'get-configmaps', namespace },
-      rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get'] }],
+      metadata: { name: 'get-leases', namespace },
+      rules: [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get'] }],
     } as KubernetesObject);
     await apply({
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'RoleBinding',
       metadata: { name: 'reader', namespace },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'get-configmaps' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'get-leases' },
       subjects: [{ kind: 'ServiceAccount', name: 'reader', namespace }],
     } as KubernetesObject);
-    await apply(configMap('visible', { seen: 'by GET' }));
+    await apply(lease('visible', 'seen by GET'));
     const live = await clusters.liveObjectsFor({ namespace, serviceAccountName: 'reader' });
-    expect((await live.get(configMapRef('visible')))?.data).toEqual({ seen: 'by GET' });
+    expect(holderOf(await live.get(leaseRef('visible')))).toBe('seen by GET');
     // Each look is a GET, and the wait between looks is the poll interval.
     const before = requests.total();
-    await live.nextChange([configMapRef('visible')], { pollMs: 50, maxMs: 600_000 });
-    expect((await live.get(configMapRef('visible')))?.data).toEqual({ seen: 'by GET' });
+    await live.nextChange([leaseRef('visible')], { pollMs: 50, maxMs: 600_000 });
+    expect(holderOf(await live.get(leaseRef('visible')))).toBe('seen by GET');
     expect(requests.total() - before).toBe(1);
   });
 });
