@@ -36,9 +36,11 @@ export interface FluxObjects {
 export interface FluxObjectsOptions {
   /** resolves when the next request may go: the worker shares one rate limit with its applies, as Flux's controllers do */
   throttle?: () => Promise<void>;
+  /** the same for events, which have a rate limit of their own, as Flux's event recorder (its own client) has */
+  eventThrottle?: () => Promise<void>;
 }
 
-export function createFluxObjects(config: KubeConfig, { throttle = async () => undefined }: FluxObjectsOptions = {}): FluxObjects {
+export function createFluxObjects(config: KubeConfig, { throttle = async () => undefined, eventThrottle = throttle }: FluxObjectsOptions = {}): FluxObjects {
   const custom = config.makeApiClient(CustomObjectsApi);
   const core = config.makeApiClient(CoreV1Api);
   const coordinates = (ref: FluxObjectRef) => {
@@ -95,7 +97,7 @@ export function createFluxObjects(config: KubeConfig, { throttle = async () => u
       }
     },
     async recordEvent(object, event, component) {
-      await throttle();
+      await eventThrottle();
       const now = new Date();
       const namespace = object.metadata.namespace ?? 'default';
       try {

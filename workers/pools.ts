@@ -42,10 +42,11 @@ export interface PoolDependencies {
 
 /** The Kubernetes side of the pools' dependencies, for one kubeconfig. */
 export function kubernetesDependencies(kubeConfig: KubeConfig, rateLimit?: RateLimit): Pick<PoolDependencies, 'kube' | 'clusters' | 'objects'> {
-  // One rate limit for every request to the worker's own cluster (applies, reads, status
-  // writes, events), as a Flux controller's client has: Flux's QPS and burst are the contract.
+  // One rate limit for the requests to the worker's own cluster (applies, reads, status
+  // writes), as a Flux controller's client has, and one for events, as its event
+  // recorder's own client has: Flux's QPS and burst are the contract.
   const throttle = createTokenBucket(rateLimit ?? defaultRateLimit);
-  const objects = createFluxObjects(kubeConfig, { throttle });
+  const objects = createFluxObjects(kubeConfig, { throttle, eventThrottle: createTokenBucket(rateLimit ?? defaultRateLimit) });
   const clusters = createClusterTargets({ kubeConfig, rateLimit, localThrottle: throttle, readSecret: (namespace, name) => objects.getSecretData(namespace, name) });
   return { kube: clusters.local, clusters, objects };
 }
