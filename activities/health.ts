@@ -10,7 +10,7 @@ import { caughtUp, type AppliedVersion, type LiveObjects } from '../kube/object-
 import type { ClusterTarget, ClusterTargets } from '../kube/targets.js';
 import { describeReference, referenceKey, type KubernetesObject, type ObjectReference } from '../kube/objects.js';
 import type { CustomHealthCheck } from '../schemas/types.js';
-import { compileHealthExpressions, expressionHealthOf } from '../domain/health-expressions.js';
+import { compileHealthExpressions, expressionHealthOf, hasExpressionFor } from '../domain/health-expressions.js';
 import { healthIsExistence, healthOf, HealthStatus } from '../domain/health.js';
 import { reportingFailures } from './failures.js';
 import { reportProgress } from './heartbeat.js';
@@ -57,8 +57,9 @@ export async function waitUntilHealthy(live: LiveObjects, wait: HealthQuestion, 
     const pending: { ref: ObjectReference; message: string }[] = [];
     for (const ref of waiting) {
       const applied = wait.applied?.get(referenceKey(ref));
-      // Just applied, and healthy by existing: nothing to look at.
-      if (applied && healthIsExistence(ref)) continue;
+      // Just applied, and healthy by existing (unless an expression judges its kind):
+      // nothing to look at.
+      if (applied && healthIsExistence(ref) && !hasExpressionFor(ref, compiled.checks)) continue;
       const object = await live.get(ref);
       if (!caughtUp(object, applied)) {
         pending.push({ ref, message: `${describeReference(ref)}: ${applied?.generation ? `applied generation ${applied.generation}` : 'the applied object'} not observed yet` });

@@ -89,6 +89,12 @@ export function compileHealthExpressions(entries: readonly CustomHealthCheck[]):
 }
 
 /** The health the expressions give `object`, or undefined when no check is for its kind (then kstatus rules apply). */
+/** Whether an expression judges objects of this kind (kstatus rules do otherwise). */
+export function hasExpressionFor(ref: { apiVersion: string; kind: string }, checks: readonly CompiledHealthCheck[]): boolean {
+  const group = groupOf(ref.apiVersion);
+  return checks.some((check) => check.group === group && check.kind === ref.kind);
+}
+
 export function expressionHealthOf(object: KubernetesObject, checks: readonly CompiledHealthCheck[]): Health | undefined {
   const group = groupOf(object.apiVersion);
   const check = checks.find((candidate) => candidate.group === group && candidate.kind === object.kind);
