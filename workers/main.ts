@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   });
   onShutdownSignal(() => worker.shutdown());
   await worker.run();
-  logLine({ level: 'info', msg: 'worker stopped', kubeApiRequests: requests?.total() });
+  logLine({ level: 'info', msg: 'worker stopped', kubeApiRequests: requests?.total(), kubeApiRequestsByKind: requests?.byKind() });
 }
 
 main().catch((error: unknown) => {
