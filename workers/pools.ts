@@ -45,9 +45,10 @@ export function kubernetesDependencies(kubeConfig: KubeConfig, rateLimit?: RateL
   // One rate limit for the requests to the worker's own cluster (applies, reads, status
   // writes), as a Flux controller's client has, and one for events, as its event
   // recorder's own client has: Flux's QPS and burst are the contract.
-  const throttle = createTokenBucket(rateLimit ?? defaultRateLimit);
-  const objects = createFluxObjects(kubeConfig, { throttle, eventThrottle: createTokenBucket(rateLimit ?? defaultRateLimit) });
-  const clusters = createClusterTargets({ kubeConfig, rateLimit, localThrottle: throttle, readSecret: (namespace, name) => objects.getSecretData(namespace, name) });
+  const limit = rateLimit ?? defaultRateLimit;
+  const throttle = createTokenBucket(limit);
+  const objects = createFluxObjects(kubeConfig, { throttle, eventThrottle: createTokenBucket(limit) });
+  const clusters = createClusterTargets({ kubeConfig, rateLimit: limit, localThrottle: throttle, readSecret: (namespace, name) => objects.getSecretData(namespace, name) });
   return { kube: clusters.local, clusters, objects };
 }
 
