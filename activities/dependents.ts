@@ -6,7 +6,8 @@ import type { FluxKindName, FluxObjectRef } from '../kube/flux-kinds.js';
 import type { FluxObjects } from '../kube/flux-objects.js';
 import type { KubernetesObject } from '../kube/objects.js';
 import { referencesSource } from '../domain/dependents.js';
-import { isReconciled, reconcileObject } from '../temporal/object-loops.js';
+import { isReconciled } from '../common/loop-kinds.js';
+import { reconcileObject } from '../temporal/object-loops.js';
 import { reportingFailures } from './failures.js';
 import { currentActivity } from './heartbeat.js';
 

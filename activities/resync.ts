@@ -2,7 +2,8 @@
 // is started if it is missing (a running one is left to its own timing), and every
 // running loop whose object is gone is woken so that it sees the deletion and ends.
 import type { Client } from '@temporalio/client';
-import { objectWorkflowId, reconcileSignal } from '../common/object-workflow.js';
+import { reconcileSignal } from '../common/object-workflow.js';
+import { objectWorkflowId } from '../common/loop-addresses.js';
 import type { FluxKindName } from '../kube/flux-kinds.js';
 import type { FluxObjects } from '../kube/flux-objects.js';
 import { ensureObjectLoop } from '../temporal/object-loops.js';

@@ -24,7 +24,8 @@ import { createKubeClient, loadKubeConfig, type KubeClient } from '../kube/clien
 import { defaultRateLimit } from '../kube/rate-limit.js';
 import { projectFile } from '../common/project-files.js';
 import { findCondition, type Condition } from '../domain/conditions.js';
-import { objectWorkflowId, statusQuery } from '../common/object-workflow.js';
+import { statusQuery } from '../common/object-workflow.js';
+import { objectWorkflowId } from '../common/loop-addresses.js';
 import { TestRepository, newGitRoot } from '../test/harness/git-servers.js';
 import { ProcessSampler } from './process-sampler.js';
 import { stepTimes, type StepTimes } from './step-times.js';

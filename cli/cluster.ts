@@ -1,20 +1,13 @@
-// What the CLI asks of the Kubernetes API beyond reading one object: listing Flux
-// objects, merge-patching their spec and annotations (as `flux suspend` and `flux
-// reconcile` do), their events, the server's version and the CRDs it serves.
-import {
-  ApiextensionsV1Api,
-  CoreV1Api,
-  CustomObjectsApi,
-  PatchStrategy,
-  setHeaderOptions,
-  VersionApi,
-  type CoreV1Event,
-  type KubeConfig,
-} from '@kubernetes/client-node';
-import { toKubeError } from '../kube/errors.js';
+// What the CLI asks of the Kubernetes API: reading and listing Flux objects,
+// merge-patching their spec and annotations (as `flux suspend` and `flux reconcile` do),
+// their events, the server's version and the CRDs it serves. The requests go out over
+// kube/rest.ts, so `get`, `reconcile` and friends start without loading the Kubernetes
+// client library.
+import type { CoreV1Event } from '@kubernetes/client-node';
+import { KubeError } from '../kube/errors.js';
 import { apiVersionOf, fluxKinds, type FluxKindName, type FluxObjectRef } from '../kube/flux-kinds.js';
 import type { KubernetesObject } from '../kube/objects.js';
-
+import { restJson, type KubeEndpoint } from '../kube/rest.js';
 import { cliFieldManager } from './kinds.js';
 
 export interface ServedCrd {
@@ -26,6 +19,8 @@ export interface ServedCrd {
 export interface CliCluster {
   /** objects of `kind` in `namespace`, or in every namespace */
   list(kind: FluxKindName, namespace?: string): Promise<KubernetesObject[]>;
+  /** a Flux object; undefined when it does not exist */
+  get(ref: FluxObjectRef): Promise<KubernetesObject | undefined>;
   /** merge-patches a Flux object; undefined when it does not exist */
   patch(ref: FluxObjectRef, body: Record<string, unknown>): Promise<KubernetesObject | undefined>;
   /** events in `namespace`, or in every namespace */
@@ -36,64 +31,57 @@ export interface CliCluster {
   crd(name: string): Promise<ServedCrd | undefined>;
 }
 
-export function createCliCluster(config: KubeConfig): CliCluster {
-  const custom = config.makeApiClient(CustomObjectsApi);
-  const core = config.makeApiClient(CoreV1Api);
+interface Crd {
+  spec: { versions: { name: string; served: boolean; storage: boolean }[] };
+  status?: { conditions?: { type: string; status: string }[] };
+}
+
+/** undefined when the API server answered 404 */
+async function unlessNotFound<T>(request: Promise<T>): Promise<T | undefined> {
+  try {
+    return await request;
+  } catch (error) {
+    if (error instanceof KubeError && error.notFound) return undefined;
+    throw error;
+  }
+}
+
+export function createCliCluster(endpoint: () => Promise<KubeEndpoint>): CliCluster {
   const objectRef = (ref: FluxObjectRef) => ({ apiVersion: apiVersionOf(ref.kind), kind: ref.kind, namespace: ref.namespace, name: ref.name });
+  const collection = (kind: FluxKindName, namespace?: string) => {
+    const { group, version, plural } = fluxKinds[kind];
+    return `/apis/${group}/${version}${namespace ? `/namespaces/${encodeURIComponent(namespace)}` : ''}/${plural}`;
+  };
+  const objectPath = (ref: FluxObjectRef) => `${collection(ref.kind, ref.namespace)}/${encodeURIComponent(ref.name)}`;
 
   return {
     async list(kind, namespace) {
-      const { group, version, plural } = fluxKinds[kind];
-      try {
-        const list = (namespace
-          ? await custom.listNamespacedCustomObject({ group, version, plural, namespace })
-          : await custom.listClusterCustomObject({ group, version, plural })) as { items: KubernetesObject[] };
-        return list.items;
-      } catch (error) {
-        throw toKubeError(error, `list ${plural}${namespace ? ` in namespace ${namespace}` : ''}`);
-      }
+      const action = `list ${fluxKinds[kind].plural}${namespace ? ` in namespace ${namespace}` : ''}`;
+      return (await restJson<{ items: KubernetesObject[] }>(await endpoint(), { path: collection(kind, namespace) }, action)).items;
+    },
+    async get(ref) {
+      return unlessNotFound(restJson<KubernetesObject>(await endpoint(), { path: objectPath(ref) }, 'get', objectRef(ref)));
     },
     async patch(ref, body) {
-      const { group, version, plural } = fluxKinds[ref.kind];
-      try {
-        return (await custom.patchNamespacedCustomObject(
-          { group, version, plural, namespace: ref.namespace, name: ref.name, body, fieldManager: cliFieldManager },
-          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-        )) as KubernetesObject;
-      } catch (error) {
-        const failure = toKubeError(error, 'patch', objectRef(ref));
-        if (failure.notFound) return undefined;
-        throw failure;
-      }
+      const request = { method: 'PATCH', path: objectPath(ref), query: { fieldManager: cliFieldManager }, body, contentType: 'application/merge-patch+json' } as const;
+      return unlessNotFound(restJson<KubernetesObject>(await endpoint(), request, 'patch', objectRef(ref)));
     },
     async events(namespace) {
-      try {
-        const list = namespace ? await core.listNamespacedEvent({ namespace }) : await core.listEventForAllNamespaces();
-        return list.items;
-      } catch (error) {
-        throw toKubeError(error, `list events${namespace ? ` in namespace ${namespace}` : ''}`);
-      }
+      const path = namespace ? `/api/v1/namespaces/${encodeURIComponent(namespace)}/events` : '/api/v1/events';
+      return (await restJson<{ items: CoreV1Event[] }>(await endpoint(), { path }, `list events${namespace ? ` in namespace ${namespace}` : ''}`)).items;
     },
     async serverVersion() {
-      try {
-        return (await config.makeApiClient(VersionApi).getCode()).gitVersion;
-      } catch (error) {
-        throw toKubeError(error, 'read the server version');
-      }
+      return (await restJson<{ gitVersion: string }>(await endpoint(), { path: '/version' }, 'read the server version')).gitVersion;
     },
     async crd(name) {
-      try {
-        const crd = await config.makeApiClient(ApiextensionsV1Api).readCustomResourceDefinition({ name });
-        return {
-          storageVersion: crd.spec.versions.find((v) => v.storage)?.name,
-          servedVersions: crd.spec.versions.filter((v) => v.served).map((v) => v.name),
-          established: (crd.status?.conditions ?? []).some((c) => c.type === 'Established' && c.status === 'True'),
-        };
-      } catch (error) {
-        const failure = toKubeError(error, 'get', { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name });
-        if (failure.notFound) return undefined;
-        throw failure;
-      }
+      const object = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name };
+      const crd = await unlessNotFound(restJson<Crd>(await endpoint(), { path: `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}` }, 'get', object));
+      if (!crd) return undefined;
+      return {
+        storageVersion: crd.spec.versions.find((v) => v.storage)?.name,
+        servedVersions: crd.spec.versions.filter((v) => v.served).map((v) => v.name),
+        established: (crd.status?.conditions ?? []).some((c) => c.type === 'Established' && c.status === 'True'),
+      };
     },
   };
 }

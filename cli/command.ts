@@ -19,7 +19,7 @@ export const allNamespacesOption: OptionSpec = { type: 'boolean', short: 'A', de
 
 /** The object, or a CliError saying it is not there. */
 export async function requireObject(context: CliContext, ref: FluxObjectRef): Promise<KubernetesObject> {
-  const object = await context.objects().get(ref);
+  const object = await context.cluster().get(ref);
   if (!object) throw new CliError(notFoundMessage(ref));
   return object;
 }

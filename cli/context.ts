@@ -1,15 +1,19 @@
 // What every command runs with: the global flags, the terminal, and connections to the
 // cluster and to Temporal, each opened only when a command first needs it. The
-// Kubernetes client library, the heaviest module the CLI loads, is loaded only once a
-// command is about to run, so `--help` and usage errors answer at once.
+// Kubernetes client library, the heaviest module the CLI loads, is loaded only by the
+// commands that apply, build or diff (and for credentials only it handles, such as
+// exec plugins): reading and patching Flux objects go over kube/rest.ts.
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { KubeClient } from '../kube/client.js';
 import type { FluxObjects } from '../kube/flux-objects.js';
 import { parseDuration } from '../domain/duration.js';
 import { SettingsError, temporalOptions, temporalSettings, type TemporalFlags, type TemporalSettings } from '../workers/settings.js';
 import { canonicalWords, type Invocation, type OptionSpec, type OptionSpecs } from './args.js';
-import type { CliCluster } from './cluster.js';
+import { KubeconfigError, readKubeconfigEndpoint } from '../kube/kubeconfig.js';
+import { endpointOfKubeConfig, type KubeEndpoint } from '../kube/rest.js';
+import { createCliCluster, type CliCluster } from './cluster.js';
 import { CliError, UsageError } from './errors.js';
+import type { LoopQueries } from './loop-queries.js';
 import { connectTemporal, type TemporalSession } from './temporal.js';
 import { Terminal, type CliIo } from './terminal.js';
 
@@ -46,12 +50,16 @@ export interface CliContext {
   kubeconfigPath?: string;
   kubeContext?: string;
   now(): number;
-  kubeConfig(): KubeConfig;
-  kube(): KubeClient;
-  objects(): FluxObjects;
+  /** the kubeconfig as the Kubernetes client library loads it */
+  kubeConfig(): Promise<KubeConfig>;
+  kube(): Promise<KubeClient>;
+  objects(): Promise<FluxObjects>;
+  /** Flux objects, events, version and CRDs, read without the client library */
   cluster(): CliCluster;
   /** the Temporal connection; a CliError when Temporal cannot be reached */
   temporal(): Promise<TemporalSession>;
+  /** the loops' `status` query, without the Temporal client library; a CliError when Temporal cannot be reached */
+  loopQueries(): Promise<LoopQueries>;
   close(): Promise<void>;
 }
 
@@ -67,32 +75,41 @@ export async function createContext(invocation: Invocation, io: CliIo): Promise<
     if (error instanceof SettingsError) throw new UsageError(error.message, words);
     throw error;
   }
-  const [{ createKubeClient, loadKubeConfig }, { createFluxObjects }, { createCliCluster }] = await Promise.all([
-    import('../kube/client.js'),
-    import('../kube/flux-objects.js'),
-    import('./cluster.js'),
-  ]);
   const kubeconfigPath = invocation.string('kubeconfig');
   const kubeContext = invocation.string('context');
-  let config: KubeConfig | undefined;
-  let kube: KubeClient | undefined;
-  let objects: FluxObjects | undefined;
-  let cluster: CliCluster | undefined;
+  const loadFailure = (error: unknown) =>
+    error instanceof KubeconfigError ? new CliError(error.message) : new CliError(`cannot load the kubeconfig${kubeconfigPath ? ` ${kubeconfigPath}` : ''}: ${(error as Error).message}`);
+  let config: Promise<KubeConfig> | undefined;
+  let kube: Promise<KubeClient> | undefined;
+  let objects: Promise<FluxObjects> | undefined;
   let session: Promise<TemporalSession> | undefined;
+  let queries: Promise<LoopQueries> | undefined;
 
-  const kubeConfig = () => {
-    if (config) return config;
+  const kubeConfig = () =>
+    (config ??= import('../kube/client.js').then(({ loadKubeConfig }) => {
+      let loaded: KubeConfig;
+      try {
+        loaded = loadKubeConfig(kubeconfigPath);
+      } catch (error) {
+        throw loadFailure(error);
+      }
+      if (kubeContext) {
+        if (!loaded.getContextObject(kubeContext)) throw new CliError(`context '${kubeContext}' not found in the kubeconfig`);
+        loaded.setCurrentContext(kubeContext);
+      }
+      return loaded;
+    }));
+
+  let direct: ReturnType<typeof readKubeconfigEndpoint> | undefined;
+  const endpoint = async (): Promise<KubeEndpoint> => {
     try {
-      config = loadKubeConfig(kubeconfigPath);
+      direct ??= readKubeconfigEndpoint(kubeconfigPath, kubeContext, io.env);
     } catch (error) {
-      throw new CliError(`cannot load the kubeconfig${kubeconfigPath ? ` ${kubeconfigPath}` : ''}: ${(error as Error).message}`);
+      throw loadFailure(error);
     }
-    if (kubeContext) {
-      if (!config.getContextObject(kubeContext)) throw new CliError(`context '${kubeContext}' not found in the kubeconfig`);
-      config.setCurrentContext(kubeContext);
-    }
-    return config;
+    return 'endpoint' in direct ? direct.endpoint : endpointOfKubeConfig(await kubeConfig());
   };
+  const cluster = createCliCluster(endpoint);
 
   return {
     terminal: new Terminal(io, { noColor: invocation.flag('no-color') }),
@@ -104,13 +121,15 @@ export async function createContext(invocation: Invocation, io: CliIo): Promise<
     kubeContext,
     now: () => Date.now(),
     kubeConfig,
-    kube: () => (kube ??= createKubeClient(kubeConfig())),
-    objects: () => (objects ??= createFluxObjects(kubeConfig())),
-    cluster: () => (cluster ??= createCliCluster(kubeConfig())),
+    kube: () => (kube ??= Promise.all([import('../kube/client.js'), kubeConfig()]).then(([{ createKubeClient }, loaded]) => createKubeClient(loaded))),
+    objects: () => (objects ??= Promise.all([import('../kube/flux-objects.js'), kubeConfig()]).then(([{ createFluxObjects }, loaded]) => createFluxObjects(loaded))),
+    cluster: () => cluster,
     temporal: () => (session ??= connectTemporal(settings)),
+    loopQueries: () => (queries ??= import('./loop-queries.js').then(({ connectLoopQueries }) => connectLoopQueries(settings))),
     async close() {
       const opened = await session?.catch(() => undefined);
       await opened?.close();
+      (await queries?.catch(() => undefined))?.close();
     },
   };
 }

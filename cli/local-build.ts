@@ -50,7 +50,7 @@ export async function buildLocal(context: CliContext, name: string, path: string
     const copy = join(work, 'source');
     await cp(root, copy, { recursive: true, filter: (source) => basename(source) !== '.git' });
     const spec = { ...reading.spec, path: relative(root, dir) || './' };
-    const rendering = await renderKustomization({ root: copy, spec, ref, inputs: clusterBuildInputs(context.objects(), context.kube()) });
+    const rendering = await renderKustomization({ root: copy, spec, ref, inputs: clusterBuildInputs(await context.objects(), await context.kube()) });
     if (!rendering.ok) throw new CliError(`build of ${quoted(ref)} failed: ${rendering.message}`);
     return { ref, object, spec: reading.spec, objects: rendering.objects };
   } finally {

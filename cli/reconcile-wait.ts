@@ -53,7 +53,7 @@ export async function waitForReconcile(context: CliContext, ref: FluxObjectRef, 
   let last: string | undefined;
   try {
     for (;;) {
-      const object = await context.objects().get(ref);
+      const object = await context.cluster().get(ref);
       if (!object) throw new CliError(notFoundMessage(ref));
       const state = reconcileState(ref.kind, object, requestedAt);
       if (state.handled) return state;

@@ -1,10 +1,9 @@
-// The CLI's side of Temporal: a client connection that fails fast, the loops' `status`
-// query under a deadline (a loop whose workers are down must not hang `get`), signals,
-// and who polls a task queue.
+// The CLI's side of Temporal: a client connection that fails fast, signals, and who
+// polls a task queue. (`get`'s queries go over cli/loop-queries.ts.)
 // The client library is loaded when a command first connects: `--help` and commands that
 // never reach Temporal start without it.
 import type { Client, Connection } from '@temporalio/client';
-import { objectWorkflowId, statusQuery, type ObjectWorkflowStatus } from '../common/object-workflow.js';
+import { objectWorkflowId } from '../common/loop-addresses.js';
 import type { FluxObjectRef } from '../kube/flux-kinds.js';
 import { tlsConfig } from '../temporal/tls.js';
 import type { TemporalSettings } from '../workers/settings.js';
@@ -22,25 +21,14 @@ export async function connectTemporal(settings: TemporalSettings, timeoutMs = 5_
   try {
     connection = await temporal.Connection.connect({ address: settings.address, tls: await tlsConfig(settings), apiKey: settings.apiKey, connectTimeout: timeoutMs });
   } catch (error) {
-    throw new CliError(`Temporal at ${settings.address} is unreachable: ${(error as Error).message} (set --temporal-address or TEMPORAL_ADDRESS)`);
+    throw temporalUnreachable(settings, error);
   }
   return { client: new temporal.Client({ connection, namespace: settings.namespace }), settings, close: () => connection.close() };
 }
 
-/** Each loop's answer to the `status` query, by workflow ID; loops that do not answer within `timeoutMs` are left out. */
-export async function loopStatuses(client: Client, refs: readonly FluxObjectRef[], timeoutMs = 3_000): Promise<Map<string, ObjectWorkflowStatus>> {
-  const deadline = Date.now() + timeoutMs;
-  const answers = await Promise.all(
-    refs.map(async (ref) => {
-      const id = objectWorkflowId(ref);
-      try {
-        return [id, await client.connection.withDeadline(deadline, () => client.workflow.getHandle(id).query(statusQuery))] as const;
-      } catch {
-        return [id, undefined] as const;
-      }
-    }),
-  );
-  return new Map(answers.filter((answer): answer is readonly [string, ObjectWorkflowStatus] => answer[1] !== undefined));
+/** What the CLI says when the Temporal frontend cannot be reached. */
+export function temporalUnreachable(settings: TemporalSettings, error: unknown): CliError {
+  return new CliError(`Temporal at ${settings.address} is unreachable: ${(error as Error).message} (set --temporal-address or TEMPORAL_ADDRESS)`);
 }
 
 /** Signals a running loop; false when the object has no running loop (its worker will find the spec when it starts one). */

@@ -1,11 +1,8 @@
 // The contract of every per-object workflow, shared by the workflows and their clients
-// (the watcher, the CLI, anyone with the `temporal` CLI): its ID, signals and query.
+// (the watcher, the CLI, anyone with the `temporal` CLI): its signals and query (its ID
+// is in loop-addresses.ts).
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-
-/** `gitrepository/flux-system/podinfo`: kind in lower case, as Flux users name objects. */
-export function objectWorkflowId(ref: { kind: string; namespace: string; name: string }): string {
-  return `${ref.kind.toLowerCase()}/${ref.namespace}/${ref.name}`;
-}
+import { statusQueryName } from './loop-addresses.js';
 
 /**
  * What asked for a reconcile. Every request queues one more reconcile (requests coalesce);
@@ -70,4 +67,4 @@ export interface ReconcileSight {
   generation: number;
 }
 
-export const statusQuery = defineQuery<ObjectWorkflowStatus>('status');
+export const statusQuery = defineQuery<ObjectWorkflowStatus>(statusQueryName);

@@ -56,11 +56,19 @@ const retryableStatuses = new Set([0, 409, 429, 500, 502, 503, 504]);
 /** Turns whatever the client library threw into a KubeError naming the object and the cause. */
 export function toKubeError(error: unknown, action: string, object?: ObjectReference): KubeError {
   if (error instanceof KubeError) return error;
+  const body = typeof error === 'object' && error !== null && 'body' in error ? error.body : undefined;
+  return kubeErrorFromAnswer(statusOf(error), body, action, object, error instanceof Error ? error.message : String(error));
+}
+
+/**
+ * A KubeError from the API server's answer: its HTTP status and body (a metav1.Status,
+ * as text or parsed); `otherwise` is the cause when the body says none.
+ */
+export function kubeErrorFromAnswer(status: number, body: unknown, action: string, object?: ObjectReference, otherwise = `HTTP ${status}`): KubeError {
   const what = object ? `${action} ${describeReference(object)}` : action;
-  const status = statusOf(error);
-  const body = statusBody(error);
-  const reason = body?.message || (typeof body?.raw === 'string' && body.raw) || (error instanceof Error ? error.message : String(error));
-  return new KubeError(`${what}: ${reason}`, status, object, retryableStatuses.has(status), body?.reason, body?.causes ?? []);
+  const parsed = statusBody(body);
+  const reason = parsed?.message || (typeof parsed?.raw === 'string' && parsed.raw) || otherwise;
+  return new KubeError(`${what}: ${reason}`, status, object, retryableStatuses.has(status), parsed?.reason, parsed?.causes ?? []);
 }
 
 function statusOf(error: unknown): number {
@@ -80,10 +88,9 @@ interface StatusBody {
 }
 
 /** The API server's own answer (a metav1.Status), when it gave one. */
-function statusBody(error: unknown): StatusBody | undefined {
-  if (typeof error !== 'object' || error === null || !('body' in error)) return undefined;
-  let body: unknown = error.body;
+function statusBody(body: unknown): StatusBody | undefined {
   if (typeof body === 'string') {
+    if (body === '') return undefined;
     try {
       body = JSON.parse(body);
     } catch {

@@ -3,12 +3,11 @@
 // one cache and are woken by its events, so waiting costs no requests. A kind that
 // cannot be watched (its list is forbidden to an impersonated ServiceAccount, or it is
 // not served) is read with a GET on each look instead, as before.
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { KubernetesObjectApi, Watch, type KubeConfig } from '@kubernetes/client-node';
 import { healthIsExistence } from '../domain/health.js';
 import type { KubeClient } from './client.js';
 import type { KubernetesObject, ObjectReference } from './objects.js';
+import { endpointOfKubeConfig, restJson } from './rest.js';
 
 /** What an apply left of an object: its identity and generation. */
 export interface AppliedVersion {
@@ -80,30 +79,7 @@ class CollectionPaths extends KubernetesObjectApi {
  * into its typed models, whose dates differ from what a watch event carries.)
  */
 async function listPage(config: KubeConfig, path: string, limit: number, continueToken: string | undefined): Promise<ListPage> {
-  const url = new URL(config.getCurrentCluster()!.server + path);
-  url.searchParams.set('limit', String(limit));
-  if (continueToken) url.searchParams.set('continue', continueToken);
-  const options: RequestOptions = { method: 'GET', headers: { Accept: 'application/json' } };
-  await config.applyToHTTPSOptions(options);
-  return new Promise((resolve, reject) => {
-    const request = (url.protocol === 'http:' ? httpRequest : httpsRequest)(url, options, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('error', reject);
-      response.on('end', () => {
-        const body = Buffer.concat(chunks).toString('utf8');
-        const status = response.statusCode ?? 0;
-        if (status < 200 || status > 299) return reject(new Error(`list ${path}: HTTP ${status}: ${body.slice(0, 200)}`));
-        try {
-          resolve(JSON.parse(body) as ListPage);
-        } catch (error) {
-          reject(error instanceof Error ? error : new Error(String(error)));
-        }
-      });
-    });
-    request.on('error', reject);
-    request.end();
-  });
+  return restJson<ListPage>(await endpointOfKubeConfig(config), { path, query: { limit: String(limit), continue: continueToken } }, `list ${path}`);
 }
 
 const relistDelayMs = 1_000;

@@ -2,30 +2,12 @@
 // signal-with-start, safe to repeat and safe when several watchers do it at once.
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { SignalDefinition } from '@temporalio/common';
-import { ensureRunningSignal, objectWorkflowId, reconcileSignal, type ReconcileRequest } from '../common/object-workflow.js';
+import { ensureRunningSignal, reconcileSignal, type ReconcileRequest } from '../common/object-workflow.js';
+import { objectWorkflowId } from '../common/loop-addresses.js';
 import { ObjectKind, ObjectName, ObjectNamespace } from '../common/search-attributes.js';
 import { fluxKinds, type FluxObjectRef } from '../kube/flux-kinds.js';
-import type { TaskQueue } from '../common/task-queues.js';
+import { workflowTypes } from '../common/loop-kinds.js';
 import type { gitRepositoryLoop } from '../workflows/gitrepository.js';
-
-/** The workflow type that runs each kind's reconcile loop. */
-const workflowTypes: Partial<Record<FluxObjectRef['kind'], string>> = {
-  GitRepository: 'gitRepositoryLoop',
-  Kustomization: 'kustomizationLoop',
-};
-
-/** The kinds that have a reconcile loop. */
-export const reconciledKinds = Object.keys(workflowTypes) as FluxObjectRef['kind'][];
-
-/** Whether a controller reconciles any kind yet: only those are polled (workers/pools.ts). */
-export function hasLoops(controller: TaskQueue): boolean {
-  return reconciledKinds.some((kind) => fluxKinds[kind].controller === controller);
-}
-
-/** Whether objects of this kind have a reconcile loop yet. */
-export function isReconciled(kind: FluxObjectRef['kind']): boolean {
-  return workflowTypes[kind] !== undefined;
-}
 
 /** Wakes the object's loop for a reconcile now, starting it if it is missing. */
 export async function reconcileObject(

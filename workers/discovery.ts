@@ -8,7 +8,7 @@ import type { TemporalSettings } from './settings.js';
 import { tlsConfig } from '../temporal/tls.js';
 import { startWatcher, type Watcher } from './watcher.js';
 import { createFluxObjects, type FluxObjects } from '../kube/flux-objects.js';
-import { reconciledKinds } from '../temporal/object-loops.js';
+import { reconciledKinds } from '../common/loop-kinds.js';
 
 /** Kinds that have a reconcile loop and whose controller is one of `pools`. */
 export function watchedKinds(pools: readonly TaskQueue[]): FluxKindName[] {

@@ -8,7 +8,7 @@ import { startLocalEnvironment, type LocalEnvironment } from '../local/environme
 import { installCrds } from '../local/crds.js';
 import { loadKubeConfig } from '../kube/client.js';
 import { allTaskQueues } from '../common/task-queues.js';
-import { hasLoops } from '../temporal/object-loops.js';
+import { hasLoops } from '../common/loop-kinds.js';
 import { installWorkerRuntime, jsonLogger, logLine } from './logging.js';
 import { onShutdownSignal } from './signals.js';
 import { startWorkerProcess } from './worker-process.js';

@@ -21,7 +21,7 @@ import { createResyncActivities } from '../activities/resync.js';
 import { createDependentsActivities } from '../activities/dependents.js';
 import { createKustomizationActivities } from '../activities/kustomization/index.js';
 import { createLegacyGitRepositoryActivities, createLegacyKustomizationActivities } from '../activities/legacy.js';
-import { hasLoops, reconciledKinds } from '../temporal/object-loops.js';
+import { hasLoops, reconciledKinds } from '../common/loop-kinds.js';
 import { fieldManager } from '../apply/target.js';
 
 export interface PoolDependencies {

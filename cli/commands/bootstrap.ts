@@ -55,7 +55,7 @@ async function authData(invocation: Invocation, url: string): Promise<Record<str
 
 async function apply(context: CliContext, object: KubernetesObject): Promise<void> {
   try {
-    await context.kube().apply(object, { fieldManager: cliFieldManager });
+    await (await context.kube()).apply(object, { fieldManager: cliFieldManager });
   } catch (error) {
     if (error instanceof KubeError && error.notFound && object.apiVersion.includes('.toolkit.fluxcd.io/')) {
       throw new CliError(`cannot create ${describeReference(referenceOf(object))}: the Flux CRDs are not installed; run 'kimbernetes install' first`);

@@ -8,7 +8,7 @@ import { outputOption, type Command } from '../command.js';
 import type { CliContext } from '../context.js';
 import { ExitCode, UsageError } from '../errors.js';
 import { pollersOf } from '../temporal.js';
-import { hasLoops } from '../../temporal/object-loops.js';
+import { hasLoops } from '../../common/loop-kinds.js';
 
 export interface CheckResult {
   section: string;

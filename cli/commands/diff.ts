@@ -25,7 +25,7 @@ export const diffCommand: Command = {
     let diff;
     try {
       const build = await buildLocal(context, invocation.arg(0), path);
-      const clusters = createClusterTargets({ kubeConfig: context.kubeConfig(), readSecret: (namespace, name) => context.objects().getSecretData(namespace, name) });
+      const clusters = createClusterTargets({ kubeConfig: await context.kubeConfig(), readSecret: async (namespace, name) => (await context.objects()).getSecretData(namespace, name) });
       let kube;
       try {
         kube = await clusters.clientFor(targetOf(build.ref, build.spec));

@@ -9,7 +9,6 @@ import { CliError, ExitCode } from '../errors.js';
 import { objectKinds, type KindWords } from '../kinds.js';
 import { summarize, summaryTable, type ObjectSummary } from '../summaries.js';
 import { renderTable } from '../table.js';
-import { loopStatuses } from '../temporal.js';
 import type { Invocation } from '../args.js';
 
 const options = { 'all-namespaces': allNamespacesOption, output: outputOption(['table', 'json', 'yaml']) };
@@ -17,24 +16,24 @@ const options = { 'all-namespaces': allNamespacesOption, output: outputOption(['
 /** Objects of `kinds`, summarized, with their loops' status when Temporal answers in time. */
 export async function summariesOf(context: CliContext, kinds: readonly FluxKindName[], namespace: string | undefined): Promise<ObjectSummary[]> {
   // Connect to Temporal while the cluster is listed; `get` works without it.
-  const session = context.temporal().catch((error: unknown) => error as Error);
-  const summaries: ObjectSummary[] = [];
-  for (const kind of kinds) {
-    let objects;
-    try {
-      objects = await context.cluster().list(kind, namespace);
-    } catch (error) {
-      if (error instanceof KubeError && error.notFound) throw new CliError(`${fluxKinds[kind].plural}.${fluxKinds[kind].group} is not installed in the cluster: run 'kimbernetes install'`);
-      throw error;
-    }
-    summaries.push(...objects.map((object) => summarize(kind, object)).sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name)));
-  }
+  const queries = context.loopQueries().catch((error: unknown) => error as Error);
+  const listed = await Promise.all(
+    kinds.map(async (kind) => {
+      try {
+        return (await context.cluster().list(kind, namespace)).map((object) => summarize(kind, object));
+      } catch (error) {
+        if (error instanceof KubeError && error.notFound) throw new CliError(`${fluxKinds[kind].plural}.${fluxKinds[kind].group} is not installed in the cluster: run 'kimbernetes install'`);
+        throw error;
+      }
+    }),
+  );
+  const summaries = listed.flatMap((ofKind) => ofKind.sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name)));
   if (summaries.length === 0) return summaries;
-  const connected = await session;
+  const connected = await queries;
   if (connected instanceof Error) {
     context.terminal.warning(`${connected.message}; showing the objects' status without their reconcile loops`);
   } else {
-    const loops = await loopStatuses(connected.client, summaries);
+    const loops = await connected.statuses(summaries);
     for (const summary of summaries) summary.loop = loops.get(`${summary.kind.toLowerCase()}/${summary.namespace}/${summary.name}`);
   }
   return summaries;

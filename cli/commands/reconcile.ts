@@ -1,7 +1,7 @@
 // `reconcile source git | kustomization | helmrelease NAME [--with-source]`: as `flux
 // reconcile`, sets reconcile.fluxcd.io/requestedAt, and also signals the object's loop
 // at once; then waits until the reconcile was handled and says how it went.
-import { isReconciled, reconcileObject } from '../../temporal/object-loops.js';
+import { isReconciled } from '../../common/loop-kinds.js';
 import type { FluxObjectRef } from '../../kube/flux-kinds.js';
 import type { KubernetesObject } from '../../kube/objects.js';
 import { requireObject, type Command } from '../command.js';
@@ -19,6 +19,7 @@ export async function signalReconcile(context: CliContext, ref: FluxObjectRef, r
     context.terminal.warning(`${(error as Error).message}; waiting for a worker to see the annotation`);
     return;
   }
+  const { reconcileObject } = await import('../../temporal/object-loops.js');
   await reconcileObject(session.client, ref, { requestedAt, taskQueuePrefix: context.taskQueuePrefix });
 }
 

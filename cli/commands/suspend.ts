@@ -1,7 +1,7 @@
 // `suspend` and `resume` for GitRepositories, Kustomizations and HelmReleases: as flux,
 // they set spec.suspend (resume also asks for a reconcile), and they signal the loop
 // so it stops or starts at once. Resume then waits for that reconcile.
-import { isReconciled } from '../../temporal/object-loops.js';
+import { isReconciled } from '../../common/loop-kinds.js';
 import type { FluxObjectRef } from '../../kube/flux-kinds.js';
 import { requireObject, type Command } from '../command.js';
 import type { CliContext } from '../context.js';

@@ -18,7 +18,7 @@ export const treeCommand: Command = {
     const ref = { kind: 'Kustomization' as const, namespace: context.namespace, name: invocation.arg(0) };
     await requireObject(context, ref);
     const tree = await inventoryTree({ apiVersion: apiVersionOf('Kustomization'), kind: 'Kustomization', namespace: ref.namespace, name: ref.name }, async (kustomization) => {
-      const object = await context.objects().get({ kind: 'Kustomization', namespace: kustomization.namespace ?? '', name: kustomization.name });
+      const object = await context.cluster().get({ kind: 'Kustomization', namespace: kustomization.namespace ?? '', name: kustomization.name });
       return (object?.status as { inventory?: Inventory } | undefined)?.inventory;
     });
     if (format === 'tree') context.terminal.out(renderTree(tree));

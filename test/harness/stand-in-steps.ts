@@ -4,7 +4,8 @@
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { TaskQueue } from '../../common/task-queues.js';
-import { objectWorkflowId, reconcileSignal } from '../../common/object-workflow.js';
+import { reconcileSignal } from '../../common/object-workflow.js';
+import { objectWorkflowId } from '../../common/loop-addresses.js';
 import { stepActivityType } from '../../common/reconcile-steps.js';
 import type { FluxObjectRef } from '../../kube/flux-kinds.js';
 import type { LoopTimingOverrides } from '../../workflows/reconcile-loop.js';

@@ -3,7 +3,7 @@
 // wrong command lines and missing objects. Most commands run in-process through `main`
 // with captured output; a few run the real executable.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -393,6 +393,49 @@ spec:
     expect((await cli('get', 'sources', 'git', '--context', current)).stdout).toMatch(/^fleet\s+main@sha1:/m);
     const unknown = await cli('get', 'sources', 'git', '--context', 'elsewhere');
     expect(unknown).toMatchObject({ code: 1, stderr: "✗ context 'elsewhere' not found in the kubeconfig\n" });
+  });
+
+  it('reads the cluster with a ServiceAccount token, and with an exec plugin the client library runs', async () => {
+    const shared = loadKubeConfig(sharedEnvironment().kubeconfigPath);
+    const cluster = shared.getCurrentCluster()!;
+    const user = shared.getCurrentUser()!;
+    const read = (data: string | undefined, file: string | undefined) => data ?? readFileSync(file!).toString('base64');
+    const folder = mkdtempSync(join(tmpdir(), 'cli-kubeconfig-'));
+    const kubeconfig = (name: string, credentials: Record<string, unknown>) => {
+      const path = join(folder, name);
+      const config = {
+        apiVersion: 'v1',
+        kind: 'Config',
+        'current-context': name,
+        contexts: [{ name, context: { cluster: 'test', user: name } }],
+        clusters: [{ name: 'test', cluster: { server: cluster.server, 'certificate-authority-data': read(cluster.caData, cluster.caFile) } }],
+        users: [{ name, user: credentials }],
+      };
+      writeFileSync(path, JSON.stringify(config));
+      return path;
+    };
+
+    const kubectl = (...args: string[]) => promisify(execFile)(requireBinary('kubectl'), ['--kubeconfig', sharedEnvironment().kubeconfigPath, ...args]);
+    await kubectl('-n', flux, 'create', 'serviceaccount', 'reader');
+    await kubectl('create', 'clusterrolebinding', `reader-${suffix}`, '--clusterrole', 'cluster-admin', '--serviceaccount', `${flux}:reader`);
+    try {
+      const token = (await kubectl('-n', flux, 'create', 'token', 'reader')).stdout.trim();
+      const withToken = await cli('get', 'sources', 'git', '--kubeconfig', kubeconfig('token', { token }));
+      expect(withToken).toMatchObject({ code: 0, stdout: expect.stringMatching(/^fleet\s+main@sha1:/m) });
+      const wrongToken = await cli('get', 'sources', 'git', '--kubeconfig', kubeconfig('wrong-token', { token: 'not-a-token' }));
+      expect(wrongToken).toMatchObject({ code: 1, stderr: expect.stringContaining('✗ list gitrepositories in namespace') });
+      expect(wrongToken.stderr).toContain('Unauthorized');
+      expect(wrongToken.stderr).not.toContain('not-a-token');
+    } finally {
+      await kubectl('delete', 'clusterrolebinding', `reader-${suffix}`);
+    }
+
+    // An exec plugin that hands out the shared client certificate, as a cloud's login helper hands out credentials.
+    const credential = { apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', status: { clientCertificateData: Buffer.from(read(user.certData, user.certFile), 'base64').toString(), clientKeyData: Buffer.from(read(user.keyData, user.keyFile), 'base64').toString() } };
+    writeFileSync(join(folder, 'credential.json'), JSON.stringify(credential));
+    const exec = { apiVersion: 'client.authentication.k8s.io/v1', command: 'cat', args: [join(folder, 'credential.json')], interactiveMode: 'Never' };
+    const withExec = await cli('get', 'sources', 'git', '--kubeconfig', kubeconfig('exec', { exec }));
+    expect(withExec).toMatchObject({ code: 0, stdout: expect.stringMatching(/^fleet\s+main@sha1:/m) });
   });
 
   it('runs as the package executable and through npm run', async () => {

@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { requireBinary } from '../../tools/paths.js';
 import { TaskQueue } from '../../common/task-queues.js';
-import { objectWorkflowId } from '../../common/object-workflow.js';
+import { objectWorkflowId } from '../../common/loop-addresses.js';
 import { loadKubeConfig } from '../../kube/client.js';
 import type { GitRepositoryStatus } from '../../domain/gitrepository-status.js';
 import { findCondition } from '../../domain/conditions.js';

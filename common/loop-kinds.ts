@@ -1,0 +1,23 @@
+// Which kinds have a reconcile loop, and the workflow type that runs it: plain data, so
+// clients that must start fast (the CLI) and the worker set-up read it without the SDK.
+import { fluxKinds, type FluxObjectRef } from '../kube/flux-kinds.js';
+import type { TaskQueue } from './task-queues.js';
+
+/** The workflow type that runs each kind's reconcile loop. */
+export const workflowTypes: Partial<Record<FluxObjectRef['kind'], string>> = {
+  GitRepository: 'gitRepositoryLoop',
+  Kustomization: 'kustomizationLoop',
+};
+
+/** The kinds that have a reconcile loop. */
+export const reconciledKinds = Object.keys(workflowTypes) as FluxObjectRef['kind'][];
+
+/** Whether a controller reconciles any kind yet: only those are polled (workers/pools.ts). */
+export function hasLoops(controller: TaskQueue): boolean {
+  return reconciledKinds.some((kind) => fluxKinds[kind].controller === controller);
+}
+
+/** Whether objects of this kind have a reconcile loop yet. */
+export function isReconciled(kind: FluxObjectRef['kind']): boolean {
+  return workflowTypes[kind] !== undefined;
+}
