@@ -7,7 +7,11 @@ import { join, relative, sep } from 'node:path';
 import { create as createTar } from 'tar';
 import type { Ignore } from 'ignore';
 
-/** Every file under `root` that `ignore` keeps, as sorted forward-slash paths. */
+/**
+ * Every regular file under `root` that `ignore` keeps, as sorted forward-slash paths.
+ * Symlinks are left out, as Flux's source-controller leaves them out of its archives: a
+ * link could point a build at a file outside the source.
+ */
 export async function listFiles(root: string, ignore: Ignore): Promise<string[]> {
   const files: string[] = [];
   async function walk(dir: string): Promise<void> {
@@ -16,7 +20,7 @@ export async function listFiles(root: string, ignore: Ignore): Promise<string[]>
       const rel = relative(root, path).split(sep).join('/');
       if (entry.isDirectory()) {
         if (!ignore.ignores(`${rel}/`)) await walk(path);
-      } else if ((entry.isFile() || entry.isSymbolicLink()) && !ignore.ignores(rel)) {
+      } else if (entry.isFile() && !ignore.ignores(rel)) {
         files.push(rel);
       }
     }

@@ -1,14 +1,14 @@
 // Building a Kustomization's manifests with the real kustomize binary, as Flux does: the
-// path gets a generated kustomization.yaml when it has none, and the Kustomization's own
-// patches, images, prefixes, components and targetNamespace are layered on top through a
-// wrapper kustomization. Paths may not leave the artifact, by `..` or by symlink.
-import { mkdtemp, readdir, realpath, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, join, relative, resolve, sep } from 'node:path';
-import { stringify } from 'yaml';
+// path's kustomization file is generated when it has none and takes the Kustomization's
+// own patches, images, prefixes, components and targetNamespace (generator.ts); load
+// restrictions are off, so a file anywhere in the artifact may be referenced, and nothing
+// outside it may (confinement.ts). spec.path may not leave the artifact either.
+import { readdir, realpath, stat } from 'node:fs/promises';
+import { join, relative, resolve, sep } from 'node:path';
 import type { KustomizationSpec } from '../schemas/types.js';
 import { runTool } from '../common/tool-runner.js';
-
-const kustomizationFiles = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
+import { checkConfinement, ConfinementError } from './confinement.js';
+import { GeneratorError, kustomizationFiles, writeFluxKustomization, type GeneratorSpec } from './generator.js';
 
 export class BuildError extends Error {
   override readonly name = 'BuildError';
@@ -32,27 +32,6 @@ export async function pathWithin(root: string, path: string, base?: string): Pro
   const real = await realpath(target);
   if (real !== realRoot && !real.startsWith(realRoot + sep)) throw new BuildError(`path '${path}' leaves the artifact`);
   return real;
-}
-
-async function hasKustomization(dir: string): Promise<boolean> {
-  for (const file of kustomizationFiles) if (await exists(join(dir, file))) return true;
-  return false;
-}
-
-/** Flux's generated kustomization: every manifest below `dir`, and sub-kustomizations as folders. */
-async function generatedResources(dir: string, base = dir): Promise<string[]> {
-  const resources: string[] = [];
-  for (const entry of (await readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) {
-      if (entry.name.startsWith('.')) continue;
-      if (await hasKustomization(path)) resources.push(relative(base, path));
-      else resources.push(...(await generatedResources(path, base)));
-    } else if (/\.(ya?ml|json)$/.test(entry.name)) {
-      resources.push(relative(base, path));
-    }
-  }
-  return resources;
 }
 
 /**
@@ -83,9 +62,9 @@ export async function selfContainedPath(root: string, spec: Pick<KustomizationSp
 }
 
 export interface BuildRequest {
-  /** the unpacked artifact */
+  /** the unpacked artifact; the build writes the path's kustomization file into it */
   root: string;
-  spec: Pick<KustomizationSpec, 'path' | 'patches' | 'images' | 'namePrefix' | 'nameSuffix' | 'targetNamespace' | 'components' | 'commonMetadata'>;
+  spec: Pick<KustomizationSpec, 'path'> & GeneratorSpec;
   kustomize: string;
   /** stops kustomize when aborted: the reconcile was cancelled or ran out of spec.timeout */
   signal?: AbortSignal;
@@ -94,34 +73,22 @@ export interface BuildRequest {
 /** The built manifests, as one multi-document YAML text. */
 export async function build({ root, spec, kustomize, signal }: BuildRequest): Promise<string> {
   const dir = await pathWithin(root, spec.path ?? './');
-  if (!(await hasKustomization(dir))) {
-    await writeFile(join(dir, 'kustomization.yaml'), stringify({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: await generatedResources(dir) }));
-  }
-  // Components are named relative to the path, and must stay inside the artifact too.
-  const components = await Promise.all((spec.components ?? []).map(async (component) => pathWithin(root, component, dir)));
-  // Beside the artifact, not in it: kustomize refuses an overlay that lies inside the
-  // folder it builds (a path of `./` would be a cycle).
-  const wrapper = await mkdtemp(join(dirname(await realpath(root)), '.kimbernetes-build-'));
+  const realRoot = await realpath(root);
+  // Messages name the artifact's own paths, not where the worker unpacked it.
+  const inArtifact = (text: string) => text.replaceAll(`${realRoot}${sep}`, '').replaceAll(realRoot, '.');
   try {
-    const overlay: Record<string, unknown> = { apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: [relative(wrapper, dir) || '.'] };
-    if (spec.targetNamespace) overlay.namespace = spec.targetNamespace;
-    if (spec.namePrefix) overlay.namePrefix = spec.namePrefix;
-    if (spec.nameSuffix) overlay.nameSuffix = spec.nameSuffix;
-    if (spec.patches?.length) overlay.patches = spec.patches;
-    if (spec.images?.length) overlay.images = spec.images;
-    if (components.length) overlay.components = components.map((component) => relative(wrapper, component));
-    if (spec.commonMetadata?.labels) overlay.labels = [{ pairs: spec.commonMetadata.labels, includeSelectors: false }];
-    if (spec.commonMetadata?.annotations) overlay.commonAnnotations = spec.commonMetadata.annotations;
-    await writeFile(join(wrapper, 'kustomization.yaml'), stringify(overlay));
-    try {
-      const { stdout } = await runTool(kustomize, ['build', wrapper], { maxBuffer: 256 << 20, signal });
-      return stdout;
-    } catch (error) {
-      if (signal?.aborted) throw new BuildError('kustomize build stopped: the reconcile was cancelled or exceeded spec.timeout');
-      const stderr = (error as { stderr?: string }).stderr?.trim() || (error as Error).message;
-      throw new BuildError(`kustomize build failed: ${stderr.replaceAll(wrapper, '').replaceAll(root, '')}`);
-    }
-  } finally {
-    await rm(wrapper, { recursive: true, force: true });
+    await writeFluxKustomization(dir, spec);
+    await checkConfinement(realRoot, dir);
+  } catch (error) {
+    if (error instanceof GeneratorError || error instanceof ConfinementError) throw new BuildError(`kustomize build failed: ${inArtifact(error.message)}`);
+    throw error;
+  }
+  try {
+    const { stdout } = await runTool(kustomize, ['build', dir, '--load-restrictor', 'LoadRestrictionsNone'], { maxBuffer: 256 << 20, signal });
+    return stdout;
+  } catch (error) {
+    if (signal?.aborted) throw new BuildError('kustomize build stopped: the reconcile was cancelled or exceeded spec.timeout');
+    const stderr = (error as { stderr?: string }).stderr?.trim() || (error as Error).message;
+    throw new BuildError(`kustomize build failed: ${inArtifact(stderr)}`);
   }
 }

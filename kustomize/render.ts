@@ -1,8 +1,9 @@
 // From an unpacked source to the objects a Kustomization applies: postBuild variables
 // and SOPS keys read from the cluster, sources decrypted, the kustomize build, built
-// objects decrypted, `${var}` substituted, and each object labelled as the
-// Kustomization's. The kustomize-controller's reconcile and the CLI's `build` and `diff`
-// share it, so a preview is built exactly as the controller will build it.
+// objects decrypted, `${var}` substituted, each object labelled as the Kustomization's
+// and given spec.commonMetadata. The kustomize-controller's reconcile and the CLI's
+// `build` and `diff` share it, so a preview is built exactly as the controller will
+// build it.
 import { parseAllDocuments } from 'yaml';
 import type { KubeClient } from '../kube/client.js';
 import type { FluxObjectRef } from '../kube/flux-kinds.js';
@@ -12,6 +13,7 @@ import type { KustomizationSpec } from '../domain/kustomization-spec.js';
 import { substituteText, SubstitutionError, validVariableName } from '../domain/substitute.js';
 import { requireBinary } from '../tools/paths.js';
 import { ownerLabels } from '../apply/markers.js';
+import { withCommonMetadata } from '../domain/common-metadata.js';
 import { build, BuildError, pathWithin } from './build.js';
 import { ageKeysOf, decryptManifests, decryptSources, DecryptionError, type DecryptOptions } from './decrypt.js';
 import { buildKey, type BuildCache } from './build-cache.js';
@@ -62,7 +64,7 @@ export async function renderKustomization({ root: source, spec, ref, inputs, run
     if (decryption) await decryptSources(root, await pathWithin(root, spec.path ?? './'), decryption);
     let yaml = await runBuild(() => build({ root, spec, kustomize: requireBinary('kustomize'), signal }));
     if (decryption) yaml = (await decryptManifests(yaml, decryption)).manifests;
-    const objects = labelledManifests(yaml, variables, ref);
+    const objects = labelledManifests(yaml, variables, ref).map((object) => withCommonMetadata(object, spec.commonMetadata));
     if (key) cache.builds.set(key, objects);
     return { ok: true, objects };
   } catch (error) {

@@ -1,10 +1,12 @@
-// Building with the real kustomize binary: what Flux users write in spec (patches,
-// images, prefixes, components, targetNamespace, commonMetadata) shapes the manifests,
-// a path without kustomization.yaml still builds, and no path may leave the artifact.
+// Building with the real kustomize binary, as Flux builds: what Flux users write in spec
+// (patches, images, prefixes, components, targetNamespace) is written into the path's
+// own kustomization file, a path without one still builds from its .yaml and .yml files,
+// any file of the artifact may be referenced, and nothing outside it may.
 import { describe, expect, it } from '@jest/globals';
-import { symlinkSync } from 'node:fs';
+import { readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { build, BuildError } from '../../kustomize/build.js';
+import { renderKustomization } from '../../kustomize/render.js';
 import { requireBinary } from '../../tools/paths.js';
 import { fileTree, objectsOf } from '../harness/files.js';
 
@@ -31,7 +33,7 @@ describe('kustomize build', () => {
     }
   });
 
-  it('applies the spec\'s patches, images, prefix, namespace, components and common metadata', async () => {
+  it('applies the spec\'s patches, images, prefix, namespace and components', async () => {
     const root = artifact({
       'apps/kustomization.yaml': 'resources: [deployment.yaml]\n',
       'apps/deployment.yaml': deployment,
@@ -49,17 +51,83 @@ describe('kustomize build', () => {
           images: [{ name: 'nginx', newTag: '1.27' }],
           patches: [{ patch: '- op: replace\n  path: /spec/replicas\n  value: 3\n', target: { kind: 'Deployment' } }],
           components: ['../components/debug'],
-          commonMetadata: { labels: { team: 'web' }, annotations: { owner: 'platform' } },
         },
       }),
     );
     const web = built.find((o) => o.kind === 'Deployment')!;
-    expect(web.metadata).toMatchObject({ name: 'eu-web', namespace: 'production', labels: { team: 'web' }, annotations: { owner: 'platform' } });
+    expect(web.metadata).toMatchObject({ name: 'eu-web', namespace: 'production' });
     expect((web.spec as { replicas: number }).replicas).toBe(3);
     expect(JSON.stringify(web.spec)).toContain('nginx:1.27');
-    expect(built.find((o) => o.kind === 'ConfigMap')?.metadata.name).toBe('eu-debug');
-    // commonMetadata does not touch selectors, as in Flux.
-    expect((web.spec as { selector: unknown }).selector).toEqual({ matchLabels: { app: 'web' } });
+    expect(built.find((o) => o.kind === 'ConfigMap')?.metadata).toMatchObject({ name: 'eu-debug', namespace: 'production' });
+  });
+
+  it('writes the spec into the path\'s own kustomization: its prefix and images are replaced, not layered', async () => {
+    const root = artifact({
+      'apps/kustomization.yml': 'namespace: apps\nnamePrefix: app-\nresources: [deployment.yaml]\nimages:\n  - name: nginx\n    newTag: "2.0"\n',
+      'apps/deployment.yaml': deployment,
+    });
+    const built = objects(await build({ root, kustomize, spec: { path: 'apps', namePrefix: 'eu-', targetNamespace: 'production', images: [{ name: 'nginx', newName: 'registry.example.com/nginx' }] } }));
+    const web = built.find((o) => o.kind === 'Deployment')!;
+    // Flux sets the file's namePrefix and namespace to the spec's, and replaces its nginx
+    // entry whole: the file's newTag is gone, so the image keeps the tag it had.
+    expect(web.metadata).toMatchObject({ name: 'eu-web', namespace: 'production' });
+    expect(JSON.stringify(web.spec)).toContain('"image":"registry.example.com/nginx:1.0"');
+    // The file that ran is the path's own, under the name the user gave it.
+    expect(readFileSync(join(root, 'apps/kustomization.yml'), 'utf8')).toContain('namePrefix: eu-');
+  });
+
+  it('skips missing components only with ignoreMissingComponents, and refuses remote ones', async () => {
+    const root = artifact({ 'apps/deployment.yaml': deployment });
+    const spec = { path: 'apps', components: ['../components/missing'] };
+    await expect(build({ root: artifact({ 'apps/deployment.yaml': deployment }), kustomize, spec })).rejects.toThrow(/kustomize build failed: .*components\/missing/);
+    expect(objects(await build({ root, kustomize, spec: { ...spec, ignoreMissingComponents: true } })).map((o) => o.kind)).toEqual(['Deployment']);
+    const remote = build({ root: artifact({ 'apps/deployment.yaml': deployment }), kustomize, spec: { path: 'apps', components: ['https://github.com/example/components//debug'] } });
+    await expect(remote).rejects.toThrow("kustomize build failed: component path 'https://github.com/example/components//debug' must be local and relative");
+  });
+
+  it('reads files from anywhere in the artifact, as Flux turns load restrictions off', async () => {
+    const root = artifact({
+      'base/app/helm-repository.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: repository\n',
+      'base/patches/label.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: repository\n  labels: { patched: "yes" }\n',
+      'base/settings.env': 'mode=production\n',
+      'overlays/dev/app/kustomization.yaml': [
+        'resources: [../../../base/app/helm-repository.yaml]',
+        'patches: [{ path: ../../../base/patches/label.yaml }]',
+        'configMapGenerator: [{ name: settings, envs: [../../../base/settings.env] }]',
+        '',
+      ].join('\n'),
+    });
+    const built = objects(await build({ root, kustomize, spec: { path: './overlays/dev/app' } }));
+    expect(built.find((o) => o.metadata.name === 'repository')?.metadata.labels).toEqual({ patched: 'yes' });
+    expect(built.find((o) => o.metadata.name.startsWith('settings-'))?.data).toEqual({ mode: 'production' });
+  });
+
+  it('takes only .yaml and .yml files of a path without a kustomization file', async () => {
+    const root = artifact({
+      'apps/deployment.yaml': deployment,
+      'apps/config/cm.yml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n',
+      'apps/renovate.json': '{ "extends": ["config:base"] }\n',
+      'apps/README.md': '# apps\n',
+    });
+    const built = objects(await build({ root, spec: { path: './apps' }, kustomize }));
+    expect(built.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(['ConfigMap/settings', 'Deployment/web']);
+  });
+
+  it('sets commonMetadata on each object after the build, leaving pod templates alone', async () => {
+    const root = artifact({ 'apps/deployment.yaml': deployment });
+    const rendering = await renderKustomization({
+      root,
+      ref: { kind: 'Kustomization', namespace: 'flux-system', name: 'apps' },
+      spec: { path: './apps', commonMetadata: { labels: { team: 'web' }, annotations: { owner: 'platform' } } } as never,
+      inputs: { readSecret: async () => undefined, readConfigMap: async () => undefined },
+    });
+    expect(rendering.ok).toBe(true);
+    const web = rendering.ok ? rendering.objects[0]! : undefined;
+    expect(web?.metadata).toMatchObject({ labels: { team: 'web' }, annotations: { owner: 'platform' } });
+    const template = (web?.spec as { template: { metadata: Record<string, unknown> }; selector: unknown }).template;
+    // A label or annotation in the template would roll every workload Flux hands over.
+    expect(template.metadata).toEqual({ labels: { app: 'web' } });
+    expect((web?.spec as { selector: unknown }).selector).toEqual({ matchLabels: { app: 'web' } });
   });
 
   it('refuses a path that leaves the artifact', async () => {
@@ -69,9 +137,30 @@ describe('kustomize build', () => {
     await expect(build({ root, spec: { path: './escape' }, kustomize })).rejects.toThrow("path './escape' leaves the artifact");
   });
 
-  it('refuses a resource that points outside the artifact', async () => {
-    const root = artifact({ 'apps/kustomization.yaml': 'resources: [../../../../../../etc/hostname]\n' });
-    await expect(build({ root, spec: { path: './apps' }, kustomize })).rejects.toThrow(/kustomize build failed/);
+  it('refuses any file outside the artifact: resources, patches, generator files, absolute paths', async () => {
+    const outside = {
+      resource: 'resources: [../../../../../../etc/hostname]\n',
+      patch: 'resources: [cm.yaml]\npatches: [{ path: ../../../../../../etc/hostname }]\n',
+      generator: 'configMapGenerator: [{ name: leak, files: [hosts=../../../../../../etc/hosts] }]\n',
+      absolute: 'resources: [/etc/hostname]\n',
+      nested: 'resources: [../base]\n',
+    };
+    for (const [what, kustomization] of Object.entries(outside)) {
+      const root = artifact({
+        'apps/kustomization.yaml': kustomization,
+        'apps/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n',
+        'base/kustomization.yaml': 'resources: [../../../../../../etc/hostname]\n',
+      });
+      const failure = await build({ root, spec: { path: './apps' }, kustomize }).then(() => 'built', (error: Error) => error.message);
+      expect({ what, failure }).toEqual({ what, failure: expect.stringMatching(/^kustomize build failed: (apps|base)\/kustomization\.yaml: '.*' is outside the artifact/) });
+    }
+  });
+
+  it('names the user\'s files in kustomize\'s errors, not where the worker unpacked them', async () => {
+    const root = artifact({ 'apps/kustomization.yaml': 'resources: [deployment.yaml, missing.yaml]\n', 'apps/deployment.yaml': deployment });
+    const failure = await build({ root, spec: { path: './apps' }, kustomize }).then(() => 'built', (error: Error) => error.message);
+    expect(failure).toMatch(/^kustomize build failed: .*missing\.yaml/);
+    expect(failure).not.toContain(root);
   });
 
   it('names a missing path', async () => {

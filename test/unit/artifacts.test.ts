@@ -1,7 +1,7 @@
 // Artifacts: reproducible tar.gz files with digests, served over HTTP, refused when the
 // bytes do not match the digest, unpacked once per worker.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync, statSync, utimesSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync, statSync, symlinkSync, utimesSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,6 +42,17 @@ describe('artifact store', () => {
     await fetchArtifact(artifact.url, artifact.digest, destination);
     expect(readFileSync(join(destination, 'apps/deploy.yaml'), 'utf8')).toBe('kind: Deployment\n');
     expect(existsSync(join(destination, '.git'))).toBe(false);
+  });
+
+  it('leaves symlinks out of the artifact, so no link can point a build outside its source', async () => {
+    const source = sourceTree({ 'apps/deploy.yaml': 'kind: Deployment\n' });
+    symlinkSync('/etc/hostname', join(source, 'apps/hostname.yaml'));
+    symlinkSync('/etc', join(source, 'etc'));
+    const artifact = await store.archive(source, { ...owner, name: 'links' }, 'r1', ignore());
+    const destination = join(mkdtempSync(join(tmpdir(), 'fetched-')), 'source');
+    await fetchArtifact(artifact.url, artifact.digest, destination);
+    expect(readdirSync(join(destination, 'apps'))).toEqual(['deploy.yaml']);
+    expect(existsSync(join(destination, 'etc'))).toBe(false);
   });
 
   it('gives the same digest to the same content, whatever the file times', async () => {
