@@ -5,7 +5,7 @@ import type { KubeClient } from '../kube/client.js';
 import { isImmutableFieldError, KubeError } from '../kube/errors.js';
 import { describeReference, referenceOf, type KubernetesObject, type ObjectReference } from '../kube/objects.js';
 import { ownershipTakeover, type ManagedFieldsEntry } from '../kube/managed-fields.js';
-import { annotations, excluded } from './markers.js';
+import { keepsOtherManagers, recreatesOnImmutable, skipsApply } from './markers.js';
 import { removeFields, subtractFields, unionOfFields } from './field-sets.js';
 
 export interface PlanOptions {
@@ -20,26 +20,25 @@ export interface PlanOptions {
 }
 
 export type ObjectPlan =
-  | { object: KubernetesObject; ref: ObjectReference; live?: KubernetesObject; change: 'none' | 'apply' | 'recreate'; dryRun?: KubernetesObject }
+  /** skip: left alone by a marker (excluded, or IfNotPresent and there) */
+  | { object: KubernetesObject; ref: ObjectReference; live?: KubernetesObject; change: 'none' | 'apply' | 'recreate' | 'skip'; dryRun?: KubernetesObject }
   | { object: KubernetesObject; ref: ObjectReference; failure: string; error: KubeError };
 
 export async function planObject(kube: KubeClient, object: KubernetesObject, options: PlanOptions): Promise<ObjectPlan> {
   const { fieldManager } = options;
   const ref = referenceOf(object);
-  const policy = object.metadata.annotations?.[annotations.ssa];
   const live = await kube.get(ref);
-  // As in Flux: what is missing is always created; an existing object is left alone when
-  // Git says IfNotPresent, or when the object in the cluster is excluded.
-  if (live && (policy === 'IfNotPresent' || excluded(live))) return { object, ref, live, change: 'none' };
-  const takeover = live && policy !== 'Merge' ? ownershipTakeover(live, fieldManager) : undefined;
+  // As in Flux: an object excluded in Git or in the cluster is not applied, not even
+  // created; one marked IfNotPresent is created when missing and then left alone.
+  if (skipsApply(object, live)) return { object, ref, live, change: 'skip' };
+  const takeover = live && !keepsOtherManagers(object, live) ? ownershipTakeover(live, fieldManager) : undefined;
   if (takeover && !options.preview) await kube.setManagedFields(ref, takeover, live!.metadata.resourceVersion, fieldManager);
   let dryRun: KubernetesObject;
   try {
     dryRun = await kube.apply(object, { fieldManager, force: true, dryRun: true });
   } catch (error) {
     if (!(error instanceof KubeError)) throw error;
-    const recreate = options.force || object.metadata.annotations?.[annotations.force] === 'Enabled';
-    if (live && recreate && isImmutableFieldError(error)) return { object, ref, live, change: 'recreate' };
+    if (live && recreatesOnImmutable(object, live, options.force) && isImmutableFieldError(error)) return { object, ref, live, change: 'recreate' };
     const failure = `${describeReference(ref)} dry-run failed: ${error.message.replace(/^apply [^:]*: /, '')}`;
     // Retryable (an outage, a 500): the step retries; otherwise the object is refused.
     if (error.retryable) throw error.withMessage(failure);

@@ -1,13 +1,16 @@
 // Flux's staged server-side apply. Per stage (definitions, classes, the rest): every
 // object is planned (dry-run applied) first, concurrently, and only if all of the stage
-// passes are the objects that drifted applied for real; a stage of definitions is waited
-// for until established before the next one starts. So an invalid object fails the
-// reconcile with nothing of its stage written, and an unchanged object costs a read and
-// a dry-run.
+// passes are the objects that drifted applied for real, in Flux's kind order (webhook
+// configurations last); definitions and classes are waited for until established before
+// the next stage starts. So an invalid object fails the reconcile with nothing of its
+// stage written, and an unchanged object costs a read and a dry-run. The inventory is
+// made of the server's view of each object (a cluster-scoped object has no namespace,
+// whatever the build gave it), as Flux makes it from its change set.
 import type { KubeClient } from '../kube/client.js';
 import { describeReference, referenceKey, type KubernetesObject, type ObjectReference } from '../kube/objects.js';
 import type { AppliedVersion } from '../kube/object-watches.js';
-import { applyStages, ApplyStage, stageOf } from '../domain/apply-order.js';
+import { applyStages, ApplyStage, rankRuns, stageOf } from '../domain/apply-order.js';
+import { inventoryOf, type Inventory } from '../domain/inventory.js';
 import { healthOf, HealthStatus } from '../domain/health.js';
 import { createLimiter } from '../common/limiter.js';
 import { ApplyAction, applyActionOf } from './actions.js';
@@ -42,6 +45,8 @@ export interface StagedApplyResult {
   changes: string[];
   /** by referenceKey: each object's uid and generation as the apply left them, for the health wait */
   applied: Map<string, AppliedVersion>;
+  /** every object of the build, skipped ones too, as the API server named it */
+  inventory: Inventory;
 }
 
 type Planned = Exclude<ObjectPlan, { failure: string }>;
@@ -59,7 +64,10 @@ export async function stagedApply(kube: KubeClient, objects: KubernetesObject[],
   const progress: ApplyProgress = { stage: 0, stages: stages.length, planned: 0, applied: 0, objects: objects.length };
   const report = () => options.onProgress?.({ ...progress });
 
+  const named: KubernetesObject[] = [];
+
   async function execute(step: Planned): Promise<void> {
+    if (step.change === 'skip') return;
     if (step.change === 'none') return remember(step.ref, step.live);
     let before = step.live;
     if (step.change === 'recreate') {
@@ -69,6 +77,7 @@ export async function stagedApply(kube: KubeClient, objects: KubernetesObject[],
     }
     const after = await kube.apply(step.object, { fieldManager, force: true });
     remember(step.ref, after);
+    if (step.change === 'recreate') step.dryRun = after;
     progress.applied += 1;
     const action = applyActionOf(before, after);
     if (action !== ApplyAction.Unchanged) changes.push(`${describeReference(step.ref)} ${action}`);
@@ -85,15 +94,20 @@ export async function stagedApply(kube: KubeClient, objects: KubernetesObject[],
     const failures = plans.flatMap((p) => ('failure' in p ? [p.failure] : []));
     if (failures.length > 0) throw new ApplyError(failures.join('\n'));
     const steps = plans as Planned[];
-    await all(steps, execute);
-    // Definitions must be served before anything that uses them is applied.
-    if (stageOf(stage[0]!) === ApplyStage.Definitions) {
-      const present = steps.filter((step) => step.change !== 'none' || step.live).map((step) => step.ref);
+    // Flux applies a stage one object after another in its kind order; runs of one rank go at once.
+    for (const run of rankRuns(steps.map((step) => step.object))) {
+      const members = new Set(run);
+      await all(steps.filter((step) => members.has(step.object)), execute);
+    }
+    for (const step of steps) named.push(step.change === 'skip' || !step.dryRun ? step.object : step.dryRun);
+    // Definitions and classes must be served before anything that uses them is applied.
+    if (stageOf(stage[0]!) !== ApplyStage.Resources) {
+      const present = steps.filter((step) => step.change !== 'skip' && (step.change !== 'none' || step.live)).map((step) => step.ref);
       await waitEstablished(kube, present, options.establishTimeoutMs ?? 60_000);
     }
   }
   report();
-  return { changes, applied };
+  return { changes, applied, inventory: inventoryOf(named) };
 }
 
 async function waitGone(kube: KubeClient, ref: ObjectReference): Promise<void> {

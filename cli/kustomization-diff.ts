@@ -44,6 +44,8 @@ export async function diffKustomization(
 ): Promise<KustomizationDiff> {
   const diff: KustomizationDiff = { created: [], changed: [], pruned: [], failed: [] };
   const limited = createLimiter(5);
+  // As the API server names each object (a cluster-scoped one without namespace), as the inventory will.
+  const named = new Map<KubernetesObject, KubernetesObject>();
   await Promise.all(
     built.map((object) =>
       limited(async () => {
@@ -55,8 +57,9 @@ export async function diffKustomization(
           return;
         }
         const { live, dryRun } = plan;
-        // Left alone by the apply (IfNotPresent, excluded), or to be recreated.
-        if (live && !dryRun) return;
+        if (dryRun) named.set(object, dryRun);
+        // Left alone by the apply (IfNotPresent, excluded: not even created), or to be recreated.
+        if (plan.change === 'skip' || (live && !dryRun)) return;
         if (!live) {
           diff.created.push(id);
           return;
@@ -67,7 +70,7 @@ export async function diffKustomization(
     ),
   );
   if (options.prune) {
-    for (const ref of pruneOrder(staleEntries(options.inventory, inventoryOf([...built])).map(referenceOfEntry))) {
+    for (const ref of pruneOrder(staleEntries(options.inventory, inventoryOf(built.map((object) => named.get(object) ?? object))).map(referenceOfEntry))) {
       const live = await kube.get(ref);
       if (live && prunable(live, options.owner)) diff.pruned.push(describeReference(ref));
     }

@@ -42,13 +42,13 @@ export class KubeError extends Error implements TypedFailure {
 }
 
 /**
- * Whether the API server refused a change to a field that cannot change in place, by the
- * Status it answered with: reason Invalid with a field cause (a Job's template, a
- * Service's clusterIP, a Deployment's selector), the way Flux's ssa package tells when a
- * forced apply must recreate the object.
+ * Whether an apply was refused for a field that cannot change in place, as Flux's ssa
+ * package (and kubectl before it) tells: a Conflict or Invalid answer (409, 422), or an
+ * error saying "immutable" (a webhook's or a CEL rule's refusal). It may be wrong, so it
+ * only ever recreates an object when spec.force or the `force: Enabled` marker asks.
  */
 export function isImmutableFieldError(error: KubeError): boolean {
-  return error.status === 422 && error.reason === 'Invalid' && error.causes.some((cause) => cause.reason === 'FieldValueInvalid' || cause.reason === 'FieldValueForbidden');
+  return error.status === 409 || error.status === 422 || error.message.includes('immutable');
 }
 
 const retryableStatuses = new Set([0, 409, 429, 500, 502, 503, 504]);

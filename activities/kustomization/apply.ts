@@ -3,7 +3,6 @@
 import { ApplyError, stagedApply, type ApplyProgress } from '../../apply/staged-apply.js';
 import type { StepFailure, WorkerLocal } from '../../common/reconcile-steps.js';
 import { goDurationString } from '../../domain/duration.js';
-import { inventoryOf } from '../../domain/inventory.js';
 import { KustomizationReason } from '../../domain/kustomization-status.js';
 import { ClusterTargetError } from '../../kube/targets.js';
 import { KubeError } from '../../kube/errors.js';
@@ -27,10 +26,10 @@ export function applyStep(context: KustomizationContext) {
     reportProgress(() => progress);
     try {
       const cluster = await clusters.clientFor(work.target);
-      const { changes, applied } = await stagedApply(cluster, built, { fieldManager, force: spec.force === true, onProgress: (p) => (progress = p) });
+      const { changes, applied, inventory } = await stagedApply(cluster, built, { fieldManager, force: spec.force === true, onProgress: (p) => (progress = p) });
       work.changes = changes;
       work.applied = applied;
-      work.inventory = inventoryOf(built);
+      work.inventory = inventory;
       work.objects = undefined; // the inventory and health targets are all later steps need
       return { changed: changes.length };
     } catch (error) {

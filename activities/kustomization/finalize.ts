@@ -83,8 +83,14 @@ export function finalizeDeletionStep(context: KustomizationContext) {
         if (!(error instanceof ClusterTargetError)) throw error;
         await objects.recordEvent(object, { type: 'Warning', reason: KustomizationReason.PruneFailed, message: `not pruned: ${error.message}` }, component).catch(() => undefined);
       }
-      const deleted = cluster ? await pruneStale(cluster, previous.inventory, { entries: [] }, ref) : [];
+      const { deleted, failed } = cluster ? await pruneStale(cluster, previous.inventory, { entries: [] }, ref) : { deleted: [], failed: [] };
       if (deleted.length > 0) await objects.recordEvent(object, { type: 'Normal', reason: 'Finalized', message: deleted.join('\n') }, component).catch(() => undefined);
+      // Flux retries such a garbage collection without end; here it is said once and the
+      // Kustomization goes, so a webhook that refuses a delete cannot keep it forever.
+      if (failed.length > 0) {
+        const message = `pruning for deleted resource failed: ${failed.map((failure) => failure.message).join('; ')}`;
+        await objects.recordEvent(object, { type: 'Warning', reason: KustomizationReason.PruneFailed, message }, component).catch(() => undefined);
+      }
     }
     const finalizers = (object.metadata.finalizers as string[] | undefined) ?? [];
     await objects.setFinalizers(ref, finalizers.filter((f) => f !== finalizer));

@@ -1,5 +1,6 @@
-// Prune what left the inventory, after a complete apply only.
-import { pruneStale } from '../../apply/prune.js';
+// Prune what left the inventory, after a complete apply only. Every stale object is
+// tried; those whose delete was refused stay in the inventory and on the status.
+import { pruneStale, withUndeleted } from '../../apply/prune.js';
 import type { StepFailure, WorkerLocal } from '../../common/reconcile-steps.js';
 import { KustomizationReason } from '../../domain/kustomization-status.js';
 import { KubeError } from '../../kube/errors.js';
@@ -11,9 +12,12 @@ export function pruneStep(context: KustomizationContext) {
     const work = workspaces.get(local.workspace).state;
     if (!work.inventory) throw new Error(`the prune of ${work.ref.namespace}/${work.ref.name} ran before its apply`);
     try {
-      const deleted = await pruneStale(await clusters.clientFor(work.target), work.previousInventory, work.inventory, work.ref);
+      const { deleted, failed } = await pruneStale(await clusters.clientFor(work.target), work.previousInventory, work.inventory, work.ref);
       work.changes.push(...deleted);
-      return { deleted: deleted.length };
+      if (failed.length === 0) return { deleted: deleted.length };
+      work.inventory = withUndeleted(work.inventory, failed);
+      const message = `prune failed: ${failed.map((failure) => failure.message).join('; ')}`;
+      return { deleted: deleted.length, failure: { reason: KustomizationReason.PruneFailed, message, stalled: false } };
     } catch (error) {
       if (error instanceof KubeError && !error.retryable) return { failure: { reason: KustomizationReason.PruneFailed, message: `prune failed: ${error.message}`, stalled: false } };
       throw error;

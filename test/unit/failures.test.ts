@@ -52,10 +52,15 @@ describe('an immutable field', () => {
     expect(isImmutableFieldError(invalid)).toBe(true);
   });
 
-  it('is not any 422: a value the schema refuses is no reason to recreate the object', () => {
-    const unknownField = toKubeError(apiError(422, { kind: 'Status', reason: 'Invalid', message: 'Service "web" is invalid: spec.ports[0].port: Required value', details: { causes: [{ reason: 'FieldValueRequired', field: 'spec.ports[0].port' }] } }), 'apply', configMap);
-    expect(isImmutableFieldError(unknownField)).toBe(false);
-    const wordsOnly = toKubeError(apiError(422, { kind: 'Status', message: 'field is immutable' }), 'apply', configMap);
-    expect(isImmutableFieldError(wordsOnly)).toBe(false);
+  it('is told as Flux tells it: a conflict, an invalid answer, or a refusal that says immutable', () => {
+    // fluxcd/pkg ssa errors.IsImmutableError: IsConflict || IsInvalid || "immutable" in the message.
+    const conflict = toKubeError(apiError(409, { kind: 'Status', reason: 'Conflict', message: 'Operation cannot be fulfilled' }), 'apply', configMap);
+    expect(isImmutableFieldError(conflict)).toBe(true);
+    const webhook = toKubeError(apiError(400, { kind: 'Status', reason: 'BadRequest', message: 'admission webhook "guard" denied the request: spec.size is immutable' }), 'apply', configMap);
+    expect(isImmutableFieldError(webhook)).toBe(true);
+    const forbidden = toKubeError(apiError(403, { kind: 'Status', reason: 'Forbidden', message: 'configmaps "settings" is forbidden' }), 'apply', configMap);
+    expect(isImmutableFieldError(forbidden)).toBe(false);
+    const outage = toKubeError(apiError(500, { kind: 'Status', reason: 'InternalError', message: 'etcdserver: request timed out' }), 'apply', configMap);
+    expect(isImmutableFieldError(outage)).toBe(false);
   });
 });
