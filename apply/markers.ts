@@ -27,8 +27,8 @@ const ifNotPresent: Selector = { [markers.ssa]: 'IfNotPresent' };
 const merge: Selector = { [markers.ssa]: 'Merge' };
 /** Recreated when an immutable field changed. */
 const force: Selector = { [markers.force]: 'Enabled' };
-/** Never deleted by prune. */
-const keep: Selector = { [markers.prune]: 'disabled' };
+/** Never deleted by prune (kustomize-controller's prune exclusions). */
+const keep: Selector = { [markers.prune]: 'disabled', [markers.reconcile]: 'disabled' };
 
 /** Whether any of `selector`'s markers is on the object, as a label or an annotation. */
 export function anyInMetadata(object: KubernetesObject | undefined, selector: Selector): boolean {
@@ -60,7 +60,7 @@ export function recreatesOnImmutable(desired: KubernetesObject, live: Kubernetes
   return specForce || anyInMetadata(desired, force) || anyInMetadata(live, force);
 }
 
-/** Whether prune may delete this live object: still labelled as `owner`'s, and not marked `prune: disabled`. */
+/** Whether prune may delete this live object: still labelled as `owner`'s, and not marked `prune: disabled` or `reconcile: disabled`. */
 export function prunable(live: KubernetesObject, owner: { name: string; namespace: string }): boolean {
   const labels = live.metadata.labels ?? {};
   if (labels[ownerLabels.name] !== owner.name || labels[ownerLabels.namespace] !== owner.namespace) return false;

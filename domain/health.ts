@@ -1,7 +1,7 @@
 // Health of a live object by the kstatus rules Flux uses: Current when the object has
 // reached the state its spec asks for, InProgress while it is getting there, Failed
 // when it will not get there without a change.
-import type { KubernetesObject } from '../kube/objects.js';
+import type { KubernetesObject, ObjectReference } from '../kube/objects.js';
 
 export const HealthStatus = {
   Current: 'Current',
@@ -76,6 +76,8 @@ const conditionsOf = (status: Record<string, unknown>) => (Array.isArray(status.
 function statefulSetHealth(object: KubernetesObject, status: Record<string, unknown>): Health {
   if (status.observedGeneration === undefined) return inProgress('StatefulSet not yet observed by its controller');
   const spec = (object.spec ?? {}) as { replicas?: number; updateStrategy?: { type?: string; rollingUpdate?: { partition?: number } } };
+  // kstatus: pods of an OnDelete StatefulSet change only when deleted by hand, so there is nothing to wait for.
+  if (spec.updateStrategy?.type === 'OnDelete') return current('StatefulSet is using the ondelete update strategy');
   const wanted = spec.replicas ?? 1;
   const count = countOf(status);
   if (count('readyReplicas') < wanted) return inProgress(`Ready: ${count('readyReplicas')}/${wanted}`);
@@ -120,7 +122,8 @@ function conditionsHealth(object: KubernetesObject, status: Record<string, unkno
   if (stalled) return failedHealth(`${object.kind} is stalled: ${stalled.message ?? stalled.reason ?? ''}`.trim());
   if (conditions.some((c) => c.type === 'Reconciling' && c.status === 'True')) return inProgress(`${object.kind} is reconciling`);
   const ready = conditions.find((c) => c.type === 'Ready');
-  if (ready?.status === 'False') return inProgress(`${object.kind} is not Ready: ${ready.message ?? ''}`.trim());
+  // Unknown is a reconcile under way, False one that has not got there yet: either way not current.
+  if (ready && ready.status !== 'True') return inProgress(`${object.kind} is not Ready: ${ready.message ?? ''}`.trim());
   return current('resource is current');
 }
 
@@ -148,4 +151,28 @@ function deploymentHealth(object: KubernetesObject, status: Record<string, unkno
   const available = conditions.find((c) => c.type === 'Available');
   if (wanted > 0 && available?.status !== 'True') return inProgress('Deployment not Available');
   return current(`Deployment is available. Replicas: ${count('replicas')}`);
+}
+
+interface HealthCheckReference {
+  apiVersion?: string;
+  kind: string;
+  name: string;
+  namespace?: string;
+}
+
+/**
+ * What a Kustomization waits for: spec.healthChecks (an entry without apiVersion is an
+ * apps/v1 workload, as Flux reads it), or with `wait: true` everything it applied. Never
+ * the Kustomization itself, which would wait on its own reconcile to end (Flux guards
+ * against that deadlock too).
+ */
+export function healthTargetsOf(
+  self: { namespace: string; name: string },
+  from: { healthChecks: readonly HealthCheckReference[] } | { applied: readonly ObjectReference[] },
+): ObjectReference[] {
+  const targets =
+    'applied' in from
+      ? [...from.applied]
+      : from.healthChecks.map((check) => ({ apiVersion: check.apiVersion ?? 'apps/v1', kind: check.kind, name: check.name, namespace: check.namespace ?? self.namespace }));
+  return targets.filter((target) => !(target.kind === 'Kustomization' && target.apiVersion.startsWith('kustomize.toolkit.fluxcd.io/') && target.name === self.name && target.namespace === self.namespace));
 }

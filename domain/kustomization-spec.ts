@@ -1,5 +1,7 @@
 // A Kustomization's spec, checked against its CRD schema and completed with Flux's
-// defaults: retryInterval and timeout default to the interval, path to the root.
+// defaults: retryInterval defaults to the interval, timeout to the interval less 30s
+// and never below 30s (Flux's GetTimeout, which raises a shorter spec.timeout too),
+// path to the root.
 import { parseDuration } from './duration.js';
 import { validateSchema, type SchemaNode } from './schema-validation.js';
 import type { SpecReading } from './gitrepository-spec.js';
@@ -11,6 +13,8 @@ export interface KustomizationSpec extends KustomizationObjectSpec {
   timeoutMs: number;
 }
 
+const minimumTimeoutMs = 30_000;
+
 export function readKustomizationSpec(raw: unknown, schema: SchemaNode): SpecReading<KustomizationSpec> {
   const errors = validateSchema(raw ?? {}, schema, 'spec');
   if (errors.length > 0) {
@@ -20,8 +24,9 @@ export function readKustomizationSpec(raw: unknown, schema: SchemaNode): SpecRea
   const intervalMs = parseDuration(spec.interval);
   if (!intervalMs) return { ok: false, field: 'interval', message: `spec.interval: must be longer than 0s, got "${spec.interval}"` };
   const retryIntervalMs = spec.retryInterval ? parseDuration(spec.retryInterval) : intervalMs;
-  const timeoutMs = spec.timeout ? parseDuration(spec.timeout) : intervalMs;
+  const timeout = spec.timeout ? parseDuration(spec.timeout) : intervalMs - 30_000;
   if (!retryIntervalMs) return { ok: false, field: 'retryInterval', message: `spec.retryInterval: must be longer than 0s, got "${spec.retryInterval}"` };
-  if (!timeoutMs) return { ok: false, field: 'timeout', message: `spec.timeout: must be longer than 0s, got "${spec.timeout}"` };
+  if (spec.timeout && !timeout) return { ok: false, field: 'timeout', message: `spec.timeout: must be longer than 0s, got "${spec.timeout}"` };
+  const timeoutMs = Math.max(minimumTimeoutMs, timeout ?? 0);
   return { ok: true, spec: { ...spec, path: spec.path || './', intervalMs, retryIntervalMs, timeoutMs } };
 }

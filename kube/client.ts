@@ -2,8 +2,8 @@
 // apply, read, delete. Every failure becomes a KubeError naming the object.
 import { createSecureContext, type SecureContext, type SecureContextOptions } from 'node:tls';
 import { KubeConfig, KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
-import { toKubeError } from './errors.js';
-import { referenceOf, type KubernetesObject, type ObjectReference } from './objects.js';
+import { KubeError, toKubeError } from './errors.js';
+import { describeReference, referenceOf, type KubernetesObject, type ObjectReference } from './objects.js';
 import type { ManagedFieldsEntry } from './managed-fields.js';
 
 export interface ApplyOptions {
@@ -70,7 +70,7 @@ export function createKubeClient(config: KubeConfig, { throttle = async () => un
       try {
         return (await api.patch(object, undefined, dryRun ? 'All' : undefined, fieldManager, force, PatchStrategy.ServerSideApply)) as KubernetesObject;
       } catch (error) {
-        throw toKubeError(error, 'apply', referenceOf(object));
+        throw unservedKind(error, 'apply', referenceOf(object)) ?? toKubeError(error, 'apply', referenceOf(object));
       }
     },
     async get(ref) {
@@ -78,7 +78,7 @@ export function createKubeClient(config: KubeConfig, { throttle = async () => un
       try {
         return (await api.read(header(ref))) as KubernetesObject;
       } catch (error) {
-        const failure = toKubeError(error, 'get', ref);
+        const failure = unservedKind(error, 'get', ref) ?? toKubeError(error, 'get', ref);
         if (failure.notFound) return undefined;
         throw failure;
       }
@@ -88,7 +88,7 @@ export function createKubeClient(config: KubeConfig, { throttle = async () => un
       try {
         await api.delete(header(ref) as KubernetesObject, undefined, undefined, undefined, undefined, 'Background');
       } catch (error) {
-        const failure = toKubeError(error, 'delete', ref);
+        const failure = unservedKind(error, 'delete', ref) ?? toKubeError(error, 'delete', ref);
         if (!failure.notFound) throw failure;
       }
     },
@@ -102,6 +102,22 @@ export function createKubeClient(config: KubeConfig, { throttle = async () => un
       }
     },
   };
+}
+
+/**
+ * The client library finds a kind's path by discovery, and a kind the API server does not
+ * serve comes back as the library's own Error, or as the discovery document's bare "404
+ * page not found". Either is the server saying the kind does not exist there: a 404, in
+ * the words kubectl and Flux use. (A discovery that could not be made at all is left to
+ * toKubeError: an outage, retried.)
+ */
+function unservedKind(error: unknown, action: string, ref: ObjectReference): KubeError | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const code = (error as { code?: unknown }).code;
+  const unrecognised = error.message.startsWith('Unrecognized API version and kind');
+  const notDiscovered = error.message.startsWith('Failed to fetch resource metadata') && code === 404;
+  if (!unrecognised && !notDiscovered) return undefined;
+  return new KubeError(`${action} ${describeReference(ref)}: no matches for kind "${ref.kind}" in version "${ref.apiVersion}"`, 404, ref, false, 'NotFound');
 }
 
 function header(ref: ObjectReference) {

@@ -3,6 +3,7 @@
 // runs on this worker's own task queue.
 import type { Artifact } from '../../artifacts/store.js';
 import type { LoopTiming, StepFailure, WorkerLocal } from '../../common/reconcile-steps.js';
+import { healthTargetsOf } from '../../domain/health.js';
 import { compileHealthExpressions } from '../../domain/health-expressions.js';
 import { KustomizationReason, type KustomizationStatus } from '../../domain/kustomization-status.js';
 import { readKustomizationSpec } from '../../domain/kustomization-spec.js';
@@ -68,7 +69,7 @@ export function resolveSourceStep(context: KustomizationContext) {
 
     const healthTargets = spec.wait
       ? [] // filled from the build: every object applied
-      : (spec.healthChecks ?? []).map((check) => ({ apiVersion: check.apiVersion ?? 'v1', kind: check.kind, name: check.name, namespace: check.namespace ?? ref.namespace }));
+      : healthTargetsOf(ref, { healthChecks: spec.healthChecks ?? [] });
     const workspace = await workspaces.open({
       ref,
       spec,

@@ -101,6 +101,19 @@ describe('staged apply', () => {
     await kube.delete({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', name: `system:reader-${suffix}` });
   });
 
+  it('names a kind the server does not serve as kubectl does, never as a bare 404', async () => {
+    const widget: KubernetesObject = { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w', namespace, labels } };
+    const nonsense: KubernetesObject = { apiVersion: 'apps/v1', kind: 'Nonsense', metadata: { name: 'n', namespace, labels } };
+    const failure = await stagedApply(kube, [widget, nonsense], options).then(() => 'applied', (error: Error) => error.message);
+    expect(failure.split('\n').sort()).toEqual([
+      `Nonsense/${namespace}/n dry-run failed: no matches for kind "Nonsense" in version "apps/v1"`,
+      `Widget/${namespace}/w dry-run failed: no matches for kind "Widget" in version "example.com/v1"`,
+    ]);
+    // Such an object cannot exist: a health check on it waits for it as for any missing object, until its timeout.
+    expect(await kube.get({ apiVersion: 'apps/v1', kind: 'Nonsense', namespace, name: 'n' })).toBeUndefined();
+    expect(await kube.get({ apiVersion: 'example.com/v1', kind: 'Widget', namespace, name: 'w' })).toBeUndefined();
+  });
+
   it('prunes past a refused delete, keeps the refused object in the inventory, and keeps prune: disabled as a label', async () => {
     const stale = [configMap('stale-a'), configMap('stale-locked', { labels: { locked: 'yes' } }), configMap('stale-b'), configMap('stale-kept', { labels: { 'kustomize.toolkit.fluxcd.io/prune': 'disabled' } })];
     const { inventory: previous } = await stagedApply(kube, stale, options);

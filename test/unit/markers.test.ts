@@ -38,8 +38,11 @@ describe('markers', () => {
     expect(recreatesOnImmutable(configMap(), configMap({ uid: 'u' }), false)).toBe(false);
   });
 
-  it('keep an object from prune with prune: disabled as a label too, and prune only what is still ours', () => {
+  it('keep an object from prune with prune: disabled or reconcile: disabled, as a label too, and prune only what is still ours', () => {
     expect(prunable(configMap({ labels: { ...owned } }), owner)).toBe(true);
+    expect(prunable(configMap({ labels: owned, annotations: { 'kustomize.toolkit.fluxcd.io/reconcile': 'disabled' } }), owner)).toBe(false);
+    // ssa: Ignore stops the apply, not the prune (kustomize-controller excludes only prune and reconcile from it).
+    expect(prunable(configMap({ labels: owned, annotations: { 'kustomize.toolkit.fluxcd.io/ssa': 'Ignore' } }), owner)).toBe(true);
     expect(prunable(configMap({ labels: { ...owned, 'kustomize.toolkit.fluxcd.io/prune': 'disabled' } }), owner)).toBe(false);
     expect(prunable(configMap({ labels: owned, annotations: { 'kustomize.toolkit.fluxcd.io/prune': 'Disabled' } }), owner)).toBe(false);
     expect(prunable(configMap({ labels: { ...owned, 'kustomize.toolkit.fluxcd.io/name': 'other' } }), owner)).toBe(false);

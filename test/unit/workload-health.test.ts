@@ -1,6 +1,6 @@
 // kstatus rules beyond Deployments: when `wait: true` and healthChecks see an object done.
 import { describe, expect, it } from '@jest/globals';
-import { healthOf, HealthStatus } from '../../domain/health.js';
+import { healthOf, healthTargetsOf, HealthStatus } from '../../domain/health.js';
 import type { KubernetesObject } from '../../kube/objects.js';
 
 const object = (kind: string, status: Record<string, unknown>, spec: Record<string, unknown> = {}, generation = 1): KubernetesObject => ({
@@ -17,6 +17,11 @@ describe('workload health', () => {
     expect(healthOf(object('StatefulSet', done, { replicas: 3 })).status).toBe(HealthStatus.Current);
     expect(healthOf(object('StatefulSet', { ...done, readyReplicas: 2 }, { replicas: 3 })).message).toBe('Ready: 2/3');
     expect(healthOf(object('StatefulSet', { ...done, currentRevision: 'r1' }, { replicas: 3 })).status).toBe(HealthStatus.InProgress);
+  });
+
+  it('StatefulSet with the OnDelete strategy: current at once, as kstatus says, since its pods change only when deleted', () => {
+    const starting = { observedGeneration: 1, readyReplicas: 0, currentReplicas: 0, currentRevision: 'r1', updateRevision: 'r2' };
+    expect(healthOf(object('StatefulSet', starting, { replicas: 3, updateStrategy: { type: 'OnDelete' } }))).toEqual({ status: 'Current', message: 'StatefulSet is using the ondelete update strategy' });
   });
 
   it('DaemonSet: every scheduled pod updated, available and ready', () => {
@@ -51,5 +56,26 @@ describe('workload health', () => {
       message: 'HelmRelease is stalled: chart not found',
     });
     expect(healthOf(object('HelmRelease', { observedGeneration: 1, conditions: [{ type: 'Ready', status: 'True' }] }, {}, 2)).status).toBe(HealthStatus.InProgress);
+  });
+
+  it('a custom resource whose Ready is Unknown is still in progress', () => {
+    expect(healthOf(object('Certificate', { observedGeneration: 1, conditions: [{ type: 'Ready', status: 'Unknown', message: 'Issuing' }] }))).toEqual({ status: 'InProgress', message: 'Certificate is not Ready: Issuing' });
+  });
+});
+
+describe('health targets', () => {
+  const self = { namespace: 'flux-system', name: 'apps' };
+
+  it('reads a healthChecks entry without apiVersion as an apps/v1 workload in the Kustomization\'s namespace', () => {
+    expect(healthTargetsOf(self, { healthChecks: [{ kind: 'Deployment', name: 'web' }] })).toEqual([{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', namespace: 'flux-system' }]);
+  });
+
+  it('never waits for the Kustomization itself, which would wait for its own reconcile to end', () => {
+    const applied = [
+      { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', name: 'apps', namespace: 'flux-system' },
+      { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', name: 'infrastructure', namespace: 'flux-system' },
+    ];
+    expect(healthTargetsOf(self, { applied }).map((target) => target.name)).toEqual(['infrastructure']);
+    expect(healthTargetsOf(self, { healthChecks: [{ apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', name: 'apps' }] })).toEqual([]);
   });
 });
