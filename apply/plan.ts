@@ -6,6 +6,7 @@ import { isImmutableFieldError, KubeError } from '../kube/errors.js';
 import { describeReference, referenceOf, type KubernetesObject, type ObjectReference } from '../kube/objects.js';
 import { ownershipTakeover, type ManagedFieldsEntry } from '../kube/managed-fields.js';
 import { keepsOtherManagers, recreatesOnImmutable, skipsApply } from './markers.js';
+import { installFieldManager } from './target.js';
 import { removeFields, subtractFields, unionOfFields } from './field-sets.js';
 
 export interface PlanOptions {
@@ -31,7 +32,7 @@ export async function planObject(kube: KubeClient, object: KubernetesObject, opt
   // As in Flux: an object excluded in Git or in the cluster is not applied, not even
   // created; one marked IfNotPresent is created when missing and then left alone.
   if (skipsApply(object, live)) return { object, ref, live, change: 'skip' };
-  const takeover = live && !keepsOtherManagers(object, live) ? ownershipTakeover(live, fieldManager) : undefined;
+  const takeover = live && !keepsOtherManagers(object, live) ? ownershipTakeover(live, fieldManager, { appliers: [installFieldManager] }) : undefined;
   if (takeover && !options.preview) await kube.setManagedFields(ref, takeover, live!.metadata.resourceVersion, fieldManager);
   let dryRun: KubernetesObject;
   try {

@@ -7,6 +7,13 @@ import type { KustomizationSpec } from '../schemas/types.js';
 
 export const fieldManager = 'kustomize-controller';
 
+/**
+ * The field manager of `kimbernetes install` and `bootstrap`: their Apply entries are the
+ * apply's to take over, as Flux's bootstrap leaves its objects to the kustomize-controller
+ * (a repository bootstrapped by Flux brings Flux's own CRDs, which must replace ours).
+ */
+export const installFieldManager = 'kimbernetes';
+
 export function targetOf(ref: FluxObjectRef, spec: Pick<KustomizationSpec, 'serviceAccountName' | 'kubeConfig'>): ClusterTarget {
   const secret = spec.kubeConfig?.secretRef;
   return {

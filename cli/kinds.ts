@@ -1,9 +1,10 @@
 // The words Flux users type for each kind (`source git`, `kustomization`/`ks`,
 // `helmrelease`/`hr`), and how messages name an object.
+import { installFieldManager } from '../apply/target.js';
 import type { FluxKindName, FluxObjectRef } from '../kube/flux-kinds.js';
 
-/** The field manager of every write the CLI makes. */
-export const cliFieldManager = 'kimbernetes';
+/** The field manager of every write the CLI makes (its applies are the reconcile's to take over). */
+export const cliFieldManager = installFieldManager;
 
 export interface KindWords {
   kind: FluxKindName;

@@ -15,6 +15,8 @@ export const KustomizationReason = {
   DependencyNotReady: 'DependencyNotReady',
   InvalidSpec: 'InvalidSpec',
   InvalidCELExpression: 'InvalidCELExpression',
+  /** ours, not Flux's: the applied revision deploys Flux's own controllers too */
+  FluxControllersDeployed: 'FluxControllersDeployed',
 } as const;
 
 export interface KustomizationStatus {
@@ -27,7 +29,8 @@ export interface KustomizationStatus {
 }
 
 export type KustomizationResult =
-  | { outcome: 'applied'; revision: string; inventory: Inventory; changes: string[]; healthChecked: boolean }
+  /** notice: a warning about what was applied (Flux's own controllers), added to Ready's message */
+  | { outcome: 'applied'; revision: string; inventory: Inventory; changes: string[]; healthChecked: boolean; notice?: string }
   | { outcome: 'failed'; reason: string; message: string; stalled: boolean; revision?: string; inventory?: Inventory };
 
 export interface StatusEvent {
@@ -41,7 +44,7 @@ export function nextKustomizationStatus(
   previous: KustomizationStatus,
   result: KustomizationResult,
   context: { now: string; generation: number; requestedAt?: string },
-): { status: KustomizationStatus; event?: StatusEvent } {
+): { status: KustomizationStatus; event?: StatusEvent; warning?: StatusEvent } {
   const base: KustomizationStatus = { ...previous };
   if (context.requestedAt) base.lastHandledReconcileAt = context.requestedAt;
   const conditions = previous.conditions ?? [];
@@ -64,7 +67,7 @@ export function nextKustomizationStatus(
     return { status, event };
   }
 
-  const message = `Applied revision: ${result.revision}`;
+  const message = `Applied revision: ${result.revision}${result.notice ? `\n${result.notice}` : ''}`;
   const ctx = { now: context.now, generation: context.generation };
   let next = markReady(conditions, message, ctx, KustomizationReason.ReconciliationSucceeded);
   next = result.healthChecked
@@ -78,8 +81,14 @@ export function nextKustomizationStatus(
     lastAttemptedRevision: result.revision,
     inventory: result.inventory,
   };
-  const wasFailing = findCondition(conditions, 'Ready')?.status === 'False';
-  if (result.changes.length === 0 && !wasFailing && previous.lastAppliedRevision === result.revision) return { status };
+  const previousReady = findCondition(conditions, 'Ready');
+  const wasFailing = previousReady?.status === 'False';
+  // The notice is a Warning when it is news, not on every reconcile.
+  const warning =
+    result.notice && !previousReady?.message.includes(result.notice)
+      ? { type: 'Warning' as const, reason: KustomizationReason.FluxControllersDeployed, message: result.notice, annotations: annotations(result.revision) }
+      : undefined;
+  if (result.changes.length === 0 && !wasFailing && previous.lastAppliedRevision === result.revision) return { status, warning };
   const changes = result.changes.length > 0 ? result.changes.join('\n') : 'no changes';
-  return { status, event: { type: 'Normal', reason: KustomizationReason.ReconciliationSucceeded, message: `${changes}\n${message}`, annotations: annotations(result.revision) } };
+  return { status, event: { type: 'Normal', reason: KustomizationReason.ReconciliationSucceeded, message: `${changes}\n${message}`, annotations: annotations(result.revision) }, warning };
 }

@@ -6,6 +6,10 @@
 // kubectl's managers (and of `before-first-apply`, and of our own non-apply updates) into
 // our apply entry: the next apply then owns them and drops what the manifest leaves out.
 // `kustomize.toolkit.fluxcd.io/ssa: Merge` opts an object out of this, keeping such edits.
+// The same move hands one applier's fields to another where both apply the same object:
+// the CRDs `kimbernetes install` applied, and Flux's own, which a repository bootstrapped
+// by Flux applies again (each must replace the other whole: two schemas merged field by
+// field can be one the API server refuses).
 import type { KubernetesObject } from './objects.js';
 
 export interface ManagedFieldsEntry {
@@ -21,10 +25,16 @@ export interface ManagedFieldsEntry {
 /** The FieldsV1 trie: keys like `f:metadata`, `k:{...}`, `.`; leaves are `{}`. */
 export type FieldSet = { [key: string]: FieldSet };
 
-function isForeign(entry: ManagedFieldsEntry, fieldManager: string): boolean {
+export interface TakeoverOptions {
+  /** other appliers whose Apply entries are taken over too */
+  appliers?: readonly string[];
+}
+
+function isForeign(entry: ManagedFieldsEntry, fieldManager: string, appliers: readonly string[]): boolean {
   if (entry.subresource) return false; // status and scale belong to their controllers
   const manager = entry.manager ?? '';
   if (manager.startsWith('kubectl') || manager === 'before-first-apply') return true;
+  if (appliers.includes(manager) && entry.operation === 'Apply') return true;
   return manager === fieldManager && entry.operation === 'Update';
 }
 
@@ -35,15 +45,16 @@ export function unionFields(a: FieldSet = {}, b: FieldSet = {}): FieldSet {
 }
 
 /**
- * The managedFields that hand kubectl's fields to `fieldManager`'s apply entry, or
- * undefined when there is nothing to take over. (kubectl's last-applied annotation is
- * among those fields, so the next apply removes it too.)
+ * The managedFields that hand kubectl's fields (and those of `options.appliers`) to
+ * `fieldManager`'s apply entry, or undefined when there is nothing to take over.
+ * (kubectl's last-applied annotation is among those fields, so the next apply removes it
+ * too.)
  */
-export function ownershipTakeover(live: KubernetesObject, fieldManager: string): ManagedFieldsEntry[] | undefined {
+export function ownershipTakeover(live: KubernetesObject, fieldManager: string, { appliers = [] }: TakeoverOptions = {}): ManagedFieldsEntry[] | undefined {
   const entries = (live.metadata.managedFields as ManagedFieldsEntry[] | undefined) ?? [];
-  const foreign = entries.filter((entry) => isForeign(entry, fieldManager));
+  const foreign = entries.filter((entry) => isForeign(entry, fieldManager, appliers));
   if (foreign.length === 0) return undefined;
-  const kept = entries.filter((entry) => !isForeign(entry, fieldManager));
+  const kept = entries.filter((entry) => !isForeign(entry, fieldManager, appliers));
   const ours = kept.find((entry) => entry.manager === fieldManager && entry.operation === 'Apply' && !entry.subresource);
   const taken = foreign.reduce<FieldSet>((fields, entry) => unionFields(fields, entry.fieldsV1), {});
   const merged: ManagedFieldsEntry = {

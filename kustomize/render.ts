@@ -10,7 +10,7 @@ import type { FluxObjectRef } from '../kube/flux-kinds.js';
 import type { FluxObjects } from '../kube/flux-objects.js';
 import type { KubernetesObject } from '../kube/objects.js';
 import type { KustomizationSpec } from '../domain/kustomization-spec.js';
-import { substituteText, SubstitutionError, validVariableName } from '../domain/substitute.js';
+import { postBuildFailure, postBuildVariables, substituteVariables, substitutionDisabled, SubstitutionError } from '../domain/substitute.js';
 import { requireBinary } from '../tools/paths.js';
 import { ownerLabels } from '../apply/markers.js';
 import { withCommonMetadata } from '../domain/common-metadata.js';
@@ -45,12 +45,14 @@ export interface RenderRequest {
   signal?: AbortSignal;
   /** builds kept by the worker, and the digest of the artifact this one builds from */
   cache?: { builds: BuildCache; digest: string };
+  /** Flux's StrictPostBuildSubstitutions feature gate: a `${var}` without a value fails the build instead of becoming empty */
+  strictSubstitution?: boolean;
 }
 
 /** The built objects, or why they cannot be built (Flux's BuildFailed). */
 export type Rendering = { ok: true; objects: KubernetesObject[]; fromCache?: boolean } | { ok: false; message: string };
 
-export async function renderKustomization({ root: source, spec, ref, inputs, runBuild = (f) => f(), signal, cache }: RenderRequest): Promise<Rendering> {
+export async function renderKustomization({ root: source, spec, ref, inputs, runBuild = (f) => f(), signal, cache, strictSubstitution = false }: RenderRequest): Promise<Rendering> {
   const variables = spec.postBuild ? await substitutionVariables(inputs, ref.namespace, spec) : undefined;
   if (typeof variables === 'string') return { ok: false, message: variables };
   const decryptionKeys = await decryptionOf(inputs, ref.namespace, spec);
@@ -64,7 +66,7 @@ export async function renderKustomization({ root: source, spec, ref, inputs, run
     if (decryption) await decryptSources(root, await pathWithin(root, spec.path ?? './'), decryption);
     let yaml = await runBuild(() => build({ root, spec, kustomize: requireBinary('kustomize'), signal }));
     if (decryption) yaml = (await decryptManifests(yaml, decryption)).manifests;
-    const objects = labelledManifests(yaml, variables, ref).map((object) => withCommonMetadata(object, spec.commonMetadata));
+    const objects = labelledManifests(yaml, variables, ref, strictSubstitution).map((object) => withCommonMetadata(object, spec.commonMetadata));
     if (key) cache.builds.set(key, objects);
     return { ok: true, objects };
   } catch (error) {
@@ -74,19 +76,17 @@ export async function renderKustomization({ root: source, spec, ref, inputs, run
 }
 
 async function substitutionVariables(inputs: BuildInputs, namespace: string, spec: KustomizationSpec): Promise<Record<string, string> | string> {
-  const variables: Record<string, string> = {};
+  const substituteFrom: Record<string, string>[] = [];
   for (const from of spec.postBuild?.substituteFrom ?? []) {
     const data = from.kind === 'Secret' ? await inputs.readSecret(namespace, from.name) : await inputs.readConfigMap(namespace, from.name);
     if (!data) {
       if (from.optional) continue;
-      return `substituteFrom: ${from.kind} '${namespace}/${from.name}' not found`;
+      // Flux's words, around the API server's NotFound
+      return `substitute from '${from.kind}/${from.name}' error: ${from.kind === 'Secret' ? 'secrets' : 'configmaps'} "${from.name}" not found`;
     }
-    Object.assign(variables, data);
+    substituteFrom.push(data);
   }
-  const all = { ...variables, ...(spec.postBuild?.substitute ?? {}) };
-  const invalid = Object.keys(all).filter((name) => !validVariableName(name));
-  if (invalid.length > 0) return `postBuild: variable name '${invalid[0]}' is invalid: it must start with a letter or _ and hold only letters, digits and _`;
-  return all;
+  return postBuildVariables(substituteFrom, spec.postBuild?.substitute);
 }
 
 /** sops' keys from spec.decryption's Secret; undefined without decryption, a message when it cannot be had. */
@@ -99,17 +99,24 @@ async function decryptionOf(inputs: BuildInputs, namespace: string, spec: Kustom
   return { sops: requireBinary('sops'), ageKeys: ageKeysOf(data) };
 }
 
-/** The built objects, substituted and labelled as this Kustomization's. */
-function labelledManifests(yamlText: string, variables: Record<string, string> | undefined, ref: FluxObjectRef): KubernetesObject[] {
+/**
+ * The built objects, substituted and labelled as this Kustomization's. Each object's own
+ * text in kustomize's output is what Flux substitutes (kustomize prints each resource as
+ * Flux's SubstituteVariables reads it), and only when there is at least one variable.
+ */
+function labelledManifests(yamlText: string, variables: Record<string, string> | undefined, ref: FluxObjectRef, strict: boolean): KubernetesObject[] {
+  const substitute = variables && Object.keys(variables).length > 0 ? variables : undefined;
   const result: KubernetesObject[] = [];
   for (const document of parseAllDocuments(yamlText)) {
     if (document.errors.length > 0) throw new BuildError(`invalid YAML: ${document.errors[0]!.message}`);
     let object = document.toJS() as KubernetesObject | null;
     if (!object) continue;
     const where = `${object.kind}/${object.metadata?.namespace ? `${object.metadata.namespace}/` : ''}${object.metadata?.name}`;
-    if (variables && object.metadata?.annotations?.['kustomize.toolkit.fluxcd.io/substitute'] !== 'disabled') {
-      const substituted = parseAllDocuments(substituteText(document.toString(), variables, where));
-      object = substituted[0]!.toJS() as KubernetesObject;
+    if (substitute && !substitutionDisabled(object.metadata)) {
+      const text = substituteVariables(yamlText.slice(document.range[0], document.range[2]), substitute, { strict, where });
+      const substituted = parseAllDocuments(text)[0];
+      if (substituted && substituted.errors.length > 0) throw postBuildFailure(where, `envsubst error: YAMLToJSON: ${substituted.errors[0]!.message}`);
+      object = (substituted?.toJS() ?? {}) as KubernetesObject;
     }
     if (!object.apiVersion || !object.kind || !object.metadata?.name) throw new BuildError(`object without apiVersion, kind or metadata.name: ${where}`);
     object.metadata.labels = { ...object.metadata.labels, [ownerLabels.name]: ref.name, [ownerLabels.namespace]: ref.namespace };

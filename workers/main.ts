@@ -22,6 +22,7 @@ async function main(): Promise<void> {
     taskQueuePrefix: settings.taskQueuePrefix,
     kubeApi: settings.kubeApi,
     maxCachedWorkflows: settings.maxCachedWorkflows,
+    strictSubstitution: settings.featureGates.StrictPostBuildSubstitutions,
     workflowBundle: settings.workflowBundlePath ? { codePath: settings.workflowBundlePath } : undefined,
     bundlerLogger: jsonLogger('WARN'),
     log: logLine,

@@ -38,6 +38,8 @@ export interface PoolDependencies {
   temporal?: { client: Client; namespace?: string; taskQueuePrefix?: string };
   /** how often health checks poll the cluster */
   healthPollIntervalMs?: number;
+  /** Flux's StrictPostBuildSubstitutions feature gate */
+  strictSubstitution?: boolean;
 }
 
 /** The Kubernetes side of the pools' dependencies, for one kubeconfig. */
@@ -81,7 +83,13 @@ export function poolActivities(queue: TaskQueue, deps: PoolDependencies, workerQ
       };
     case TaskQueue.Kustomize:
       return {
-        ...createKustomizationActivities({ clusters: deps.clusters, objects: deps.objects, workerQueue, healthPollIntervalMs: deps.healthPollIntervalMs }),
+        ...createKustomizationActivities({
+          clusters: deps.clusters,
+          objects: deps.objects,
+          workerQueue,
+          healthPollIntervalMs: deps.healthPollIntervalMs,
+          strictSubstitution: deps.strictSubstitution,
+        }),
         ...createLegacyKustomizationActivities(),
         ...(loops ? createDependentsActivities(loops) : {}),
         ...createSmokeTestActivities({ kube: deps.kube, fieldManager }),

@@ -37,7 +37,17 @@ export interface Settings {
   kubeApi: RateLimit;
   /** loops each pool keeps in memory between their workflow tasks (workers/pools.ts says why it is small) */
   maxCachedWorkflows?: number;
+  /** Flux's --feature-gates, those Kimbernetes has, with Flux v2.7's defaults */
+  featureGates: FeatureGates;
 }
+
+/** The feature gates of Flux's controllers that Kimbernetes has, and their defaults in Flux v2.7. */
+const featureGateDefaults = {
+  /** kustomize-controller: a postBuild `${var}` without a value fails the build instead of becoming empty */
+  StrictPostBuildSubstitutions: false,
+};
+
+export type FeatureGates = Record<keyof typeof featureGateDefaults, boolean>;
 
 export class SettingsError extends Error {
   override readonly name = 'SettingsError';
@@ -69,6 +79,7 @@ export const settingsOptions = {
   'kube-api-qps': { type: 'string' },
   'kube-api-burst': { type: 'string' },
   'max-cached-workflows': { type: 'string' },
+  'feature-gates': { type: 'string', multiple: true },
 } as const;
 
 export function parseSettings(argv: string[], env: NodeJS.ProcessEnv): Settings {
@@ -102,7 +113,31 @@ export function parseSettings(argv: string[], env: NodeJS.ProcessEnv): Settings 
       burst: positiveNumber('--kube-api-burst', values['kube-api-burst'] ?? env.KIMBERNETES_KUBE_API_BURST, defaultRateLimit.burst),
     },
     maxCachedWorkflows: optionalCount('--max-cached-workflows', values['max-cached-workflows'] ?? env.KIMBERNETES_MAX_CACHED_WORKFLOWS),
+    featureGates: featureGates(values['feature-gates'] ?? (env.KIMBERNETES_FEATURE_GATES ? [env.KIMBERNETES_FEATURE_GATES] : [])),
   };
+}
+
+/** Flux's `--feature-gates=Name=true,Other=false` (repeatable), read as Flux reads it: Go's booleans, unknown gates refused. */
+function featureGates(flags: string[]): FeatureGates {
+  const gates: FeatureGates = { ...featureGateDefaults };
+  for (const pair of flags.flatMap((flag) => flag.split(',')).map((pair) => pair.trim()).filter(Boolean)) {
+    const equals = pair.indexOf('=');
+    if (equals < 0) throw new SettingsError(`--feature-gates: malformed pair '${pair}', expect string=bool`);
+    const name = pair.slice(0, equals).trim();
+    const value = pair.slice(equals + 1).trim();
+    const enabled = goBoolean(value);
+    if (enabled === undefined) throw new SettingsError(`--feature-gates: invalid value of ${name}: ${value}`);
+    if (!Object.hasOwn(gates, name)) throw new SettingsError(`feature-gate '${name}' not supported; supported: ${Object.keys(gates).join(', ')}`);
+    gates[name as keyof FeatureGates] = enabled;
+  }
+  return gates;
+}
+
+/** Go's strconv.ParseBool. */
+function goBoolean(value: string): boolean | undefined {
+  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(value)) return true;
+  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(value)) return false;
+  return undefined;
 }
 
 function optionalCount(flag: string, value: string | undefined): number | undefined {

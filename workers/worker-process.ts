@@ -36,6 +36,8 @@ export interface WorkerProcessOptions {
   /** create the resync Schedule if missing (with the source-controller pool); on by default */
   resyncSchedule?: boolean;
   healthPollIntervalMs?: number;
+  /** Flux's StrictPostBuildSubstitutions feature gate */
+  strictSubstitution?: boolean;
   log?: (entry: Record<string, unknown>) => void;
 }
 
@@ -74,6 +76,7 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
       artifacts: storage?.store,
       temporal: { client, namespace, taskQueuePrefix },
       healthPollIntervalMs: options.healthPollIntervalMs,
+      strictSubstitution: options.strictSubstitution,
     },
     taskQueuePrefix,
     maxCachedWorkflows: options.maxCachedWorkflows,

@@ -3,6 +3,7 @@
 import { ApplyError, stagedApply, type ApplyProgress } from '../../apply/staged-apply.js';
 import type { StepFailure, WorkerLocal } from '../../common/reconcile-steps.js';
 import { goDurationString } from '../../domain/duration.js';
+import { fluxControllersIn, fluxControllersNotice } from '../../domain/flux-controllers.js';
 import { KustomizationReason } from '../../domain/kustomization-status.js';
 import { ClusterTargetError } from '../../kube/targets.js';
 import { KubeError } from '../../kube/errors.js';
@@ -30,6 +31,8 @@ export function applyStep(context: KustomizationContext) {
       work.changes = changes;
       work.applied = applied;
       work.inventory = inventory;
+      const controllers = fluxControllersIn(built);
+      if (controllers.length > 0) work.notice = fluxControllersNotice(controllers);
       work.objects = undefined; // the inventory and health targets are all later steps need
       return { changed: changes.length };
     } catch (error) {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { StepFailure, WorkerLocal } from '../../common/reconcile-steps.js';
 import { KustomizationReason } from '../../domain/kustomization-status.js';
 import { referenceOf } from '../../kube/objects.js';
+import { healthTargetsOf } from '../../domain/health.js';
 import { findEncrypted } from '../../kustomize/decrypt.js';
 import { renderKustomization } from '../../kustomize/render.js';
 import { selfContainedPath } from '../../kustomize/build.js';
@@ -12,7 +13,7 @@ import { cancellationSignal } from '../heartbeat.js';
 import type { KustomizationContext } from './work.js';
 
 export function buildStep(context: KustomizationContext) {
-  const { workspaces, buildInputs, buildSlot, artifacts, builds } = context;
+  const { workspaces, buildInputs, buildSlot, artifacts, builds, strictSubstitution } = context;
   return async function build({ local }: { local: WorkerLocal }): Promise<{ objects?: number; cached?: boolean; failure?: StepFailure }> {
     const workspace = workspaces.get(local.workspace);
     const work = workspace.state;
@@ -34,6 +35,7 @@ export function buildStep(context: KustomizationContext) {
       runBuild: buildSlot,
       signal: cancellationSignal(spec.timeoutMs),
       cache: { builds, digest: artifact.digest },
+      strictSubstitution,
     });
     // The copy is not needed past a build that ended; the artifact cache keeps the artifact.
     await rm(root, { recursive: true, force: true });
@@ -45,7 +47,7 @@ export function buildStep(context: KustomizationContext) {
       return { failure: { reason: KustomizationReason.ReconciliationFailed, message, stalled: false } };
     }
     work.objects = rendering.objects;
-    if (spec.wait) work.healthTargets = rendering.objects.map(referenceOf);
+    if (spec.wait) work.healthTargets = healthTargetsOf(ref, { applied: rendering.objects.map(referenceOf) });
     return { objects: rendering.objects.length, ...(rendering.fromCache ? { cached: true } : {}) };
   };
 }

@@ -47,10 +47,10 @@ export function finalizeStatusStep(context: KustomizationContext) {
       const previous = (object.status ?? {}) as KustomizationStatus;
       const result: KustomizationResult = failure
         ? { outcome: 'failed', ...failure, revision, inventory: work?.inventory }
-        : { outcome: 'applied', revision: revision!, inventory: work?.inventory ?? { entries: [] }, changes: work?.changes ?? [], healthChecked: verdict.healthChecked === true };
-      const { status, event } = nextKustomizationStatus(previous, result, { now: new Date().toISOString(), generation, requestedAt });
+        : { outcome: 'applied', revision: revision!, inventory: work?.inventory ?? { entries: [] }, changes: work?.changes ?? [], healthChecked: verdict.healthChecked === true, notice: work?.notice };
+      const { status, event, warning } = nextKustomizationStatus(previous, result, { now: new Date().toISOString(), generation, requestedAt });
       await objects.patchStatus(ref, { ...status });
-      if (event) await objects.recordEvent(object, event, component);
+      for (const said of [event, warning]) if (said) await objects.recordEvent(object, said, component);
       const ready = findCondition(status.conditions, 'Ready');
       final = { ready: ready?.status === 'True', revision: status.lastAppliedRevision ?? revision, message: ready?.message ?? '' };
     }

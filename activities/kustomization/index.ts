@@ -34,6 +34,8 @@ export interface KustomizationDependencies {
   artifacts?: ArtifactCache;
   concurrentBuilds?: number;
   healthPollIntervalMs?: number;
+  /** Flux's StrictPostBuildSubstitutions feature gate: off by default, as in Flux v2.7 */
+  strictSubstitution?: boolean;
 }
 
 /** The steps, by name; the workflow calls them through `proxySteps('Kustomization', ...)`. */
@@ -52,6 +54,7 @@ export function kustomizationSteps(deps: KustomizationDependencies) {
     // kustomize builds are CPU-bound: more at once than cores only makes each slower.
     buildSlot: createLimiter(deps.concurrentBuilds ?? 4),
     healthPollIntervalMs: deps.healthPollIntervalMs ?? 1000,
+    strictSubstitution: deps.strictSubstitution ?? false,
   };
   return {
     resolveSource: resolveSourceStep(context),

@@ -38,6 +38,8 @@ export interface KustomizationWork {
   healthTargets: ObjectReference[];
   /** what the apply left of each object (by referenceKey): the health step waits for its watches to see that */
   applied?: ReadonlyMap<string, AppliedVersion>;
+  /** a warning about what was applied, for the status and an event */
+  notice?: string;
 }
 
 export interface KustomizationContext {
@@ -54,4 +56,6 @@ export interface KustomizationContext {
   /** runs a (CPU-bound) kustomize build under the worker's concurrency limit */
   buildSlot: <T>(build: () => Promise<T>) => Promise<T>;
   healthPollIntervalMs: number;
+  /** a postBuild `${var}` without a value fails the build (Flux's StrictPostBuildSubstitutions) */
+  strictSubstitution: boolean;
 }

@@ -195,10 +195,11 @@ spec:
   });
 
   it('exits non-zero when the reconcile fails, with the failure', async () => {
-    const broken = repository.commit({ 'apps/broken.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: broken\n  namespace: ${undefined_variable}\n' }, 'broken');
+    // An unclosed ${...} fails the build whether substitution is strict or not.
+    const broken = repository.commit({ 'apps/broken.yaml': configMap('broken', { region: '${region' }) }, 'broken');
     const run = await cli('reconcile', 'kustomization', 'apps', '--with-source');
     expect(run.stderr).toContain(`✔ fetched revision main@sha1:${broken}`);
-    expect(run.stderr).toMatch(/✗ Kustomization reconciliation failed: .*undefined_variable/);
+    expect(run.stderr).toMatch(/✗ Kustomization reconciliation failed: .*post build failed for 'ConfigMap\/.*\/broken': envsubst error: variable substitution failed: missing closing brace/);
     expect(run.code).toBe(1);
     repository.commit({ 'apps/broken.yaml': null }, 'fixed');
     expect((await cli('reconcile', 'kustomization', 'apps', '--with-source')).code).toBe(0);

@@ -1,8 +1,9 @@
 // How a Kustomization applies, against the real API server and the real kubectl: manual
 // edits reverted unless `ssa: Merge`; `IfNotPresent`, `Ignore` and `reconcile: disabled`
-// honoured; immutable changes recreated only when forced; an object the API server refuses
-// fails its whole stage before anything of it is written; a missing variable fails the build;
-// SOPS-encrypted Secrets need decryption; healthCheckExprs judge health.
+// honoured (the last keeps an object from prune too); immutable changes recreated only
+// when forced; an object the API server refuses fails its whole stage before anything of
+// it is written; an unset variable is empty, as in Flux, and a malformed one fails the
+// build; SOPS-encrypted Secrets need decryption; healthCheckExprs judge health.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -90,6 +91,7 @@ describe('Kustomization apply', () => {
       'apps/disabled.yaml': manifest('disabled', { mode: 'git' }, { 'kustomize.toolkit.fluxcd.io/reconcile': 'disabled' }),
       'apps/frozen.yaml': manifest('frozen', { mode: 'v1' }, {}, 'immutable: true\n'),
       'apps/ignored.yaml': manifest('ignored', { mode: 'git' }),
+      'apps/kept.yaml': manifest('kept', { mode: 'git' }),
     });
     await workers.kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: flux } }, { fieldManager: 'test' });
     await workers.kube.apply(
@@ -124,19 +126,22 @@ describe('Kustomization apply', () => {
   });
 
   it('leaves IfNotPresent objects and objects excluded in the cluster as they are', async () => {
-    // Excluded by hand in the cluster: neither updated nor pruned from now on.
+    // Excluded by hand in the cluster: not updated from now on; and, marked reconcile: disabled, not pruned either.
     await kubectl('-n', apps, 'annotate', 'configmap', 'ignored', 'kustomize.toolkit.fluxcd.io/ssa=Ignore');
+    await kubectl('-n', apps, 'label', 'configmap', 'kept', 'kustomize.toolkit.fluxcd.io/reconcile=disabled');
     await sync(
       {
         'apps/if-not-present.yaml': manifest('if-not-present', { mode: 'changed in git' }, { 'kustomize.toolkit.fluxcd.io/ssa': 'IfNotPresent' }),
         'apps/disabled.yaml': manifest('disabled', { mode: 'changed in git' }, { 'kustomize.toolkit.fluxcd.io/reconcile': 'disabled' }),
-        'apps/ignored.yaml': null,
+        'apps/ignored.yaml': manifest('ignored', { mode: 'changed in git' }),
+        'apps/kept.yaml': null,
       },
       'change objects that must not be touched',
     );
     expect((await configMap('if-not-present'))?.data).toEqual({ mode: 'git' });
     expect((await configMap('disabled'))?.data).toEqual({ mode: 'git' });
     expect((await configMap('ignored'))?.data).toEqual({ mode: 'git' });
+    expect((await configMap('kept'))?.data).toEqual({ mode: 'git' });
   });
 
   it('fails a stage the API server refuses without writing any of it, naming the object', async () => {
@@ -170,12 +175,15 @@ describe('Kustomization apply', () => {
     expect(recreated?.metadata.uid).not.toBe(frozen?.metadata.uid);
   });
 
-  it('reports a missing substitution variable as BuildFailed, naming it, and deletes nothing', async () => {
+  it('substitutes an unset variable with an empty string, as Flux does by default, and reports a malformed one as BuildFailed, deleting nothing', async () => {
+    const substituted = await sync({ 'apps/override.yaml': manifest('override', { region: '${region}', zone: '${region}-${zone}' }) }, 'use an undefined variable');
+    expect(ready(substituted)?.status).toBe('True');
+    expect((await configMap('override'))?.data).toMatchObject({ region: 'eu', zone: 'eu-' });
+
     const before = await status();
-    const failed = await sync({ 'apps/override.yaml': manifest('override', { region: '${region}', zone: '${zone}' }) }, 'use an undefined variable');
+    const failed = await sync({ 'apps/override.yaml': manifest('override', { region: '${region}', zone: '${zone' }) }, 'leave a variable unclosed');
     expect(ready(failed)?.reason).toBe('BuildFailed');
-    expect(ready(failed)?.message).toContain('zone');
-    expect(ready(failed)?.message).toContain(`ConfigMap/${apps}/override`);
+    expect(ready(failed)?.message).toContain(`post build failed for 'ConfigMap/${apps}/override': envsubst error: variable substitution failed: missing closing brace`);
     expect(failed.inventory).toEqual(before.inventory);
     expect(await configMap('override')).toBeDefined();
   });

@@ -56,6 +56,16 @@ describe('taking over kubectl\'s fields', () => {
   });
 });
 
+describe('taking over another applier\'s fields', () => {
+  it('takes the install\'s applied fields, never a CLI patch such as a suspend', () => {
+    const install: ManagedFieldsEntry = { manager: 'kimbernetes', operation: 'Apply', apiVersion: 'v1', fieldsV1: { 'f:data': { 'f:legacy': {} } } };
+    const suspend: ManagedFieldsEntry = { manager: 'kimbernetes', operation: 'Update', apiVersion: 'v1', fieldsV1: { 'f:spec': { 'f:suspend': {} } } };
+    const takeover = ownershipTakeover(configMap([ours, install, suspend]), 'kustomize-controller', { appliers: ['kimbernetes'] })!;
+    expect(takeover).toEqual([suspend, expect.objectContaining({ manager: 'kustomize-controller', fieldsV1: { 'f:data': { 'f:region': {}, 'f:legacy': {} }, 'f:metadata': { 'f:labels': { 'f:app': {} } } } })]);
+    expect(ownershipTakeover(configMap([ours, install]), 'kustomize-controller')).toBeUndefined();
+  });
+});
+
 describe('drift', () => {
   const live = configMap([ours]);
   it('ignores what the server changes on every write', () => {

@@ -56,7 +56,8 @@ describe('Kustomization diff', () => {
   /** A cluster whose dry-run returns the object as applied over the live one, or what `refuse` says. */
   function cluster(live: KubernetesObject[], refuse: (object: KubernetesObject) => KubeError | undefined = () => undefined): KubeClient & { writes: number } {
     const key = (ref: ObjectReference) => describeReference(ref);
-    const objects = new Map(live.map((object) => [key(referenceOf(object)), object]));
+    // Objects in a cluster have a uid (IfNotPresent looks for it, as Flux does).
+    const objects = new Map(live.map((object) => [key(referenceOf(object)), { ...object, metadata: { uid: `uid-${object.metadata.name}`, ...object.metadata } }]));
     const fake = {
       writes: 0,
       async get(ref: ObjectReference) {
@@ -67,7 +68,8 @@ describe('Kustomization diff', () => {
         const refused = refuse(object);
         if (refused) throw refused;
         const before = objects.get(key(referenceOf(object)));
-        return { ...object, metadata: { ...object.metadata, resourceVersion: before?.metadata.resourceVersion ?? '1', managedFields: [{ manager: 'x' }] } };
+        const uid = before?.metadata.uid ?? `uid-${object.metadata.name}`;
+        return { ...object, metadata: { ...object.metadata, uid, resourceVersion: before?.metadata.resourceVersion ?? '1', managedFields: [{ manager: 'x' }] } };
       },
       async delete() {
         fake.writes += 1;

@@ -2,6 +2,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { nextKustomizationStatus, KustomizationReason } from '../../domain/kustomization-status.js';
 import { findCondition } from '../../domain/conditions.js';
+import { fluxControllersIn, fluxControllersNotice } from '../../domain/flux-controllers.js';
+import type { KubernetesObject } from '../../kube/objects.js';
 
 const context = { now: '2026-11-27T12:00:00Z', generation: 3 };
 const revision = 'main@sha1:0123456789abcdef0123456789abcdef01234567';
@@ -30,5 +32,33 @@ describe('Kustomization status', () => {
     expect(applied.status).toMatchObject({ observedGeneration: 3, lastAppliedRevision: revision });
     expect(findCondition(applied.status.conditions, 'Healthy')?.status).toBe('True');
     expect(nextKustomizationStatus(applied.status, { outcome: 'applied', revision, inventory, changes: [], healthChecked: true }, context).event).toBeUndefined();
+  });
+});
+
+describe('a revision that deploys Flux\'s own controllers', () => {
+  const deployment = (name: string, labels: Record<string, string>, image = 'example.com/app:1'): KubernetesObject => ({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace: 'flux-system', labels },
+    spec: { template: { spec: { containers: [{ name: 'manager', image }] } } },
+  });
+
+  it('is told by the Deployments of gotk-components.yaml, not by a name alone', () => {
+    const built = [
+      deployment('kustomize-controller', { 'app.kubernetes.io/part-of': 'flux' }),
+      deployment('source-controller', {}, 'ghcr.io/fluxcd/source-controller:v1.7.4'),
+      deployment('helm-controller', {}),
+    ];
+    expect(fluxControllersIn(built)).toEqual(['flux-system/kustomize-controller', 'flux-system/source-controller']);
+  });
+
+  it('is said in Ready\'s message after the revision, and as a Warning event once', () => {
+    const notice = fluxControllersNotice(['flux-system/kustomize-controller']);
+    expect(notice).toContain('docs/migrating-from-flux.md');
+    const result = { outcome: 'applied' as const, revision, inventory, changes: [], healthChecked: false, notice };
+    const first = nextKustomizationStatus({}, result, context);
+    expect(findCondition(first.status.conditions, 'Ready')?.message).toBe(`Applied revision: ${revision}\n${notice}`);
+    expect(first.warning).toMatchObject({ type: 'Warning', reason: 'FluxControllersDeployed', message: notice });
+    expect(nextKustomizationStatus(first.status, result, context).warning).toBeUndefined();
   });
 });
