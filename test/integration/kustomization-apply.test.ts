@@ -139,7 +139,8 @@ describe('Kustomization apply', () => {
       'change objects that must not be touched',
     );
     expect((await configMap('if-not-present'))?.data).toEqual({ mode: 'git' });
-    expect((await configMap('disabled'))?.data).toEqual({ mode: 'git' });
+    // Marked reconcile: disabled in Git from the start: never created, as in Flux.
+    expect(await configMap('disabled')).toBeUndefined();
     expect((await configMap('ignored'))?.data).toEqual({ mode: 'git' });
     expect((await configMap('kept'))?.data).toEqual({ mode: 'git' });
   });
