@@ -19,10 +19,24 @@ export async function showProgress<S extends { observedGeneration?: number; cond
   return next;
 }
 
-/** Flux's progress of a step: Ready=Unknown with `ready`'s words, Reconciling=True with the step's. */
-export async function showStepProgress(objects: FluxObjects, ref: FluxObjectRef, conditions: readonly Condition[], words: { ready: string; reconciling: string }): Promise<void> {
+/**
+ * Flux's progress of a step: Reconciling=True with the step's words, and Ready=Unknown
+ * (or, for the health checks, Healthy=Unknown) with `ready`'s; `status` goes with them
+ * (lastAttemptedRevision, once the revision's path was found). Returns the conditions
+ * written, for the reconcile's next progress write to start from.
+ */
+export async function showStepProgress(
+  objects: FluxObjects,
+  ref: FluxObjectRef,
+  conditions: readonly Condition[],
+  words: { ready?: string; healthy?: string; reconciling: string },
+  status: Record<string, unknown> = {},
+): Promise<Condition[]> {
   const now = new Date().toISOString();
   let next = setCondition(conditions, { type: ConditionType.Reconciling, status: 'True', reason: ConditionReason.Progressing, message: words.reconciling }, { now });
-  next = setCondition(next, { type: ConditionType.Ready, status: 'Unknown', reason: ConditionReason.Progressing, message: words.ready }, { now });
-  await objects.patchStatus(ref, { conditions: removeCondition(next, ConditionType.Stalled) });
+  if (words.ready) next = setCondition(next, { type: ConditionType.Ready, status: 'Unknown', reason: ConditionReason.Progressing, message: words.ready }, { now });
+  if (words.healthy) next = setCondition(next, { type: 'Healthy', status: 'Unknown', reason: ConditionReason.Progressing, message: words.healthy }, { now });
+  const written = removeCondition(next, ConditionType.Stalled);
+  await objects.patchStatus(ref, { ...status, conditions: written });
+  return written;
 }

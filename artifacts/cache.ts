@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { fetchArtifact } from './fetch.js';
 
 export interface ArtifactCache {
-  /** Downloads, verifies and unpacks the artifact unless it is here already. */
-  prepare(url: string, digest: string): Promise<void>;
+  /** Downloads, verifies and unpacks the artifact unless it is here already; the unpacked tree, to read only. */
+  prepare(url: string, digest: string): Promise<string>;
   /**
    * Places a private copy of the artifact at `destination` (a new folder). `subtree`,
    * given the unpacked artifact (read only), may name the one folder a caller needs: only
@@ -69,7 +69,7 @@ export function createArtifactCache(options: { dir?: string; maxEntries?: number
     async prepare(url, digest) {
       const entry = entryOf(url, digest);
       entry.lastUsed = Date.now();
-      await entry.path;
+      return join(await entry.path, 'tree');
     },
     async checkout(url, digest, destination, options = {}) {
       const entry = entryOf(url, digest);

@@ -11,9 +11,14 @@ import { checkConfinement, ConfinementError } from './confinement.js';
 import { GeneratorError, kustomizationFiles, writeFluxKustomization, type GeneratorSpec } from './generator.js';
 
 export class BuildError extends Error {
-  override readonly name = 'BuildError';
+  override readonly name: string = 'BuildError';
   /** fixed by a change in Git or in the spec, not by retrying */
   readonly retryable = false;
+}
+
+/** spec.path, or a component, is not in the artifact. */
+export class PathNotFoundError extends BuildError {
+  override readonly name = 'PathNotFoundError';
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -28,7 +33,7 @@ export async function pathWithin(root: string, path: string, base?: string): Pro
   const realRoot = await realpath(root);
   // Like Flux's secure join, an absolute spec.path counts from the artifact's root.
   const target = base ? resolve(base, path) : resolve(realRoot, `.${sep}${path}`);
-  if (!(await exists(target))) throw new BuildError(`path '${path}' not found in the artifact`);
+  if (!(await exists(target))) throw new PathNotFoundError(`path '${path}' not found in the artifact`);
   const real = await realpath(target);
   if (real !== realRoot && !real.startsWith(realRoot + sep)) throw new BuildError(`path '${path}' leaves the artifact`);
   return real;

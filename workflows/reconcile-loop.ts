@@ -78,6 +78,8 @@ export class ReconcileLoop {
   /** what requests since the reconcile started said; `bare` when one said nothing (asks all the same) */
   private news: { requestedAt?: string; revisions: Set<string>; generation?: number; bare?: boolean } = { revisions: new Set() };
   private retryAfterMs?: number;
+  /** what the last finished reconcile of this run read, to tell late requests that bring nothing new */
+  private lastSeen?: ReconcileSight;
   readonly timing: Required<LoopTimingOverrides>;
 
   constructor(memory?: LoopMemory, timing: LoopTimingOverrides = {}) {
@@ -95,6 +97,10 @@ export class ReconcileLoop {
   }
 
   requestReconcile(request: ReconcileRequest = {}): void {
+    // Between reconciles, a request telling only what the last one read (a source's notice
+    // of the revision it applied, arriving after a `reconcile` that raced it; the watcher
+    // seeing the annotation it handled) asks for nothing.
+    if (this.phase === ObjectPhase.Waiting && this.lastSeen && toldNothingNew(request, this.lastSeen) && patched('ignore-late-stale-requests')) return;
     this.state.reconcileRequested = true;
     if (request.requestedAt === undefined && request.revision === undefined && request.generation === undefined) this.news.bare = true;
     if (request.requestedAt !== undefined) this.news.requestedAt = request.requestedAt;
@@ -140,6 +146,7 @@ export class ReconcileLoop {
     // source telling of the revision it applied: nothing to reconcile again for. (A
     // bootstrap's burst would otherwise reconcile every object twice.)
     if (outcome.seen && !this.news.bare && !this.supersedes(outcome.seen) && patched('rerun-only-for-news')) this.state.reconcileRequested = false;
+    this.lastSeen = outcome.seen;
     if (outcome.suspended) return;
     this.state.failures = outcome.ready ? 0 : this.state.failures + 1;
     this.state.ready = outcome.ready;
@@ -197,4 +204,14 @@ export class ReconcileLoop {
   memory(): LoopMemory {
     return { ...this.state };
   }
+}
+
+/** Whether a request (not a bare one, which always asks) says nothing `seen` did not. */
+function toldNothingNew(request: ReconcileRequest, seen: ReconcileSight): boolean {
+  if (request.requestedAt === undefined && request.revision === undefined && request.generation === undefined) return false;
+  return (
+    (request.requestedAt === undefined || request.requestedAt === seen.requestedAt) &&
+    (request.revision === undefined || request.revision === seen.revision) &&
+    (request.generation === undefined || request.generation <= seen.generation)
+  );
 }

@@ -19,7 +19,7 @@ export function applyStep(context: KustomizationContext) {
     const { ref, spec } = work;
     const built = work.objects;
     if (!built) throw new Error(`the apply of ${ref.namespace}/${ref.name} ran before its build`);
-    await showStepProgress(objects, ref, work.conditions, {
+    work.conditions = await showStepProgress(objects, ref, work.conditions, {
       ready: 'Reconciliation in progress',
       reconciling: `Detecting drift for revision ${work.source.artifact.revision} with a timeout of ${goDurationString(spec.timeoutMs)}`,
     });

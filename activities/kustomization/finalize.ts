@@ -46,7 +46,8 @@ export function finalizeStatusStep(context: KustomizationContext) {
     if (object) {
       const previous = (object.status ?? {}) as KustomizationStatus;
       const result: KustomizationResult = failure
-        ? { outcome: 'failed', ...failure, revision, inventory: work?.inventory }
+        ? // As Flux: a revision is attempted once its artifact was fetched and its path found.
+          { outcome: 'failed', ...failure, revision: work?.attempted ? revision : undefined, inventory: work?.inventory }
         : { outcome: 'applied', revision: revision!, inventory: work?.inventory ?? { entries: [] }, changes: work?.changes ?? [], healthChecked: verdict.healthChecked === true, notice: work?.notice };
       const { status, event, warning } = nextKustomizationStatus(previous, result, { now: new Date().toISOString(), generation, requestedAt });
       await objects.patchStatus(ref, { ...status });

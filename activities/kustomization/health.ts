@@ -12,7 +12,8 @@ export function checkHealthStep(context: KustomizationContext) {
   return async function checkHealth({ local, deadline }: { local: WorkerLocal; deadline: number }): Promise<{ failure?: string }> {
     return workspaces.using(local.workspace, async ({ state: work }) => {
       const message = `Running health checks for revision ${work.source.artifact.revision} with a timeout of ${goDurationString(work.spec.timeoutMs)}`;
-      await showStepProgress(objects, work.ref, work.conditions, { ready: message, reconciling: message });
+      // As Flux: Reconciling and Healthy=Unknown say what is waited for; Ready stays Unknown from the fetch.
+      work.conditions = await showStepProgress(objects, work.ref, work.conditions, { healthy: message, reconciling: message });
       const live = await clusters.liveObjectsFor(work.target);
       try {
         const question = { objects: work.healthTargets, applied: work.applied, deadline, expressions: work.spec.healthCheckExprs };

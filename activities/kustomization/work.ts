@@ -38,6 +38,8 @@ export interface KustomizationWork {
   healthTargets: ObjectReference[];
   /** what the apply left of each object (by referenceKey): the health step waits for its watches to see that */
   applied?: ReadonlyMap<string, AppliedVersion>;
+  /** the revision's artifact was fetched and spec.path found in it: it counts as attempted */
+  attempted?: boolean;
   /** a warning about what was applied, for the status and an event */
   notice?: string;
 }

@@ -171,6 +171,15 @@ spec:
     expect(await get('Deployment', 'podinfo', 'apps/v1')).toBeDefined();
   });
 
+  it('reports a missing path as ArtifactFailed, in Flux\'s words, without counting the revision as attempted', async () => {
+    await workers.kube.apply(kustomization('nowhere', { path: './overlays/none' }), { fieldManager: 'test' });
+    await reconcileObject(workers.client, ks('nowhere'), { taskQueuePrefix });
+    const failed = await eventually(() => status('nowhere'), (s) => ready(s)?.status === 'False', { what: 'the missing path on the status', timeoutMs: 60_000 });
+    expect(ready(failed)).toMatchObject({ reason: 'ArtifactFailed', message: 'kustomization path not found: stat ./overlays/none: no such file or directory' });
+    expect(failed.lastAttemptedRevision).toBeUndefined();
+    await workers.kube.delete({ apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', namespace: flux, name: 'nowhere' });
+  });
+
   it('reports a dependency cycle on every object in it', async () => {
     await workers.kube.apply(kustomization('cycle-a', { path: './overlays/dev/infrastructure', dependsOn: [{ name: 'cycle-b' }] }), { fieldManager: 'test' });
     await workers.kube.apply(kustomization('cycle-b', { path: './overlays/dev/infrastructure', dependsOn: [{ name: 'cycle-a' }] }), { fieldManager: 'test' });
@@ -214,6 +223,11 @@ spec:
     await reconcileObject(workers.client, ks('sources'), { taskQueuePrefix });
     // The source-controller pool of this file reconciles the new GitRepository, which fails.
     await reconcileObject(workers.client, { kind: 'GitRepository', namespace: flux, name: 'upstream' }, { taskQueuePrefix });
+    // While it waits: Healthy=Unknown and Reconciling say what for, as Flux writes them.
+    const checking = await eventually(() => status('sources'), (s) => findCondition(s.conditions, 'Healthy')?.status === 'Unknown', { what: 'the health checks under way', timeoutMs: 60_000 });
+    expect(findCondition(checking.conditions, 'Healthy')?.message).toMatch(/^Running health checks for revision main@sha1:[0-9a-f]{40} with a timeout of 30s$/);
+    expect(findCondition(checking.conditions, 'Reconciling')).toMatchObject({ status: 'True', reason: 'Progressing' });
+    expect(ready(checking)).toMatchObject({ status: 'Unknown', message: 'Reconciliation in progress' });
     const failed = await eventually(() => status('sources'), (s) => ready(s)?.reason === 'HealthCheckFailed', { what: 'HealthCheckFailed', timeoutMs: 60_000 });
     expect(ready(failed)?.message).toMatch(/GitRepository\/.*\/upstream/);
     expect(findCondition(failed.conditions, 'Healthy')?.status).toBe('False');

@@ -224,6 +224,23 @@ describe('a reconcile loop', () => {
     expect(callsOf('seen', 'finalizeStatus')).toBe(1);
   });
 
+  it('does not reconcile again for a late request that tells only what the last reconcile saw', async () => {
+    const token = '2026-12-01T12:00:00Z';
+    scripts.set('late', { resolve: async (_call, queue) => resolved('late', queue, { intervalMs: 3_600_000, requestedAt: token }) });
+    const handle = await loops.start(ref('late'));
+    await eventually(() => status('late'), (s: ObjectWorkflowStatus) => s.phase === 'Waiting' && s.ready === true, { what: 'the loop to wait' });
+    // After the reconcile: its source telling again of the revision it applied, the
+    // watcher seeing the annotation it handled (a `reconcile` of a CLI that raced them).
+    await handle.signal(reconcileSignal, { revision });
+    await handle.signal(reconcileSignal, { requestedAt: token, generation: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(await status('late')).toMatchObject({ phase: 'Waiting' });
+    expect(callsOf('late', 'resolveSource')).toBe(1);
+    // Anything new still reconciles at once.
+    await handle.signal(reconcileSignal, { requestedAt: '2026-12-01T12:05:00Z' });
+    await eventually(async () => callsOf('late', 'resolveSource'), (n) => n === 2, { what: 'a reconcile for the new request' });
+  });
+
   it('cuts a health wait short for another source revision', async () => {
     scripts.set('new-revision', {
       resolve: async (_call, queue) => resolved('new-revision', queue, { intervalMs: 3_600_000, health: true }),
