@@ -18,9 +18,9 @@ export interface PruneResult {
   failed: { entry: InventoryEntry; message: string }[];
 }
 
-export async function pruneStale(kube: KubeClient, previous: Inventory | undefined, next: Inventory, owner: FluxObjectRef): Promise<PruneResult> {
+export async function pruneStale(kube: KubeClient, previous: Inventory | undefined, next: Inventory, owner: FluxObjectRef, skipped?: Inventory): Promise<PruneResult> {
   const result: PruneResult = { deleted: [], failed: [] };
-  const stale = staleEntries(previous, next).map((entry) => ({ entry, ref: referenceOfEntry(entry) }));
+  const stale = staleEntries(previous, next, skipped).map((entry) => ({ entry, ref: referenceOfEntry(entry) }));
   for (const { entry, ref } of pruneOrder(stale.map((item) => ({ ...item.ref, item }))).map(({ item }) => item)) {
     try {
       const live = await kube.get(ref);

@@ -5,7 +5,8 @@
 // the next stage starts. So an invalid object fails the reconcile with nothing of its
 // stage written, and an unchanged object costs a read and a dry-run. The inventory is
 // made of the server's view of each object (a cluster-scoped object has no namespace,
-// whatever the build gave it), as Flux makes it from its change set.
+// whatever the build gave it), as Flux makes it from its change set, without the objects
+// a marker skipped.
 import type { KubeClient } from '../kube/client.js';
 import { describeReference, referenceKey, type KubernetesObject, type ObjectReference } from '../kube/objects.js';
 import type { AppliedVersion } from '../kube/object-watches.js';
@@ -45,8 +46,10 @@ export interface StagedApplyResult {
   changes: string[];
   /** by referenceKey: each object's uid and generation as the apply left them, for the health wait */
   applied: Map<string, AppliedVersion>;
-  /** every object of the build, skipped ones too, as the API server named it */
+  /** the objects applied (or unchanged), as the API server named them; skipped ones are not in it */
   inventory: Inventory;
+  /** the objects a marker left alone (excluded, IfNotPresent and there): neither inventoried, pruned nor waited for */
+  skipped: Inventory;
 }
 
 type Planned = Exclude<ObjectPlan, { failure: string }>;
@@ -65,6 +68,7 @@ export async function stagedApply(kube: KubeClient, objects: KubernetesObject[],
   const report = () => options.onProgress?.({ ...progress });
 
   const named: KubernetesObject[] = [];
+  const skipped: KubernetesObject[] = [];
 
   async function execute(step: Planned): Promise<void> {
     if (step.change === 'skip') return;
@@ -99,7 +103,10 @@ export async function stagedApply(kube: KubeClient, objects: KubernetesObject[],
       const members = new Set(run);
       await all(steps.filter((step) => members.has(step.object)), execute);
     }
-    for (const step of steps) named.push(step.change === 'skip' || !step.dryRun ? step.object : step.dryRun);
+    for (const step of steps) {
+      if (step.change === 'skip') skipped.push(step.object);
+      else named.push(step.dryRun ?? step.object);
+    }
     // Definitions and classes must be served before anything that uses them is applied.
     if (stageOf(stage[0]!) !== ApplyStage.Resources) {
       const present = steps.filter((step) => step.change !== 'skip' && (step.change !== 'none' || step.live)).map((step) => step.ref);
@@ -107,7 +114,7 @@ export async function stagedApply(kube: KubeClient, objects: KubernetesObject[],
     }
   }
   report();
-  return { changes, applied, inventory: inventoryOf(named) };
+  return { changes, applied, inventory: inventoryOf(named), skipped: inventoryOf(skipped) };
 }
 
 async function waitGone(kube: KubeClient, ref: ObjectReference): Promise<void> {

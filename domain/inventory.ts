@@ -51,9 +51,9 @@ export function inventoryOf(objects: readonly Pick<KubernetesObject, 'apiVersion
   return { entries: objects.map(entryOf) };
 }
 
-/** The entries of `previous` that `next` no longer has: what prune may delete. */
-export function staleEntries(previous: Inventory | undefined, next: Inventory): InventoryEntry[] {
-  const kept = new Set(next.entries.map((entry) => entry.id));
+/** The entries of `previous` that `next` no longer has, nor left alone (`skipped`): what prune may delete. */
+export function staleEntries(previous: Inventory | undefined, next: Inventory, skipped?: Inventory): InventoryEntry[] {
+  const kept = new Set([...next.entries, ...(skipped?.entries ?? [])].map((entry) => entry.id));
   return (previous?.entries ?? []).filter((entry) => !kept.has(entry.id));
 }
 

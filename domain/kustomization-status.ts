@@ -4,6 +4,7 @@
 // apply, lastAttemptedRevision always, the inventory of what was applied.
 import { findCondition, markFailed, markReady, removeCondition, setCondition, type Condition } from './conditions.js';
 import type { Inventory } from './inventory.js';
+import { upsertHistory, type Snapshot } from './history.js';
 
 export const KustomizationReason = {
   ReconciliationSucceeded: 'ReconciliationSucceeded',
@@ -26,12 +27,21 @@ export interface KustomizationStatus {
   lastAttemptedRevision?: string;
   lastHandledReconcileAt?: string;
   inventory?: Inventory;
+  history?: Snapshot[];
+}
+
+/** What status.history needs of a reconcile that got as far as a build. */
+export interface BuiltReconcile {
+  /** of the built objects */
+  digest: string;
+  durationMs: number;
+  revision: string;
 }
 
 export type KustomizationResult =
   /** notice: a warning about what was applied (Flux's own controllers), added to Ready's message */
-  | { outcome: 'applied'; revision: string; inventory: Inventory; changes: string[]; healthChecked: boolean; notice?: string }
-  | { outcome: 'failed'; reason: string; message: string; stalled: boolean; revision?: string; inventory?: Inventory };
+  | { outcome: 'applied'; revision: string; inventory: Inventory; changes: string[]; healthChecked: boolean; notice?: string; built?: BuiltReconcile }
+  | { outcome: 'failed'; reason: string; message: string; stalled: boolean; revision?: string; inventory?: Inventory; built?: BuiltReconcile };
 
 export interface StatusEvent {
   type: 'Normal' | 'Warning';
@@ -48,6 +58,11 @@ export function nextKustomizationStatus(
   const base: KustomizationStatus = { ...previous };
   if (context.requestedAt) base.lastHandledReconcileAt = context.requestedAt;
   const conditions = previous.conditions ?? [];
+  // Flux records a reconcile in the history once it has built: with the reason it ended with.
+  const endedWith = result.outcome === 'applied' ? KustomizationReason.ReconciliationSucceeded : result.reason;
+  if (result.built) {
+    base.history = upsertHistory(previous.history, { digest: result.built.digest, at: context.now, durationMs: result.built.durationMs, status: endedWith, metadata: { revision: result.built.revision } });
+  }
   const annotations = (revision: string | undefined) => (revision ? { 'kustomize.toolkit.fluxcd.io/revision': revision } : undefined);
 
   if (result.outcome === 'failed') {

@@ -4,6 +4,7 @@ import { ApplyError, stagedApply, type ApplyProgress } from '../../apply/staged-
 import type { StepFailure, WorkerLocal } from '../../common/reconcile-steps.js';
 import { goDurationString } from '../../domain/duration.js';
 import { fluxControllersIn, fluxControllersNotice } from '../../domain/flux-controllers.js';
+import { entryOf } from '../../domain/inventory.js';
 import { KustomizationReason } from '../../domain/kustomization-status.js';
 import { ClusterTargetError } from '../../kube/targets.js';
 import { KubeError } from '../../kube/errors.js';
@@ -27,10 +28,16 @@ export function applyStep(context: KustomizationContext) {
     reportProgress(() => progress);
     try {
       const cluster = await clusters.clientFor(work.target);
-      const { changes, applied, inventory } = await stagedApply(cluster, built, { fieldManager, force: spec.force === true, onProgress: (p) => (progress = p) });
+      const { changes, applied, inventory, skipped } = await stagedApply(cluster, built, { fieldManager, force: spec.force === true, onProgress: (p) => (progress = p) });
       work.changes = changes;
       work.applied = applied;
       work.inventory = inventory;
+      work.skipped = skipped;
+      // `wait` waits for what was applied, not for what a marker left alone (as Flux).
+      if (spec.wait && skipped.entries.length > 0) {
+        const left = new Set(skipped.entries.map((entry) => entry.id));
+        work.healthTargets = work.healthTargets.filter((target) => !left.has(entryOf({ apiVersion: target.apiVersion, kind: target.kind, metadata: { name: target.name, namespace: target.namespace } }).id));
+      }
       const controllers = fluxControllersIn(built);
       if (controllers.length > 0) work.notice = fluxControllersNotice(controllers);
       work.objects = undefined; // the inventory and health targets are all later steps need

@@ -1,5 +1,6 @@
 // kustomize build of the fetched artifact, with postBuild substitution and SOPS
 // decryption; the objects stay in the workspace for the apply.
+import { createHash } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { StepFailure, WorkerLocal } from '../../common/reconcile-steps.js';
@@ -47,6 +48,8 @@ export function buildStep(context: KustomizationContext) {
       return { failure: { reason: KustomizationReason.ReconciliationFailed, message, stalled: false } };
     }
     work.objects = rendering.objects;
+    // What status.history tells one set of objects from another by.
+    work.digest = `sha256:${createHash('sha256').update(JSON.stringify(rendering.objects)).digest('hex')}`;
     if (spec.wait) work.healthTargets = healthTargetsOf(ref, { applied: rendering.objects.map(referenceOf) });
     return { objects: rendering.objects.length, ...(rendering.fromCache ? { cached: true } : {}) };
   };

@@ -45,10 +45,11 @@ export function finalizeStatusStep(context: KustomizationContext) {
     let final: FinalStatus | undefined;
     if (object) {
       const previous = (object.status ?? {}) as KustomizationStatus;
+      const built = work?.digest ? { digest: work.digest, durationMs: Date.now() - work.startedAt, revision: revision! } : undefined;
       const result: KustomizationResult = failure
         ? // As Flux: a revision is attempted once its artifact was fetched and its path found.
-          { outcome: 'failed', ...failure, revision: work?.attempted ? revision : undefined, inventory: work?.inventory }
-        : { outcome: 'applied', revision: revision!, inventory: work?.inventory ?? { entries: [] }, changes: work?.changes ?? [], healthChecked: verdict.healthChecked === true, notice: work?.notice };
+          { outcome: 'failed', ...failure, revision: work?.attempted ? revision : undefined, inventory: work?.inventory, built }
+        : { outcome: 'applied', revision: revision!, inventory: work?.inventory ?? { entries: [] }, changes: work?.changes ?? [], healthChecked: verdict.healthChecked === true, notice: work?.notice, built };
       const { status, event, warning } = nextKustomizationStatus(previous, result, { now: new Date().toISOString(), generation, requestedAt });
       await objects.patchStatus(ref, { ...status });
       for (const said of [event, warning]) if (said) await objects.recordEvent(object, said, component);

@@ -12,7 +12,7 @@ export function pruneStep(context: KustomizationContext) {
     const work = workspaces.get(local.workspace).state;
     if (!work.inventory) throw new Error(`the prune of ${work.ref.namespace}/${work.ref.name} ran before its apply`);
     try {
-      const { deleted, failed } = await pruneStale(await clusters.clientFor(work.target), work.previousInventory, work.inventory, work.ref);
+      const { deleted, failed } = await pruneStale(await clusters.clientFor(work.target), work.previousInventory, work.inventory, work.ref, work.skipped);
       work.changes.push(...deleted);
       if (failed.length === 0) return { deleted: deleted.length };
       work.inventory = withUndeleted(work.inventory, failed);

@@ -79,6 +79,7 @@ export function resolveSourceStep(context: KustomizationContext) {
       target: targetOf(ref, spec),
       changes: [],
       healthTargets,
+      startedAt: Date.now(),
     });
     return {
       outcome: 'resolved',

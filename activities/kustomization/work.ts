@@ -33,11 +33,17 @@ export interface KustomizationWork {
   objects?: KubernetesObject[];
   /** what the apply produced; set once the whole apply succeeded */
   inventory?: Inventory;
+  /** what a marker left alone: kept out of the inventory, and not pruned */
+  skipped?: Inventory;
   changes: string[];
   /** what the health step waits for */
   healthTargets: ObjectReference[];
   /** what the apply left of each object (by referenceKey): the health step waits for its watches to see that */
   applied?: ReadonlyMap<string, AppliedVersion>;
+  /** epoch milliseconds: when the reconcile started, for status.history's durations */
+  startedAt: number;
+  /** `sha256:` of the built objects, once built */
+  digest?: string;
   /** the revision's artifact was fetched and spec.path found in it: it counts as attempted */
   attempted?: boolean;
   /** a warning about what was applied, for the status and an event */

@@ -94,6 +94,14 @@ spec:
     expect(live.spec.replicas).toBe(2);
     expect(live.status.availableReplicas).toBe(2);
     expect(live.metadata.labels).toMatchObject({ 'kustomize.toolkit.fluxcd.io/name': 'applications', 'kustomize.toolkit.fluxcd.io/namespace': flux });
+    // status.history, as Flux keeps it: the reconcile that applied, by the digest of what it built.
+    expect(app.history?.[0]).toMatchObject({
+      digest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
+      lastReconciledStatus: 'ReconciliationSucceeded',
+      lastReconciledDuration: expect.stringMatching(/^[0-9hm.]+s$|ms$/),
+      metadata: { revision: app.lastAppliedRevision },
+    });
+    expect(app.history?.[0]?.totalReconciliations).toBeGreaterThanOrEqual(1);
   });
 
   it('reverts manual edits and recreates deleted objects', async () => {

@@ -69,14 +69,19 @@ describe('staged apply', () => {
     await kube.delete({ apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration', name });
   });
 
-  it('reads markers as labels or annotations in any case: reconcile disabled in Git is not created, ssa ignore in the cluster is not applied', async () => {
+  it('reads markers as labels or annotations in any case: reconcile disabled in Git is not created, ssa ignore in the cluster is not applied, and neither is inventoried or pruned', async () => {
     await kube.apply({ ...configMap('edited-by-hand', { annotations: { 'kustomize.toolkit.fluxcd.io/ssa': 'ignore' } }), data: { from: 'hand' } }, { fieldManager: 'kubectl' });
     const built = [configMap('disabled', { labels: { 'kustomize.toolkit.fluxcd.io/reconcile': 'Disabled' } }), configMap('edited-by-hand')];
-    const { inventory } = await stagedApply(kube, built, options);
+    const { inventory, skipped } = await stagedApply(kube, built, options);
     expect(await get('disabled')).toBeUndefined();
     expect((await get('edited-by-hand'))?.data).toEqual({ from: 'hand' });
-    // Skipped objects stay in the inventory, as Flux's change set keeps them (so they are not pruned).
-    expect(inventory.entries.map((entry) => entry.id)).toEqual([`${namespace}_disabled__ConfigMap`, `${namespace}_edited-by-hand__ConfigMap`]);
+    // Skipped objects stay out of the inventory, as Flux filters them from its change set,
+    // and out of what prune may delete.
+    expect(inventory.entries).toEqual([]);
+    expect(skipped.entries.map((entry) => entry.id)).toEqual([`${namespace}_disabled__ConfigMap`, `${namespace}_edited-by-hand__ConfigMap`]);
+    const previous = { entries: [{ id: `${namespace}_edited-by-hand__ConfigMap`, v: 'v1' }] };
+    expect(await pruneStale(kube, previous, inventory, owner, skipped)).toEqual({ deleted: [], failed: [] });
+    expect(await get('edited-by-hand')).toBeDefined();
   });
 
   it('writes inventory IDs as the server names objects and cli-utils encodes them, and takes a Flux inventory over without pruning', async () => {
