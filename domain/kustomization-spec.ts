@@ -15,6 +15,13 @@ export interface KustomizationSpec extends KustomizationObjectSpec {
 
 const minimumTimeoutMs = 30_000;
 
+/** Flux's GetTimeout: spec.timeout, else the interval less 30 s; never below 30 s. Undefined when a duration is malformed. */
+export function timeoutOf(spec: Pick<KustomizationObjectSpec, 'interval' | 'timeout'>): number | undefined {
+  const intervalMs = parseDuration(spec.interval);
+  const timeout = spec.timeout ? parseDuration(spec.timeout) : intervalMs && intervalMs - 30_000;
+  return timeout === undefined ? undefined : Math.max(minimumTimeoutMs, timeout);
+}
+
 export function readKustomizationSpec(raw: unknown, schema: SchemaNode): SpecReading<KustomizationSpec> {
   const errors = validateSchema(raw ?? {}, schema, 'spec');
   if (errors.length > 0) {
@@ -24,9 +31,8 @@ export function readKustomizationSpec(raw: unknown, schema: SchemaNode): SpecRea
   const intervalMs = parseDuration(spec.interval);
   if (!intervalMs) return { ok: false, field: 'interval', message: `spec.interval: must be longer than 0s, got "${spec.interval}"` };
   const retryIntervalMs = spec.retryInterval ? parseDuration(spec.retryInterval) : intervalMs;
-  const timeout = spec.timeout ? parseDuration(spec.timeout) : intervalMs - 30_000;
+  const timeoutMs = timeoutOf(spec);
   if (!retryIntervalMs) return { ok: false, field: 'retryInterval', message: `spec.retryInterval: must be longer than 0s, got "${spec.retryInterval}"` };
-  if (spec.timeout && !timeout) return { ok: false, field: 'timeout', message: `spec.timeout: must be longer than 0s, got "${spec.timeout}"` };
-  const timeoutMs = Math.max(minimumTimeoutMs, timeout ?? 0);
+  if (!timeoutMs) return { ok: false, field: 'timeout', message: `spec.timeout: must be longer than 0s, got "${spec.timeout}"` };
   return { ok: true, spec: { ...spec, path: spec.path || './', intervalMs, retryIntervalMs, timeoutMs } };
 }

@@ -2,7 +2,11 @@
 // observedGeneration, revisions, inventory and the event, from what the steps returned
 // (or the failure the workflow caught when a step's retries were spent). And deletion:
 // prune by deletionPolicy, then let the object go.
-import { pruneStale } from '../../apply/prune.js';
+import { pruneStale, waitForTermination } from '../../apply/prune.js';
+import { goDurationString } from '../../domain/duration.js';
+import { timeoutOf } from '../../domain/kustomization-spec.js';
+import { describeReference } from '../../kube/objects.js';
+import { reportProgress } from '../heartbeat.js';
 import type { StepFailure, WorkerLocal } from '../../common/reconcile-steps.js';
 import { findCondition } from '../../domain/conditions.js';
 import { KustomizationReason, nextKustomizationStatus, type KustomizationResult, type KustomizationStatus } from '../../domain/kustomization-status.js';
@@ -35,6 +39,9 @@ export interface FinalStatus {
 }
 
 const component = 'kustomize-controller';
+
+/** The deletion step runs within two minutes (its start-to-close timeout): its wait stays inside that. */
+const terminationWaitCapMs = 90_000;
 
 export function finalizeStatusStep(context: KustomizationContext) {
   const { objects, workspaces } = context;
@@ -85,8 +92,19 @@ export function finalizeDeletionStep(context: KustomizationContext) {
         if (!(error instanceof ClusterTargetError)) throw error;
         await objects.recordEvent(object, { type: 'Warning', reason: KustomizationReason.PruneFailed, message: `not pruned: ${error.message}` }, component).catch(() => undefined);
       }
-      const { deleted, failed } = cluster ? await pruneStale(cluster, previous.inventory, { entries: [] }, ref) : { deleted: [], failed: [] };
+      const { deleted, deletedObjects, failed } = cluster ? await pruneStale(cluster, previous.inventory, { entries: [] }, ref) : { deleted: [], deletedObjects: [], failed: [] };
       if (deleted.length > 0) await objects.recordEvent(object, { type: 'Normal', reason: 'Finalized', message: deleted.join('\n') }, component).catch(() => undefined);
+      // WaitForTermination: the Kustomization goes once what it deleted is gone, within its
+      // timeout (and the step's own bound); what is still terminating then is said.
+      if (cluster && policy === 'WaitForTermination' && deletedObjects.length > 0) {
+        const timeoutMs = Math.min(timeoutOf(spec) ?? terminationWaitCapMs, terminationWaitCapMs);
+        reportProgress(() => ({ waitingForTermination: deletedObjects.length }));
+        const left = await waitForTermination(cluster, deletedObjects, Date.now() + timeoutMs);
+        if (left.length > 0) {
+          const message = `failed to wait for objects to be terminated: timeout after ${goDurationString(timeoutMs)}: ${left.map(describeReference).join(', ')}`;
+          await objects.recordEvent(object, { type: 'Warning', reason: KustomizationReason.PruneFailed, message }, component).catch(() => undefined);
+        }
+      }
       // Flux retries such a garbage collection without end; here it is said once and the
       // Kustomization goes, so a webhook that refuses a delete cannot keep it forever.
       if (failed.length > 0) {

@@ -1,5 +1,7 @@
 // Kustomizations reconciling a layered repository like our users keep (overlays/base,
 // overlays/<env>/<layer>, layers chained with dependsOn) into the real API server.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { TaskQueue } from '../../common/task-queues.js';
 import type { KubernetesObject } from '../../kube/objects.js';
@@ -9,6 +11,8 @@ import { reconcileObject } from '../../temporal/object-loops.js';
 import { startTestWorkers, uniqueSuffix, type TestWorkers } from '../harness/test-workers.js';
 import { newGitRoot, TestRepository } from '../harness/git-servers.js';
 import { eventually } from '../harness/eventually.js';
+import { sharedEnvironment } from '../harness/shared-environment.js';
+import { requireBinary } from '../../tools/paths.js';
 
 describe('Kustomization', () => {
   let workers: TestWorkers;
@@ -220,6 +224,26 @@ spec:
     expect(await get('Deployment', 'gone-podinfo', 'apps/v1')).toBeUndefined();
     expect(await get('Service', 'kept-podinfo')).toBeDefined();
     expect(await get('Deployment', 'kept-podinfo', 'apps/v1')).toBeDefined();
+  });
+
+  it('with deletionPolicy WaitForTermination, goes only once what it deleted is gone', async () => {
+    // A ConfigMap that a finalizer keeps terminating until the test lets it go.
+    const held = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: held\n  namespace: ${apps}\n  finalizers: [kimbernetes.test/hold]\ndata: { a: b }\n`;
+    repository.commit({ 'overlays/dev/held/held.yaml': held }, 'a ConfigMap held by a finalizer');
+    await reconcileObject(workers.client, source, { taskQueuePrefix });
+    await workers.kube.apply(kustomization('waiting', { path: './overlays/dev/held', deletionPolicy: 'WaitForTermination' }), { fieldManager: 'test' });
+    await reconcileObject(workers.client, ks('waiting'), { taskQueuePrefix });
+    await eventually(() => status('waiting'), (s) => ready(s)?.status === 'True', { what: 'waiting Ready', timeoutMs: 90_000 });
+
+    await workers.kube.delete({ apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', namespace: flux, name: 'waiting' });
+    await reconcileObject(workers.client, ks('waiting'), { taskQueuePrefix });
+    await eventually(() => get('ConfigMap', 'held'), (object) => object?.metadata.deletionTimestamp !== undefined, { what: 'the ConfigMap terminating' });
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    expect(await workers.objects.get(ks('waiting'))).toBeDefined();
+
+    const kubectl = promisify(execFile);
+    await kubectl(requireBinary('kubectl'), ['--kubeconfig', sharedEnvironment().kubeconfigPath, '-n', apps, 'patch', 'configmap', 'held', '--type', 'merge', '-p', '{"metadata":{"finalizers":null}}']);
+    await eventually(() => workers.objects.get(ks('waiting')), (object) => object === undefined, { what: 'waiting gone after the ConfigMap', timeoutMs: 30_000 });
   });
 
   it('reports HealthCheckFailed after the timeout and recovers on a fixing commit', async () => {
