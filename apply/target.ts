@@ -14,11 +14,13 @@ export const fieldManager = 'kustomize-controller';
  */
 export const installFieldManager = 'kimbernetes';
 
-export function targetOf(ref: FluxObjectRef, spec: Pick<KustomizationSpec, 'serviceAccountName' | 'kubeConfig'>): ClusterTarget {
+/** `defaultServiceAccount`: Flux's --default-service-account, the identity of a Kustomization that names none. */
+export function targetOf(ref: FluxObjectRef, spec: Pick<KustomizationSpec, 'serviceAccountName' | 'kubeConfig'>, defaultServiceAccount?: string): ClusterTarget {
   const secret = spec.kubeConfig?.secretRef;
+  const serviceAccountName = spec.serviceAccountName || defaultServiceAccount;
   return {
     namespace: ref.namespace,
-    ...(spec.serviceAccountName ? { serviceAccountName: spec.serviceAccountName } : {}),
+    ...(serviceAccountName ? { serviceAccountName } : {}),
     ...(secret ? { kubeConfig: { secretName: secret.name, ...(secret.key ? { key: secret.key } : {}) } } : {}),
   };
 }

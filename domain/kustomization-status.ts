@@ -16,6 +16,8 @@ export const KustomizationReason = {
   DependencyNotReady: 'DependencyNotReady',
   InvalidSpec: 'InvalidSpec',
   InvalidCELExpression: 'InvalidCELExpression',
+  /** --no-cross-namespace-refs refused the sourceRef (Flux's acl.AccessDeniedReason) */
+  AccessDenied: 'AccessDenied',
   /** ours, not Flux's: the applied revision deploys Flux's own controllers too */
   FluxControllersDeployed: 'FluxControllersDeployed',
 } as const;

@@ -73,17 +73,19 @@ export interface BuildRequest {
   kustomize: string;
   /** stops kustomize when aborted: the reconcile was cancelled or ran out of spec.timeout */
   signal?: AbortSignal;
+  /** Flux's --no-remote-bases */
+  noRemoteBases?: boolean;
 }
 
 /** The built manifests, as one multi-document YAML text. */
-export async function build({ root, spec, kustomize, signal }: BuildRequest): Promise<string> {
+export async function build({ root, spec, kustomize, signal, noRemoteBases = false }: BuildRequest): Promise<string> {
   const dir = await pathWithin(root, spec.path ?? './');
   const realRoot = await realpath(root);
   // Messages name the artifact's own paths, not where the worker unpacked it.
   const inArtifact = (text: string) => text.replaceAll(`${realRoot}${sep}`, '').replaceAll(realRoot, '.');
   try {
     await writeFluxKustomization(dir, spec);
-    await checkConfinement(realRoot, dir);
+    await checkConfinement(realRoot, dir, { remoteBases: !noRemoteBases });
   } catch (error) {
     if (error instanceof GeneratorError || error instanceof ConfinementError) throw new BuildError(`kustomize build failed: ${inArtifact(error.message)}`);
     throw error;

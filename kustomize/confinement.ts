@@ -55,12 +55,15 @@ function referencesOf(fields: Fields): Reference[] {
   return references;
 }
 
-/** Inline content (a patch or plugin configuration written in place) and remote bases name no local file. */
-function isLocalPath(path: string): boolean {
-  if (path.includes('\n') || path.trim() === '') return false;
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(path) || path.startsWith('git@') || path.startsWith('github.com/') || path.startsWith('gh:') || path.startsWith('git::')) return false;
-  // A remote base without a scheme: `example.com/org/repo//path?ref=v1`.
-  return !/\?(ref|version|timeout|submodules)=/.test(path);
+/** Inline content (a patch or plugin configuration written in place) names no file. */
+function isInline(path: string): boolean {
+  return path.includes('\n') || path.trim() === '';
+}
+
+/** A remote base or component, which kustomize fetches: a URL, a git address, or `host/org/repo//path?ref=v1`. */
+function isRemote(path: string): boolean {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(path) || path.startsWith('git@') || path.startsWith('github.com/') || path.startsWith('gh:') || path.startsWith('git::')) return true;
+  return /\?(ref|version|timeout|submodules)=/.test(path);
 }
 
 async function existing(path: string): Promise<{ real: string; directory: boolean } | undefined> {
@@ -74,10 +77,10 @@ async function existing(path: string): Promise<{ real: string; directory: boolea
 
 /**
  * Resolves every local path the kustomization in `dir` names, transitively, and throws a
- * ConfinementError naming the first one outside `root`. Paths that do not exist are left
- * to kustomize to report.
+ * ConfinementError naming the first one outside `root` (or, without `remoteBases`, the
+ * first remote one). Paths that do not exist are left to kustomize to report.
  */
-export async function checkConfinement(root: string, dir: string): Promise<void> {
+export async function checkConfinement(root: string, dir: string, { remoteBases = true }: { remoteBases?: boolean } = {}): Promise<void> {
   const realRoot = await realpath(root);
   const inside = (path: string) => path === realRoot || path.startsWith(realRoot + sep);
   const shown = (path: string) => relative(realRoot, path).split(sep).join('/');
@@ -101,7 +104,12 @@ export async function checkConfinement(root: string, dir: string): Promise<void>
   while (queue.length > 0) {
     const { file, fields } = queue.shift()!;
     for (const reference of fields.flatMap(referencesOf)) {
-      if (!isLocalPath(reference.path)) continue;
+      if (isInline(reference.path)) continue;
+      if (isRemote(reference.path)) {
+        // Flux's --no-remote-bases: what is built comes from the source alone.
+        if (!remoteBases) throw new ConfinementError(`${shown(file)}: '${reference.path}' is a remote base, and remote bases are not allowed (--no-remote-bases)`);
+        continue;
+      }
       const target = isAbsolute(reference.path) ? reference.path : resolve(dirname(file), reference.path);
       const found = await existing(target);
       const real = found?.real ?? target;

@@ -47,12 +47,14 @@ export interface RenderRequest {
   cache?: { builds: BuildCache; digest: string };
   /** Flux's StrictPostBuildSubstitutions feature gate: a `${var}` without a value fails the build instead of becoming empty */
   strictSubstitution?: boolean;
+  /** Flux's --no-remote-bases: remote bases and components are refused */
+  noRemoteBases?: boolean;
 }
 
 /** The built objects, or why they cannot be built (Flux's BuildFailed). */
 export type Rendering = { ok: true; objects: KubernetesObject[]; fromCache?: boolean } | { ok: false; message: string };
 
-export async function renderKustomization({ root: source, spec, ref, inputs, runBuild = (f) => f(), signal, cache, strictSubstitution = false }: RenderRequest): Promise<Rendering> {
+export async function renderKustomization({ root: source, spec, ref, inputs, runBuild = (f) => f(), signal, cache, strictSubstitution = false, noRemoteBases = false }: RenderRequest): Promise<Rendering> {
   const variables = spec.postBuild ? await substitutionVariables(inputs, ref.namespace, spec) : undefined;
   if (typeof variables === 'string') return { ok: false, message: variables };
   const decryptionKeys = await decryptionOf(inputs, ref.namespace, spec);
@@ -64,7 +66,7 @@ export async function renderKustomization({ root: source, spec, ref, inputs, run
   try {
     const root = typeof source === 'string' ? source : await source();
     if (decryption) await decryptSources(root, await pathWithin(root, spec.path ?? './'), decryption);
-    let yaml = await runBuild(() => build({ root, spec, kustomize: requireBinary('kustomize'), signal }));
+    let yaml = await runBuild(() => build({ root, spec, kustomize: requireBinary('kustomize'), signal, noRemoteBases }));
     if (decryption) yaml = (await decryptManifests(yaml, decryption)).manifests;
     const objects = labelledManifests(yaml, variables, ref, strictSubstitution).map((object) => withCommonMetadata(object, spec.commonMetadata));
     if (key) cache.builds.set(key, objects);

@@ -23,6 +23,7 @@ async function main(): Promise<void> {
     kubeApi: settings.kubeApi,
     maxCachedWorkflows: settings.maxCachedWorkflows,
     strictSubstitution: settings.featureGates.StrictPostBuildSubstitutions,
+    access: settings.access,
     workflowBundle: settings.workflowBundlePath ? { codePath: settings.workflowBundlePath } : undefined,
     bundlerLogger: jsonLogger('WARN'),
     log: logLine,

@@ -1,6 +1,7 @@
 // The worker pools: one Temporal worker per controller task queue, each with that
 // controller's activities and the shared workflow bundle. A process runs one pool (to
 // scale it out) or all of them (the embedded default).
+import type { AccessFlags } from '../domain/access-flags.js';
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
@@ -40,6 +41,8 @@ export interface PoolDependencies {
   healthPollIntervalMs?: number;
   /** Flux's StrictPostBuildSubstitutions feature gate */
   strictSubstitution?: boolean;
+  /** Flux's --no-cross-namespace-refs, --default-service-account, --no-remote-bases */
+  access?: AccessFlags;
 }
 
 /** The Kubernetes side of the pools' dependencies, for one kubeconfig. */
@@ -89,6 +92,7 @@ export function poolActivities(queue: TaskQueue, deps: PoolDependencies, workerQ
           workerQueue,
           healthPollIntervalMs: deps.healthPollIntervalMs,
           strictSubstitution: deps.strictSubstitution,
+          access: deps.access,
         }),
         ...createLegacyKustomizationActivities(),
         ...(loops ? createDependentsActivities(loops) : {}),

@@ -19,6 +19,7 @@ export interface TemporalSettings {
 }
 
 import { defaultRateLimit, type RateLimit } from '../kube/rate-limit.js';
+import type { AccessFlags } from '../domain/access-flags.js';
 
 export interface Settings {
   temporal: TemporalSettings;
@@ -39,6 +40,8 @@ export interface Settings {
   maxCachedWorkflows?: number;
   /** Flux's --feature-gates, those Kimbernetes has, with Flux v2.7's defaults */
   featureGates: FeatureGates;
+  /** Flux's --no-cross-namespace-refs, --default-service-account, --no-remote-bases */
+  access: AccessFlags;
 }
 
 /** The feature gates of Flux's controllers that Kimbernetes has, and their defaults in Flux v2.7. */
@@ -80,6 +83,9 @@ export const settingsOptions = {
   'kube-api-burst': { type: 'string' },
   'max-cached-workflows': { type: 'string' },
   'feature-gates': { type: 'string', multiple: true },
+  'no-cross-namespace-refs': { type: 'boolean' },
+  'default-service-account': { type: 'string' },
+  'no-remote-bases': { type: 'boolean' },
 } as const;
 
 export function parseSettings(argv: string[], env: NodeJS.ProcessEnv): Settings {
@@ -114,6 +120,11 @@ export function parseSettings(argv: string[], env: NodeJS.ProcessEnv): Settings 
     },
     maxCachedWorkflows: optionalCount('--max-cached-workflows', values['max-cached-workflows'] ?? env.KIMBERNETES_MAX_CACHED_WORKFLOWS),
     featureGates: featureGates(values['feature-gates'] ?? (env.KIMBERNETES_FEATURE_GATES ? [env.KIMBERNETES_FEATURE_GATES] : [])),
+    access: {
+      noCrossNamespaceRefs: values['no-cross-namespace-refs'] ?? envFlag('KIMBERNETES_NO_CROSS_NAMESPACE_REFS', env),
+      defaultServiceAccount: values['default-service-account'] ?? (env.KIMBERNETES_DEFAULT_SERVICE_ACCOUNT || undefined),
+      noRemoteBases: values['no-remote-bases'] ?? envFlag('KIMBERNETES_NO_REMOTE_BASES', env),
+    },
   };
 }
 
@@ -131,6 +142,15 @@ function featureGates(flags: string[]): FeatureGates {
     gates[name as keyof FeatureGates] = enabled;
   }
   return gates;
+}
+
+/** A boolean setting from the environment, read as Go reads booleans; absent is false. */
+function envFlag(name: string, env: NodeJS.ProcessEnv): boolean {
+  const value = env[name];
+  if (value === undefined || value === '') return false;
+  const parsed = goBoolean(value);
+  if (parsed === undefined) throw new SettingsError(`${name}: expected true or false, got '${value}'`);
+  return parsed;
 }
 
 /** Go's strconv.ParseBool. */

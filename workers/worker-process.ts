@@ -2,6 +2,7 @@
 // default (`npm run dev`, `npm run demo`), the bench and the test harness: the Temporal
 // connection, the artifact storage (source-controller pool), the watcher, the resync
 // Schedule and the worker pools.
+import type { AccessFlags } from '../domain/access-flags.js';
 import { Client, Connection } from '@temporalio/client';
 import type { Logger, WorkflowBundleOption } from '@temporalio/worker';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -38,6 +39,8 @@ export interface WorkerProcessOptions {
   healthPollIntervalMs?: number;
   /** Flux's StrictPostBuildSubstitutions feature gate */
   strictSubstitution?: boolean;
+  /** Flux's --no-cross-namespace-refs, --default-service-account, --no-remote-bases */
+  access?: AccessFlags;
   log?: (entry: Record<string, unknown>) => void;
 }
 
@@ -77,6 +80,7 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
       temporal: { client, namespace, taskQueuePrefix },
       healthPollIntervalMs: options.healthPollIntervalMs,
       strictSubstitution: options.strictSubstitution,
+      access: options.access,
     },
     taskQueuePrefix,
     maxCachedWorkflows: options.maxCachedWorkflows,

@@ -14,7 +14,7 @@ import { cancellationSignal } from '../heartbeat.js';
 import type { KustomizationContext } from './work.js';
 
 export function buildStep(context: KustomizationContext) {
-  const { workspaces, buildInputs, buildSlot, artifacts, builds, strictSubstitution } = context;
+  const { workspaces, buildInputs, buildSlot, artifacts, builds, strictSubstitution, access } = context;
   return async function build({ local }: { local: WorkerLocal }): Promise<{ objects?: number; cached?: boolean; failure?: StepFailure }> {
     const workspace = workspaces.get(local.workspace);
     const work = workspace.state;
@@ -37,6 +37,7 @@ export function buildStep(context: KustomizationContext) {
       signal: cancellationSignal(spec.timeoutMs),
       cache: { builds, digest: artifact.digest },
       strictSubstitution,
+      noRemoteBases: access.noRemoteBases,
     });
     // The copy is not needed past a build that ended; the artifact cache keeps the artifact.
     await rm(root, { recursive: true, force: true });

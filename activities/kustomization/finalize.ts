@@ -86,7 +86,7 @@ export function finalizeDeletionStep(context: KustomizationContext) {
     if (prunes && !spec.suspend) {
       let cluster: KubeClient | undefined;
       try {
-        cluster = await clusters.clientFor(targetOf(ref, spec));
+        cluster = await clusters.clientFor(targetOf(ref, spec, context.access.defaultServiceAccount));
       } catch (error) {
         // A cluster that can no longer be reached must not keep the Kustomization forever.
         if (!(error instanceof ClusterTargetError)) throw error;

@@ -2,6 +2,7 @@
 // Flux's order — resolveSource → checkDependencies → fetchArtifact → build → apply →
 // prune → checkHealth → finalizeStatus — and finalizeDeletion. Each is registered as
 // `Kustomization.<step>`, so the Web UI names the step that ran or failed.
+import { defaultAccessFlags, type AccessFlags } from '../../domain/access-flags.js';
 import { createArtifactCache, type ArtifactCache } from '../../artifacts/cache.js';
 import { createLimiter } from '../../common/limiter.js';
 import { createBuildCache } from '../../kustomize/build-cache.js';
@@ -36,6 +37,8 @@ export interface KustomizationDependencies {
   healthPollIntervalMs?: number;
   /** Flux's StrictPostBuildSubstitutions feature gate: off by default, as in Flux v2.7 */
   strictSubstitution?: boolean;
+  /** Flux's --no-cross-namespace-refs, --default-service-account, --no-remote-bases */
+  access?: AccessFlags;
 }
 
 /** The steps, by name; the workflow calls them through `proxySteps('Kustomization', ...)`. */
@@ -55,6 +58,7 @@ export function kustomizationSteps(deps: KustomizationDependencies) {
     buildSlot: createLimiter(deps.concurrentBuilds ?? 4),
     healthPollIntervalMs: deps.healthPollIntervalMs ?? 1000,
     strictSubstitution: deps.strictSubstitution ?? false,
+    access: deps.access ?? defaultAccessFlags,
   };
   return {
     resolveSource: resolveSourceStep(context),

@@ -3,6 +3,7 @@
 // runs on this worker's own task queue.
 import type { Artifact } from '../../artifacts/store.js';
 import type { LoopTiming, StepFailure, WorkerLocal } from '../../common/reconcile-steps.js';
+import { crossNamespaceRefusal } from '../../domain/access-flags.js';
 import { healthTargetsOf } from '../../domain/health.js';
 import { compileHealthExpressions } from '../../domain/health-expressions.js';
 import { KustomizationReason, type KustomizationStatus } from '../../domain/kustomization-status.js';
@@ -37,7 +38,7 @@ export type SourceResolution =
 const invalidSpecTiming: LoopTiming = { intervalMs: 600_000, retryIntervalMs: 600_000 };
 
 export function resolveSourceStep(context: KustomizationContext) {
-  const { objects, schema, workspaces, workerQueue } = context;
+  const { objects, schema, workspaces, workerQueue, access } = context;
   return async function resolveSource({ ref }: { ref: FluxObjectRef }): Promise<SourceResolution> {
     const object = await objects.get(ref);
     if (!object) return { outcome: 'gone' };
@@ -62,6 +63,8 @@ export function resolveSourceStep(context: KustomizationContext) {
     const sourceNamespace = spec.sourceRef.namespace ?? ref.namespace;
     const sourceId = `${spec.sourceRef.kind}/${sourceNamespace}/${spec.sourceRef.name}`;
     if (spec.sourceRef.kind !== 'GitRepository') return failed({ reason: KustomizationReason.ArtifactFailed, message: `source kind ${spec.sourceRef.kind} is not supported yet`, stalled: false });
+    const refused = crossNamespaceRefusal(access, ref.namespace, { kind: spec.sourceRef.kind, namespace: sourceNamespace, name: spec.sourceRef.name });
+    if (refused) return failed({ reason: KustomizationReason.AccessDenied, message: refused, stalled: false });
     const source = await objects.get({ kind: 'GitRepository', namespace: sourceNamespace, name: spec.sourceRef.name });
     const artifact = (source?.status as { artifact?: Artifact } | undefined)?.artifact;
     if (!source) return failed({ reason: KustomizationReason.ArtifactFailed, message: `Source '${sourceId}' not found`, stalled: false, retryAfterMs: dependencyRetryMs });
@@ -76,7 +79,7 @@ export function resolveSourceStep(context: KustomizationContext) {
       conditions: previous.conditions ?? [],
       source: { id: sourceId, artifact },
       previousInventory: previous.inventory,
-      target: targetOf(ref, spec),
+      target: targetOf(ref, spec, access.defaultServiceAccount),
       changes: [],
       healthTargets,
       startedAt: Date.now(),

@@ -1,5 +1,6 @@
 // What one Kustomization reconcile keeps on the worker that runs it, between its steps,
 // and what every step shares: the object's reading, the cluster it applies to.
+import type { AccessFlags } from '../../domain/access-flags.js';
 import type { Artifact } from '../../artifacts/store.js';
 import type { ArtifactCache } from '../../artifacts/cache.js';
 import type { Condition } from '../../domain/conditions.js';
@@ -66,4 +67,6 @@ export interface KustomizationContext {
   healthPollIntervalMs: number;
   /** a postBuild `${var}` without a value fails the build (Flux's StrictPostBuildSubstitutions) */
   strictSubstitution: boolean;
+  /** Flux's --no-cross-namespace-refs, --default-service-account, --no-remote-bases */
+  access: AccessFlags;
 }

@@ -156,6 +156,14 @@ describe('kustomize build', () => {
     }
   });
 
+  it('refuses remote bases and components with --no-remote-bases, before kustomize fetches anything', async () => {
+    for (const [field, remote] of [['resources', 'https://github.com/example/fleet//base?ref=v1.0.0'], ['components', 'github.com/example/fleet//components/debug?ref=main']]) {
+      const root = artifact({ 'apps/kustomization.yaml': `${field}: [${remote}]\n`, 'apps/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n' });
+      const failure = await build({ root, spec: { path: './apps' }, kustomize, noRemoteBases: true }).then(() => 'built', (error: Error) => error.message);
+      expect(failure).toBe(`kustomize build failed: apps/kustomization.yaml: '${remote}' is a remote base, and remote bases are not allowed (--no-remote-bases)`);
+    }
+  });
+
   it('names the user\'s files in kustomize\'s errors, not where the worker unpacked them', async () => {
     const root = artifact({ 'apps/kustomization.yaml': 'resources: [deployment.yaml, missing.yaml]\n', 'apps/deployment.yaml': deployment });
     const failure = await build({ root, spec: { path: './apps' }, kustomize }).then(() => 'built', (error: Error) => error.message);

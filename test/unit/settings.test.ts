@@ -18,6 +18,14 @@ describe('connection settings', () => {
     expect(parseSettings([], {}).taskQueuePrefix).toBe('');
   });
 
+  it('reads Flux\'s access flags: --no-cross-namespace-refs, --default-service-account, --no-remote-bases', () => {
+    expect(parseSettings([], {}).access).toEqual({ noCrossNamespaceRefs: false, defaultServiceAccount: undefined, noRemoteBases: false });
+    expect(parseSettings(['--no-cross-namespace-refs', '--default-service-account', 'tenant', '--no-remote-bases'], {}).access).toEqual({ noCrossNamespaceRefs: true, defaultServiceAccount: 'tenant', noRemoteBases: true });
+    const fromEnv = parseSettings([], { KIMBERNETES_NO_CROSS_NAMESPACE_REFS: 'true', KIMBERNETES_DEFAULT_SERVICE_ACCOUNT: 'tenant', KIMBERNETES_NO_REMOTE_BASES: '1' }).access;
+    expect(fromEnv).toEqual({ noCrossNamespaceRefs: true, defaultServiceAccount: 'tenant', noRemoteBases: true });
+    expect(() => parseSettings([], { KIMBERNETES_NO_REMOTE_BASES: 'yes' })).toThrow("KIMBERNETES_NO_REMOTE_BASES: expected true or false, got 'yes'");
+  });
+
   it('names artifact storage with Flux\'s flags', () => {
     const settings = parseSettings(['--storage-path', '/data', '--storage-addr', '0.0.0.0:9090', '--storage-adv-addr', 'source-controller.flux-system.svc'], {});
     expect(settings.storage).toEqual({ dir: '/data', listen: '0.0.0.0:9090', advertisedUrl: 'http://source-controller.flux-system.svc' });
