@@ -32,6 +32,7 @@ import { Environment, type ParseResult } from '@marcbachmann/cel-js';
 import type { KubernetesObject } from '../kube/objects.js';
 import type { CustomHealthCheck } from '../schemas/types.js';
 import { HealthStatus, type Health } from './health.js';
+import { celErrorSummary, celValue } from './cel.js';
 
 /** The evaluation order, with the health each expression gives when it is true. */
 const outcomes = [
@@ -114,7 +115,7 @@ export function expressionHealthOf(object: KubernetesObject, checks: readonly Co
     try {
       result = expression.evaluate(variables);
     } catch (error) {
-      return inProgress(`cannot evaluate ${described}: ${summaryOf(error)}`);
+      return inProgress(`cannot evaluate ${described}: ${celErrorSummary(error)}`);
     }
     if (typeof result !== 'boolean') return inProgress(`cannot evaluate ${described}: the result is ${celTypeOf(result)}, not a bool`);
     if (result) return { status: expression.health, message: `${described} is true` };
@@ -129,10 +130,10 @@ function compileExpression(source: string): ParseResult | string {
   try {
     parsed = cel.parse(source);
   } catch (error) {
-    return `invalid CEL expression '${source}': ${summaryOf(error)}`;
+    return `invalid CEL expression '${source}': ${celErrorSummary(error)}`;
   }
   const checked = parsed.check();
-  if (!checked.valid) return `invalid CEL expression '${source}': ${summaryOf(checked.error)}`;
+  if (!checked.valid) return `invalid CEL expression '${source}': ${celErrorSummary(checked.error)}`;
   if (checked.type !== 'bool' && checked.type !== 'dyn') return `CEL expression '${source}' gives ${checked.type}, not a bool`;
   return parsed;
 }
@@ -141,16 +142,6 @@ function compileExpression(source: string): ParseResult | string {
 function groupOf(apiVersion: string): string {
   const slash = apiVersion.indexOf('/');
   return slash < 0 ? '' : apiVersion.slice(0, slash);
-}
-
-/** The object as CEL sees it: whole numbers are ints (bigint), absent fields are absent. */
-function celValue(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(celValue);
-  if (typeof value === 'number') return Number.isInteger(value) ? BigInt(value) : value;
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).flatMap(([key, field]) => (field === undefined ? [] : [[key, celValue(field)]])));
-  }
-  return value;
 }
 
 function celTypeOf(value: unknown): string {
@@ -168,12 +159,4 @@ function celTypeOf(value: unknown): string {
     default:
       return typeof value;
   }
-}
-
-/** The one-line reason of a CEL error, with its column: the library's message also draws the source. */
-function summaryOf(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const { summary, range } = error as Error & { summary?: string; range?: { start: number } };
-  const reason = summary ?? error.message.split('\n')[0]!;
-  return range ? `${reason} at column ${range.start + 1}` : reason;
 }

@@ -24,6 +24,7 @@ async function main(): Promise<void> {
     maxCachedWorkflows: settings.maxCachedWorkflows,
     strictSubstitution: settings.featureGates.StrictPostBuildSubstitutions,
     access: settings.access,
+    additiveCELDependencyCheck: settings.featureGates.AdditiveCELDependencyCheck,
     workflowBundle: settings.workflowBundlePath ? { codePath: settings.workflowBundlePath } : undefined,
     bundlerLogger: jsonLogger('WARN'),
     log: logLine,

@@ -43,6 +43,8 @@ export interface PoolDependencies {
   strictSubstitution?: boolean;
   /** Flux's --no-cross-namespace-refs, --default-service-account, --no-remote-bases */
   access?: AccessFlags;
+  /** Flux's AdditiveCELDependencyCheck feature gate */
+  additiveCELDependencyCheck?: boolean;
 }
 
 /** The Kubernetes side of the pools' dependencies, for one kubeconfig. */
@@ -93,6 +95,7 @@ export function poolActivities(queue: TaskQueue, deps: PoolDependencies, workerQ
           healthPollIntervalMs: deps.healthPollIntervalMs,
           strictSubstitution: deps.strictSubstitution,
           access: deps.access,
+          additiveCELDependencyCheck: deps.additiveCELDependencyCheck,
         }),
         ...createLegacyKustomizationActivities(),
         ...(loops ? createDependentsActivities(loops) : {}),

@@ -48,6 +48,8 @@ export interface Settings {
 const featureGateDefaults = {
   /** kustomize-controller: a postBuild `${var}` without a value fails the build instead of becoming empty */
   StrictPostBuildSubstitutions: false,
+  /** kustomize-controller: a dependsOn readyExpr is checked in addition to the built-in readiness, not instead of it */
+  AdditiveCELDependencyCheck: false,
 };
 
 export type FeatureGates = Record<keyof typeof featureGateDefaults, boolean>;

@@ -41,6 +41,8 @@ export interface WorkerProcessOptions {
   strictSubstitution?: boolean;
   /** Flux's --no-cross-namespace-refs, --default-service-account, --no-remote-bases */
   access?: AccessFlags;
+  /** Flux's AdditiveCELDependencyCheck feature gate */
+  additiveCELDependencyCheck?: boolean;
   log?: (entry: Record<string, unknown>) => void;
 }
 
@@ -81,6 +83,7 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
       healthPollIntervalMs: options.healthPollIntervalMs,
       strictSubstitution: options.strictSubstitution,
       access: options.access,
+      additiveCELDependencyCheck: options.additiveCELDependencyCheck,
     },
     taskQueuePrefix,
     maxCachedWorkflows: options.maxCachedWorkflows,

@@ -39,6 +39,8 @@ export interface KustomizationDependencies {
   strictSubstitution?: boolean;
   /** Flux's --no-cross-namespace-refs, --default-service-account, --no-remote-bases */
   access?: AccessFlags;
+  /** Flux's AdditiveCELDependencyCheck feature gate: off by default, as in Flux v2.7 */
+  additiveCELDependencyCheck?: boolean;
 }
 
 /** The steps, by name; the workflow calls them through `proxySteps('Kustomization', ...)`. */
@@ -59,6 +61,7 @@ export function kustomizationSteps(deps: KustomizationDependencies) {
     healthPollIntervalMs: deps.healthPollIntervalMs ?? 1000,
     strictSubstitution: deps.strictSubstitution ?? false,
     access: deps.access ?? defaultAccessFlags,
+    additiveCELDependencyCheck: deps.additiveCELDependencyCheck ?? false,
   };
   return {
     resolveSource: resolveSourceStep(context),

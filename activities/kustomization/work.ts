@@ -69,4 +69,6 @@ export interface KustomizationContext {
   strictSubstitution: boolean;
   /** Flux's --no-cross-namespace-refs, --default-service-account, --no-remote-bases */
   access: AccessFlags;
+  /** Flux's AdditiveCELDependencyCheck: a readyExpr adds to the built-in readiness check instead of replacing it */
+  additiveCELDependencyCheck: boolean;
 }

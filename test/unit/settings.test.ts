@@ -87,15 +87,16 @@ describe('connection settings', () => {
     expect(() => parseSettings(['--temporal-adress', 'x'], {})).toThrow(SettingsError);
   });
 
-  it('reads Flux\'s --feature-gates, StrictPostBuildSubstitutions off by default as in Flux v2.7', () => {
-    expect(parseSettings([], {}).featureGates).toEqual({ StrictPostBuildSubstitutions: false });
+  it('reads Flux\'s --feature-gates, StrictPostBuildSubstitutions and AdditiveCELDependencyCheck off by default as in Flux v2.7', () => {
+    expect(parseSettings([], {}).featureGates).toEqual({ StrictPostBuildSubstitutions: false, AdditiveCELDependencyCheck: false });
+    expect(parseSettings(['--feature-gates=AdditiveCELDependencyCheck=true'], {}).featureGates.AdditiveCELDependencyCheck).toBe(true);
     expect(parseSettings(['--feature-gates=StrictPostBuildSubstitutions=true'], {}).featureGates.StrictPostBuildSubstitutions).toBe(true);
     expect(parseSettings([], { KIMBERNETES_FEATURE_GATES: ' StrictPostBuildSubstitutions = True ' }).featureGates.StrictPostBuildSubstitutions).toBe(true);
     expect(parseSettings(['--feature-gates', 'StrictPostBuildSubstitutions=1', '--feature-gates', 'StrictPostBuildSubstitutions=f'], {}).featureGates.StrictPostBuildSubstitutions).toBe(false);
   });
 
   it('refuses a feature gate it does not have, or one without a boolean', () => {
-    expect(() => parseSettings(['--feature-gates=GroupChangeLog=true'], {})).toThrow(new SettingsError("feature-gate 'GroupChangeLog' not supported; supported: StrictPostBuildSubstitutions"));
+    expect(() => parseSettings(['--feature-gates=GroupChangeLog=true'], {})).toThrow(new SettingsError("feature-gate 'GroupChangeLog' not supported; supported: StrictPostBuildSubstitutions, AdditiveCELDependencyCheck"));
     expect(() => parseSettings(['--feature-gates=StrictPostBuildSubstitutions=yes'], {})).toThrow(new SettingsError('--feature-gates: invalid value of StrictPostBuildSubstitutions: yes'));
     expect(() => parseSettings(['--feature-gates=StrictPostBuildSubstitutions'], {})).toThrow(SettingsError);
   });
