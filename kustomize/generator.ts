@@ -3,7 +3,7 @@
 // own spec fields are written into the path's file itself, not layered on top. So a
 // component gets the path's namespace and prefix, `images` replace the file's entries of
 // the same name, and kustomize's errors name the user's files.
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { parseDocument, stringify } from 'yaml';
 import type { KustomizationSpec } from '../schemas/types.js';
@@ -93,7 +93,10 @@ export async function writeFluxKustomization(dir: string, spec: GeneratorSpec): 
     }
     kustomization.images = images;
   }
-  await writeFile(file, stringify(kustomization));
+  // A new file renamed over the old one: the checkout hard-links the artifact every
+  // build of this worker shares, which writing in place would change for all of them.
+  await writeFile(`${file}.flux`, stringify(kustomization));
+  await rename(`${file}.flux`, file);
   return file;
 }
 

@@ -146,7 +146,9 @@ export class ReconcileLoop {
     // source telling of the revision it applied: nothing to reconcile again for. (A
     // bootstrap's burst would otherwise reconcile every object twice.)
     if (outcome.seen && !this.news.bare && !this.supersedes(outcome.seen) && patched('rerun-only-for-news')) this.state.reconcileRequested = false;
-    this.lastSeen = outcome.seen;
+    // Only after a success: a failed reconcile may be cured by a notice that says no more
+    // (a source storing the same revision again at a new URL).
+    this.lastSeen = outcome.ready ? outcome.seen : undefined;
     if (outcome.suspended) return;
     this.state.failures = outcome.ready ? 0 : this.state.failures + 1;
     this.state.ready = outcome.ready;

@@ -3,7 +3,7 @@
 // own kustomization file, a path without one still builds from its .yaml and .yml files,
 // any file of the artifact may be referenced, and nothing outside it may.
 import { describe, expect, it } from '@jest/globals';
-import { readFileSync, symlinkSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { build, BuildError } from '../../kustomize/build.js';
 import { renderKustomization } from '../../kustomize/render.js';
@@ -74,6 +74,23 @@ describe('kustomize build', () => {
     expect(JSON.stringify(web.spec)).toContain('"image":"registry.example.com/nginx:1.0"');
     // The file that ran is the path's own, under the name the user gave it.
     expect(readFileSync(join(root, 'apps/kustomization.yml'), 'utf8')).toContain('namePrefix: eu-');
+  });
+
+  it('leaves the artifact its checkout hard-links as it was: one Kustomization\'s spec never reaches another\'s build', async () => {
+    const shared = artifact({ 'apps/kustomization.yaml': 'resources: [deployment.yaml]\n', 'apps/deployment.yaml': deployment });
+    // A checkout as the artifact cache makes it: the same files, hard-linked.
+    const checkout = (): string => {
+      const root = artifact({});
+      for (const file of ['apps/kustomization.yaml', 'apps/deployment.yaml']) {
+        mkdirSync(join(root, 'apps'), { recursive: true });
+        linkSync(join(shared, file), join(root, file));
+      }
+      return root;
+    };
+    await build({ root: checkout(), kustomize, spec: { path: 'apps', namePrefix: 'a-', patches: [{ patch: '- op: replace\n  path: /spec/replicas\n  value: 3\n', target: { kind: 'Deployment' } }] } });
+    expect(readFileSync(join(shared, 'apps/kustomization.yaml'), 'utf8')).toBe('resources: [deployment.yaml]\n');
+    const second = objects(await build({ root: checkout(), kustomize, spec: { path: 'apps' } }));
+    expect(second[0]).toMatchObject({ metadata: { name: 'web' }, spec: { replicas: 1 } });
   });
 
   it('skips missing components only with ignoreMissingComponents, and refuses remote ones', async () => {

@@ -80,7 +80,7 @@ describe('staged apply', () => {
     expect(inventory.entries).toEqual([]);
     expect(skipped.entries.map((entry) => entry.id)).toEqual([`${namespace}_disabled__ConfigMap`, `${namespace}_edited-by-hand__ConfigMap`]);
     const previous = { entries: [{ id: `${namespace}_edited-by-hand__ConfigMap`, v: 'v1' }] };
-    expect(await pruneStale(kube, previous, inventory, owner, skipped)).toEqual({ deleted: [], failed: [] });
+    expect(await pruneStale(kube, previous, inventory, owner, skipped)).toEqual({ deleted: [], deletedObjects: [], failed: [] });
     expect(await get('edited-by-hand')).toBeDefined();
   });
 
