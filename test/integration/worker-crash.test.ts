@@ -128,7 +128,11 @@ describe('a worker killed in the middle of an apply', () => {
   });
 
   it('converges on another worker with every object, once', async () => {
-    doomed = startWorkerService(TaskQueue.Kustomize, { taskQueuePrefix, watchNamespace: flux, logFile: join(state, 'worker.log') });
+    // A slow client-side limit keeps the apply under way for seconds, so the kill lands in
+    // its middle however loaded the machine is (with Flux's burst of 300 it can end
+    // between two looks).
+    const slowApply = ['--kube-api-qps', '20', '--kube-api-burst', '10'];
+    doomed = startWorkerService(TaskQueue.Kustomize, { taskQueuePrefix, watchNamespace: flux, logFile: join(state, 'worker.log'), args: slowApply });
     await sources.kube.apply(
       {
         apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
