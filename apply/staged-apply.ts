@@ -99,10 +99,7 @@ export async function stagedApply(kube: KubeClient, objects: KubernetesObject[],
     if (failures.length > 0) throw new ApplyError(failures.join('\n'));
     const steps = plans as Planned[];
     // Flux applies a stage one object after another in its kind order; runs of one rank go at once.
-    for (const run of rankRuns(steps.map((step) => step.object))) {
-      const members = new Set(run);
-      await all(steps.filter((step) => members.has(step.object)), execute);
-    }
+    for (const run of rankRuns(steps, (step) => step.object.kind)) await all(run, execute);
     for (const step of steps) {
       if (step.change === 'skip') skipped.push(step.object);
       else named.push(step.dryRun ?? step.object);

@@ -92,12 +92,12 @@ export function applyStages<T extends Ordered>(objects: readonly T[]): T[][] {
  * another; objects of one run may go at once, as nothing in Flux's order puts one before
  * another (every kind outside Flux's list shares one run).
  */
-export function rankRuns<T extends Ordered>(stage: readonly T[]): T[][] {
+export function rankRuns<T>(stage: readonly T[], kindOf: (item: T) => string): T[][] {
   const runs: T[][] = [];
-  for (const object of stage) {
+  for (const item of stage) {
     const run = runs.at(-1);
-    if (run && kindRank(run[0]!.kind) === kindRank(object.kind)) run.push(object);
-    else runs.push([object]);
+    if (run && kindRank(kindOf(run[0]!)) === kindRank(kindOf(item))) run.push(item);
+    else runs.push([item]);
   }
   return runs;
 }

@@ -4,8 +4,8 @@ import { ApplyError, stagedApply, type ApplyProgress } from '../../apply/staged-
 import type { StepFailure, WorkerLocal } from '../../common/reconcile-steps.js';
 import { goDurationString } from '../../domain/duration.js';
 import { fluxControllersIn, fluxControllersNotice } from '../../domain/flux-controllers.js';
-import { entryOf } from '../../domain/inventory.js';
 import { KustomizationReason } from '../../domain/kustomization-status.js';
+import { referenceKey } from '../../kube/objects.js';
 import { ClusterTargetError } from '../../kube/targets.js';
 import { KubeError } from '../../kube/errors.js';
 import { showStepProgress } from '../progress.js';
@@ -34,10 +34,7 @@ export function applyStep(context: KustomizationContext) {
       work.inventory = inventory;
       work.skipped = skipped;
       // `wait` waits for what was applied, not for what a marker left alone (as Flux).
-      if (spec.wait && skipped.entries.length > 0) {
-        const left = new Set(skipped.entries.map((entry) => entry.id));
-        work.healthTargets = work.healthTargets.filter((target) => !left.has(entryOf({ apiVersion: target.apiVersion, kind: target.kind, metadata: { name: target.name, namespace: target.namespace } }).id));
-      }
+      if (spec.wait) work.healthTargets = work.healthTargets.filter((target) => applied.has(referenceKey(target)));
       const controllers = fluxControllersIn(built);
       if (controllers.length > 0) work.notice = fluxControllersNotice(controllers);
       work.objects = undefined; // the inventory and health targets are all later steps need

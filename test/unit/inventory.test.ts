@@ -76,7 +76,7 @@ describe('staged apply', () => {
       object('batch/v1', 'Job', 'migrate', 'apps'),
       object('v1', 'ServiceAccount', 'web', 'apps'),
     ]);
-    expect(rankRuns(stage!).map((run) => run.map((o) => o.kind))).toEqual([['ServiceAccount'], ['Deployment'], ['Job', 'Widget'], ['MutatingWebhookConfiguration']]);
+    expect(rankRuns(stage!, (o) => o.kind).map((run) => run.map((o) => o.kind))).toEqual([['ServiceAccount'], ['Deployment'], ['Job', 'Widget'], ['MutatingWebhookConfiguration']]);
   });
 
   it('prunes Namespaces and CRDs last', () => {
