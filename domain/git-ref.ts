@@ -2,6 +2,7 @@
 // for it. Resolved from the remote's advertised refs (`git ls-remote`), so the engine
 // knows the revision before cloning and can skip the clone when nothing changed.
 import semver from 'semver';
+import { parseVersionConstraint, satisfiesConstraint } from './semver-constraint.js';
 
 export type { GitRepositoryRef } from '../schemas/types.js';
 import type { GitRepositoryRef } from '../schemas/types.js';
@@ -55,13 +56,14 @@ export function resolveRef(ref: GitRepositoryRef | undefined, refs: RemoteRefs):
 }
 
 function resolveSemver(range: string, refs: RemoteRefs): Resolution {
-  if (!semver.validRange(range)) return { kind: 'notFound', message: `semver range '${range}' is not valid` };
+  const constraint = parseVersionConstraint(range);
+  if (!constraint) return { kind: 'notFound', message: `semver range '${range}' is not valid` };
   let best: { tag: string; version: semver.SemVer } | undefined;
   for (const name of refs.keys()) {
     if (!name.startsWith('refs/tags/') || name.endsWith('^{}')) continue;
     const tag = name.slice('refs/tags/'.length);
     const version = semver.parse(tag.replace(/^v/, ''), { loose: false });
-    if (!version || !semver.satisfies(version, range)) continue;
+    if (!version || !satisfiesConstraint(version, constraint)) continue;
     if (!best || semver.gt(version, best.version)) best = { tag, version };
   }
   if (!best) return { kind: 'notFound', message: `no match found for semver: ${range}` };

@@ -35,6 +35,15 @@ describe('GitRepository ref resolution', () => {
     expect(resolveRef({ semver: '~1.0' }, refs)).toMatchObject({ revision: `v1.0.0@sha1:${sha('c')}` });
   });
 
+  it('reads semver ranges as Flux (Masterminds semver) does: commas join, => and != are operators', () => {
+    expect(resolveRef({ semver: '>=1.0.0, <1.2.0' }, refs)).toMatchObject({ revision: `v1.0.0@sha1:${sha('c')}` });
+    expect(resolveRef({ semver: '=> 1.0.0, != 1.2.0' }, refs)).toMatchObject({ revision: `v1.0.0@sha1:${sha('c')}` });
+    expect(resolveRef({ semver: '<1.0.0 || >=1.1, <2' }, refs)).toMatchObject({ revision: `v1.2.0@sha1:${sha('e')}` });
+    expect(resolveRef({ semver: '1.0.0 - 1.1.9' }, refs)).toMatchObject({ revision: `v1.0.0@sha1:${sha('c')}` });
+    expect(resolveRef({ semver: '>=2.0.0-rc.0' }, refs)).toMatchObject({ revision: `v2.0.0-rc.1@sha1:${sha('f')}` });
+    expect(resolveRef({ semver: '>=1.0.0; <2' }, refs)).toEqual({ kind: 'notFound', message: "semver range '>=1.0.0; <2' is not valid" });
+  });
+
   it('writes a full ref name for ref.name', () => {
     expect(resolveRef({ name: 'refs/pull/1/head' }, refs)).toMatchObject({ revision: `refs/pull/1/head@sha1:${sha('2')}` });
   });
