@@ -12,11 +12,20 @@ export interface GitRepositorySpec {
   timeoutMs: number;
   ref?: GitRepositoryRef;
   secretName?: string;
+  /** spec.proxySecretRef.name */
+  proxySecretName?: string;
+  /** spec.verify: which signatures to check, with the keys of which Secret */
+  verify?: { mode: GitVerificationMode; secretName: string };
+  /** spec.sparseCheckout: only these directories are checked out, `./` trimmed as Flux does */
+  sparseCheckout?: string[];
   ignore?: string;
   recurseSubmodules: boolean;
   suspend: boolean;
   include: GitRepositoryInclude[];
 }
+
+/** Flux's modes; `head`, the old spelling, reads as HEAD. */
+export type GitVerificationMode = 'HEAD' | 'Tag' | 'TagAndHEAD';
 
 /** `field` is the first invalid field, relative to `spec`; `message` names every problem. */
 export type SpecReading<T> = { ok: true; spec: T } | { ok: false; field: string; message: string };
@@ -38,6 +47,8 @@ export function readGitRepositorySpec(raw: unknown, schema: SchemaNode): SpecRea
   const timeoutMs = spec.timeout === undefined ? defaultTimeoutMs : parseDuration(spec.timeout);
   if (!timeoutMs) return fail('timeout', `must be longer than 0s, got "${spec.timeout}"`);
   if (spec.secretRef?.name === '') return fail('secretRef.name', 'required');
+  if (spec.proxySecretRef?.name === '') return fail('proxySecretRef.name', 'required');
+  if (spec.verify?.secretRef?.name === '') return fail('verify.secretRef.name', 'required');
   let ref: GitRepositoryRef | undefined;
   if (spec.ref) {
     // An empty field is an unset one, as in Flux.
@@ -51,10 +62,17 @@ export function readGitRepositorySpec(raw: unknown, schema: SchemaNode): SpecRea
       timeoutMs,
       ref,
       secretName: spec.secretRef?.name,
+      proxySecretName: spec.proxySecretRef?.name,
+      verify: spec.verify && { mode: verificationMode(spec.verify.mode), secretName: spec.verify.secretRef.name },
+      sparseCheckout: spec.sparseCheckout?.length ? spec.sparseCheckout.map((dir) => dir.replace(/^\.\//, '')) : undefined,
       ignore: spec.ignore,
       recurseSubmodules: spec.recurseSubmodules === true,
       suspend: spec.suspend === true,
       include: spec.include ?? [],
     },
   };
+}
+
+function verificationMode(mode: string | undefined): GitVerificationMode {
+  return mode === 'Tag' || mode === 'TagAndHEAD' ? mode : 'HEAD';
 }

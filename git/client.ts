@@ -23,10 +23,11 @@ function git(baseDir: string | undefined, options: GitOptions): { client: Simple
     maxConcurrentProcesses: 1,
     // simple-git blocks these environment settings unless allowed; ours come from
     // prepareCredentials alone (file paths we created), never from the object's spec.
-    unsafe: { allowUnsafeSshCommand: true, allowUnsafeConfigEnvCount: true, allowUnsafeConfigPaths: true },
+    unsafe: { allowUnsafeSshCommand: true, allowUnsafeConfigEnvCount: true, allowUnsafeConfigPaths: true, allowUnsafeAskPass: true },
   });
-  // Only what git needs: no inherited GIT_* variables, no secrets beyond these.
-  client.env({ PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...options.credentials.env });
+  // Only what git needs: no inherited GIT_* variables, no secrets beyond these, and the
+  // worker's proxy settings, as Flux's controllers honour HTTPS_PROXY and NO_PROXY.
+  client.env({ PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...proxyEnvironment(process.env), ...options.credentials.env });
   return {
     client,
     failure(error, url) {
@@ -35,6 +36,19 @@ function git(baseDir: string | undefined, options: GitOptions): { client: Simple
       return classifyGitError(error, url);
     },
   };
+}
+
+/**
+ * The worker's proxy variables as git's libcurl reads them. Go (Flux) takes HTTP_PROXY
+ * and http_proxy alike; libcurl only the lower-case `http_proxy`, so it is given that too.
+ */
+export function proxyEnvironment(env: NodeJS.ProcessEnv): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const name of ['http_proxy', 'https_proxy', 'no_proxy', 'all_proxy']) {
+    const value = env[name] ?? env[name.toUpperCase()];
+    if (value) result[name] = value;
+  }
+  return result;
 }
 
 export async function listRemoteRefs(url: string, options: GitOptions): Promise<RemoteRefs> {

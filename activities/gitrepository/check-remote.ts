@@ -8,6 +8,7 @@ import { findCondition } from '../../domain/conditions.js';
 import { resolveRef } from '../../domain/git-ref.js';
 import { readGitRepositorySpec, type GitRepositorySpec } from '../../domain/gitrepository-spec.js';
 import { SourceCondition, SourceReason, type FetchResult, type GitRepositoryStatus } from '../../domain/gitrepository-status.js';
+import { proxyOfSecret } from '../../domain/proxy-secret.js';
 import { requestedAtAnnotation } from '../../domain/watch-changes.js';
 import { listRemoteRefs } from '../../git/client.js';
 import { prepareCredentials, type GitCredentials } from '../../git/credentials.js';
@@ -57,9 +58,17 @@ export function checkRemoteStep(context: GitRepositoryContext) {
       secret = await objects.getSecretData(ref.namespace, spec.secretName);
       if (!secret) return decided({ outcome: 'failed', reason: SourceReason.AuthenticationFailed, message: `failed to get secret '${ref.namespace}/${spec.secretName}': not found`, stalled: false });
     }
+    let proxyUrl: string | undefined;
+    if (spec.proxySecretName) {
+      const proxySecret = `${ref.namespace}/${spec.proxySecretName}`;
+      const data = await objects.getSecretData(ref.namespace, spec.proxySecretName);
+      const proxy = data ? proxyOfSecret(proxySecret, data) : { ok: false as const, message: `failed to get secret '${proxySecret}': not found` };
+      if (!proxy.ok) return decided({ outcome: 'failed', reason: SourceReason.AuthenticationFailed, message: `failed to configure proxy options: ${proxy.message}`, stalled: false });
+      proxyUrl = proxy.url;
+    }
     let credentials: GitCredentials;
     try {
-      credentials = await prepareCredentials(spec.url, secret);
+      credentials = await prepareCredentials(spec.url, secret, { proxyUrl });
     } catch (error) {
       return decided(fetchFailureOf(error));
     }

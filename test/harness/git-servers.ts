@@ -1,9 +1,11 @@
 // Real git servers on loopback for source tests: repositories on disk (file://), an
 // OpenSSH server with key auth and its own host key (ssh://), and `git http-backend`
-// behind a Node HTTP server with basic auth (http://).
+// behind a Node HTTP server with basic auth (http://), or HTTPS that requires a client
+// certificate (https://), and a forward proxy that counts what passes through it.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, request as httpRequest, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { freePort, startService, waitForPort } from '../../local/process.js';
@@ -67,8 +69,8 @@ export function newGitRoot(): string {
   return mkdtempSync(join(tmpdir(), 'kimbernetes-git-'));
 }
 
-function sshKeygen(path: string, type = 'ed25519'): { privateKey: string; publicKey: string } {
-  execFileSync('ssh-keygen', ['-q', '-t', type, '-N', '', '-f', path, '-C', 'kimbernetes-test']);
+function sshKeygen(path: string, type = 'ed25519', passphrase = ''): { privateKey: string; publicKey: string } {
+  execFileSync('ssh-keygen', ['-q', '-t', type, '-N', passphrase, '-f', path, '-C', 'kimbernetes-test']);
   return { privateKey: readFileSync(path, 'utf8'), publicKey: readFileSync(`${path}.pub`, 'utf8') };
 }
 
@@ -76,6 +78,9 @@ export interface SshGitServer {
   port: number;
   /** the key authorized to read */
   identity: string;
+  /** another authorized key, encrypted with `passphrase` */
+  encryptedIdentity: string;
+  passphrase: string;
   knownHosts: string;
   url(repository: TestRepository): string;
   stop(): Promise<void>;
@@ -87,7 +92,10 @@ export async function startSshGitServer(): Promise<SshGitServer> {
   const port = await freePort();
   sshKeygen(join(dir, 'host_key'));
   const client = sshKeygen(join(dir, 'client_key'));
-  writeFileSync(join(dir, 'authorized_keys'), `restrict,command="/usr/bin/git-shell -c \\"$SSH_ORIGINAL_COMMAND\\"" ${client.publicKey}`);
+  const passphrase = 'correct horse battery';
+  const encrypted = sshKeygen(join(dir, 'encrypted_key'), 'ed25519', passphrase);
+  const gitShellOnly = 'restrict,command="/usr/bin/git-shell -c \\"$SSH_ORIGINAL_COMMAND\\""';
+  writeFileSync(join(dir, 'authorized_keys'), `${gitShellOnly} ${client.publicKey}${gitShellOnly} ${encrypted.publicKey}`);
   chmodSync(join(dir, 'authorized_keys'), 0o600);
   writeFileSync(
     join(dir, 'sshd_config'),
@@ -117,6 +125,8 @@ export async function startSshGitServer(): Promise<SshGitServer> {
   return {
     port,
     identity: client.privateKey,
+    encryptedIdentity: encrypted.privateKey,
+    passphrase,
     knownHosts: `[127.0.0.1]:${port} ${hostKey}\n`,
     url: (repository) => `ssh://${user}@127.0.0.1:${port}${repository.bare}`,
     stop: () => service.stop(),
@@ -137,13 +147,21 @@ export interface HttpGitServer {
   stop(): Promise<void>;
 }
 
-/** `git http-backend` (smart HTTP) for every repository under `root`, behind basic auth. */
-export async function startHttpGitServer(root: string, credentials: { username: string; password: string }): Promise<HttpGitServer> {
-  const expected = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
+export interface HttpGitServerOptions {
+  /** HTTPS with this server key pair, requiring a client certificate signed by `ca` */
+  tls?: { cert: string; key: string; ca: string };
+}
+
+/**
+ * `git http-backend` (smart HTTP) for every repository under `root`, behind basic auth
+ * (`credentials`), or, with `tls`, behind a client certificate.
+ */
+export async function startHttpGitServer(root: string, credentials: { username: string; password: string } | undefined, options: HttpGitServerOptions = {}): Promise<HttpGitServer> {
+  const expected = credentials && `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
   const state = { uploadPackRequests: 0, delayMs: 0 };
   const delays = new Set<NodeJS.Timeout>();
-  const server: Server = createServer(async (request, response) => {
-    if (request.headers.authorization !== expected) {
+  const handler: RequestListener = async (request, response) => {
+    if (expected && request.headers.authorization !== expected) {
       response.writeHead(401, { 'WWW-Authenticate': 'Basic realm="git"' }).end();
       return;
     }
@@ -171,7 +189,7 @@ export async function startHttpGitServer(root: string, credentials: { username: 
         CONTENT_TYPE: request.headers['content-type'] ?? '',
         HTTP_CONTENT_ENCODING: request.headers['content-encoding'] ?? '',
         GIT_PROTOCOL: String(request.headers['git-protocol'] ?? ''),
-        REMOTE_USER: credentials.username,
+        REMOTE_USER: credentials?.username ?? 'client-certificate',
         REMOTE_ADDR: '127.0.0.1',
       },
     });
@@ -199,11 +217,15 @@ export async function startHttpGitServer(root: string, credentials: { username: 
       response.write(head.subarray(end + 4));
     });
     backend.on('close', () => response.end());
-  });
+  };
+  const server: Server = options.tls
+    ? createTlsServer({ ...options.tls, requestCert: true, rejectUnauthorized: true }, handler)
+    : createServer(handler);
   const port = await freePort();
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const scheme = options.tls ? 'https' : 'http';
   return {
-    url: (repository) => `http://127.0.0.1:${port}/${repository.bare.slice(root.length + 1)}`,
+    url: (repository) => `${scheme}://127.0.0.1:${port}/${repository.bare.slice(root.length + 1)}`,
     get uploadPackRequests() {
       return state.uploadPackRequests;
     },
@@ -216,6 +238,47 @@ export async function startHttpGitServer(root: string, credentials: { username: 
     stop: () =>
       new Promise((resolve) => {
         for (const timer of delays) clearTimeout(timer);
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export interface ForwardProxy {
+  url: string;
+  /** the requests it forwarded, as `METHOD url` */
+  readonly forwarded: string[];
+  stop(): Promise<void>;
+}
+
+/** An HTTP forward proxy (absolute-URI requests) that asks for basic proxy credentials when given some. */
+export async function startForwardProxy(credentials?: { username: string; password: string }): Promise<ForwardProxy> {
+  const expected = credentials && `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
+  const forwarded: string[] = [];
+  const server = createServer((request: IncomingMessage, response: ServerResponse) => {
+    if (expected && request.headers['proxy-authorization'] !== expected) {
+      response.writeHead(407, { 'Proxy-Authenticate': 'Basic realm="proxy"' }).end();
+      return;
+    }
+    const target = new URL(request.url ?? '/');
+    forwarded.push(`${request.method} ${target.href}`);
+    const headers = { ...request.headers };
+    delete headers['proxy-authorization'];
+    delete headers['proxy-connection'];
+    const upstream = httpRequest(target, { method: request.method, headers }, (answer) => {
+      response.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(response);
+    });
+    upstream.on('error', () => response.writeHead(502).end());
+    request.pipe(upstream);
+  });
+  const port = await freePort();
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${port}`,
+    forwarded,
+    stop: () =>
+      new Promise((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
       }),

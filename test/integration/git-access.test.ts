@@ -1,19 +1,35 @@
-// Reading real git repositories over file://, SSH and HTTP with basic auth, and the
-// errors a user gets for a wrong key, host key, password, host or branch.
+// Reading real git repositories over file://, SSH (a key, or a key with a passphrase),
+// HTTP with basic auth, HTTPS with a client certificate and through a proxy, and the
+// errors a user gets for a wrong key, passphrase, host key, password, host or branch.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkoutCommit, listRemoteRefs } from '../../git/client.js';
+import { checkoutCommit, listRemoteRefs, proxyEnvironment } from '../../git/client.js';
 import { prepareCredentials, type GitSecret } from '../../git/credentials.js';
 import { GitError, GitFailure } from '../../git/errors.js';
 import { resolveRef } from '../../domain/git-ref.js';
-import { git, newGitRoot, otherKeyPair, startHttpGitServer, startSshGitServer, TestRepository, type HttpGitServer, type SshGitServer } from '../harness/git-servers.js';
+import { testAuthority, type TestAuthority } from '../harness/certificates.js';
+import {
+  git,
+  newGitRoot,
+  otherKeyPair,
+  startForwardProxy,
+  startHttpGitServer,
+  startSshGitServer,
+  TestRepository,
+  type ForwardProxy,
+  type HttpGitServer,
+  type SshGitServer,
+} from '../harness/git-servers.js';
 
 describe('git access', () => {
   let repository: TestRepository;
   let ssh: SshGitServer;
   let http: HttpGitServer;
+  let https: HttpGitServer;
+  let authority: TestAuthority;
+  let proxy: ForwardProxy;
   let head: string;
   let root: string;
   const basic = { username: 'flux', password: 's3cret-pa55' };
@@ -26,15 +42,20 @@ describe('git access', () => {
     head = repository.commit({ 'apps/app.yaml': 'kind: ConfigMap # v2\n' }, 'second');
     ssh = await startSshGitServer();
     http = await startHttpGitServer(root, basic);
+    authority = testAuthority();
+    https = await startHttpGitServer(root, undefined, { tls: { ...authority.server, ca: authority.ca } });
+    proxy = await startForwardProxy({ username: 'proxy-user', password: 'proxy-pa55' });
   });
 
   afterAll(async () => {
     await ssh?.stop();
     await http?.stop();
+    await https?.stop();
+    await proxy?.stop();
   });
 
-  async function fetchMain(url: string, secret?: GitSecret): Promise<string> {
-    const credentials = await prepareCredentials(url, secret);
+  async function fetchMain(url: string, secret?: GitSecret, connection?: { proxyUrl?: string }): Promise<string> {
+    const credentials = await prepareCredentials(url, secret, connection);
     try {
       const refs = await listRemoteRefs(url, { credentials, timeoutMs: 20_000 });
       const resolution = resolveRef({ branch: 'main' }, refs);
@@ -64,6 +85,47 @@ describe('git access', () => {
 
   it('reads over HTTP with basic auth', async () => {
     expect(await fetchMain(http.url(repository), basic)).toBe('kind: ConfigMap # v2\n');
+  });
+
+  it('reads over SSH with a key protected by a passphrase, given as the password', async () => {
+    const secret = { identity: ssh.encryptedIdentity, password: ssh.passphrase, known_hosts: ssh.knownHosts };
+    expect(await fetchMain(ssh.url(repository), secret)).toBe('kind: ConfigMap # v2\n');
+  });
+
+  it('reports a wrong passphrase as an authentication failure, without the passphrase', async () => {
+    const error = await failure(fetchMain(ssh.url(repository), { identity: ssh.encryptedIdentity, password: 'not-the-passphrase', known_hosts: ssh.knownHosts }));
+    expect(error.failure).toBe(GitFailure.AuthenticationFailed);
+    expect(error.message).not.toContain('not-the-passphrase');
+  });
+
+  it('reads over HTTPS with a client certificate and key (tls.crt, tls.key) and the CA (ca.crt)', async () => {
+    const secret = { 'ca.crt': authority.ca, 'tls.crt': authority.client.cert, 'tls.key': authority.client.key };
+    expect(await fetchMain(https.url(repository), secret)).toBe('kind: ConfigMap # v2\n');
+  });
+
+  it('is refused over HTTPS with a client certificate the server does not trust, or none', async () => {
+    const stranger = await failure(fetchMain(https.url(repository), { 'ca.crt': authority.ca, 'tls.crt': authority.stranger.cert, 'tls.key': authority.stranger.key }));
+    expect(stranger.message).toContain(https.url(repository));
+    await failure(fetchMain(https.url(repository), { 'ca.crt': authority.ca }));
+    const half = await failure(fetchMain(https.url(repository), { 'ca.crt': authority.ca, 'tls.crt': authority.client.cert }));
+    expect(half.message).toMatch(/needs both 'tls.crt' and 'tls.key'/);
+  });
+
+  it('goes through the proxy it is given, with the proxy credentials', async () => {
+    const before = proxy.forwarded.length;
+    const proxyUrl = 'http://proxy-user:proxy-pa55@' + proxy.url.slice('http://'.length);
+    expect(await fetchMain(http.url(repository), basic, { proxyUrl })).toBe('kind: ConfigMap # v2\n');
+    expect(proxy.forwarded.slice(before).some((line) => line.includes(http.url(repository)))).toBe(true);
+    const refused = await failure(fetchMain(http.url(repository), basic, { proxyUrl: proxy.url }));
+    expect(refused.message).toContain(http.url(repository));
+  });
+
+  it("hands git the worker's proxy variables, upper case as Go reads them, lower case as git's libcurl does", () => {
+    expect(proxyEnvironment({ HTTPS_PROXY: 'http://proxy:3128', NO_PROXY: '.cluster.local', http_proxy: 'http://lower:3128', HTTP_PROXY: 'http://upper:3128' })).toEqual({
+      https_proxy: 'http://proxy:3128',
+      no_proxy: '.cluster.local',
+      http_proxy: 'http://lower:3128',
+    });
   });
 
   it('checks out an annotated tag at its commit', async () => {
