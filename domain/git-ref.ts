@@ -13,8 +13,14 @@ export const defaultBranch = 'master';
 /** What the remote advertises: full ref name → commit; `<tag>^{}` entries peel annotated tags. */
 export type RemoteRefs = ReadonlyMap<string, string>;
 
+/** The tag a ref went through: its name, and its tag object when it is annotated (what a tag signature is on). */
+export interface ResolvedTag {
+  name: string;
+  object?: string;
+}
+
 export type Resolution =
-  | { kind: 'resolved'; commit: string; revision: string; /** the ref to fetch, when the commit is not fetched directly */ fetchRef?: string }
+  | { kind: 'resolved'; commit: string; revision: string; /** the ref to fetch, when the commit is not fetched directly */ fetchRef?: string; tag?: ResolvedTag }
   | { kind: 'notFound'; message: string };
 
 const sha1Pattern = /^[0-9a-f]{40}$/;
@@ -22,6 +28,11 @@ const sha1Pattern = /^[0-9a-f]{40}$/;
 /** The commit a ref resolves to, peeling annotated tags. */
 function commitOf(refs: RemoteRefs, ref: string): string | undefined {
   return refs.get(`${ref}^{}`) ?? refs.get(ref);
+}
+
+/** `refs/tags/<name>` as the tag it is; a lightweight tag has no tag object. */
+function tagOf(refs: RemoteRefs, ref: string): ResolvedTag {
+  return { name: ref.slice('refs/tags/'.length), ...(refs.has(`${ref}^{}`) ? { object: refs.get(ref) } : {}) };
 }
 
 /**
@@ -41,12 +52,13 @@ export function resolveRef(ref: GitRepositoryRef | undefined, refs: RemoteRefs):
   if (spec.name) {
     const commit = commitOf(refs, spec.name);
     if (!commit) return { kind: 'notFound', message: `unable to resolve ref '${spec.name}' to a specific commit` };
-    return { kind: 'resolved', commit, revision: `${spec.name}@sha1:${commit}`, fetchRef: spec.name };
+    const tag = spec.name.startsWith('refs/tags/') && !spec.name.endsWith('^{}') ? { tag: tagOf(refs, spec.name) } : {};
+    return { kind: 'resolved', commit, revision: `${spec.name}@sha1:${commit}`, fetchRef: spec.name, ...tag };
   }
   if (spec.tag) {
     const commit = commitOf(refs, `refs/tags/${spec.tag}`);
     if (!commit) return { kind: 'notFound', message: `tag '${spec.tag}' not found` };
-    return { kind: 'resolved', commit, revision: `${spec.tag}@sha1:${commit}`, fetchRef: `refs/tags/${spec.tag}` };
+    return { kind: 'resolved', commit, revision: `${spec.tag}@sha1:${commit}`, fetchRef: `refs/tags/${spec.tag}`, tag: tagOf(refs, `refs/tags/${spec.tag}`) };
   }
   if (spec.semver) return resolveSemver(spec.semver, refs);
   const branch = spec.branch ?? defaultBranch;
@@ -68,7 +80,7 @@ function resolveSemver(range: string, refs: RemoteRefs): Resolution {
   }
   if (!best) return { kind: 'notFound', message: `no match found for semver: ${range}` };
   const commit = commitOf(refs, `refs/tags/${best.tag}`)!;
-  return { kind: 'resolved', commit, revision: `${best.tag}@sha1:${commit}`, fetchRef: `refs/tags/${best.tag}` };
+  return { kind: 'resolved', commit, revision: `${best.tag}@sha1:${commit}`, fetchRef: `refs/tags/${best.tag}`, tag: tagOf(refs, `refs/tags/${best.tag}`) };
 }
 
 /** The commit part of a revision string: `main@sha1:abc` → `abc`. */

@@ -2,6 +2,7 @@
 // Flux's conditions, reasons and messages, observedGeneration only on Ready or Stalled,
 // the last good artifact kept through failures, and the event to record.
 import type { Artifact } from '../artifacts/store.js';
+import type { GitVerificationMode } from './gitrepository-spec.js';
 import type { GitRepositoryInclude } from '../schemas/types.js';
 import { findCondition, markFailed, markReady, removeCondition, setCondition, type Condition } from './conditions.js';
 
@@ -9,6 +10,8 @@ export const SourceCondition = {
   ArtifactInStorage: 'ArtifactInStorage',
   FetchFailed: 'FetchFailed',
   IncludeUnavailable: 'IncludeUnavailable',
+  /** positive polarity: True when the signature checked out, False when it did not */
+  SourceVerified: 'SourceVerified',
 } as const;
 
 export const SourceReason = {
@@ -27,12 +30,22 @@ export interface GitRepositoryStatus {
   observedIgnore?: string;
   observedRecurseSubmodules?: boolean;
   observedInclude?: GitRepositoryInclude[];
+  observedSparseCheckout?: string[];
+  /** the spec.verify mode the stored artifact was verified with */
+  sourceVerificationMode?: GitVerificationMode;
   includedArtifacts?: Artifact[];
   lastHandledReconcileAt?: string;
 }
 
+/** What a signature check found, for the SourceVerified condition. */
+export interface SourceVerification {
+  mode: GitVerificationMode;
+  message: string;
+}
+
 export type FetchResult =
-  | { outcome: 'stored'; artifact: Artifact; commitSubject: string; includedArtifacts?: Artifact[] }
+  /** `verification`: absent when spec.verify is not set */
+  | { outcome: 'stored'; artifact: Artifact; commitSubject: string; includedArtifacts?: Artifact[]; verification?: SourceVerification }
   | { outcome: 'unchanged'; artifact: Artifact; includedArtifacts?: Artifact[] }
   /** `condition`: the negative condition the failure sets; FetchFailed when absent */
   | { outcome: 'failed'; reason: string; message: string; stalled: boolean; condition?: string };
@@ -44,6 +57,7 @@ export interface StatusContext {
   ignore?: string;
   recurseSubmodules?: boolean;
   include?: GitRepositoryInclude[];
+  sparseCheckout?: string[];
 }
 
 export interface StatusEvent {
@@ -62,13 +76,17 @@ export function nextGitRepositoryStatus(
   result: FetchResult,
   context: StatusContext,
 ): { status: GitRepositoryStatus; event?: StatusEvent } {
-  const conditions = previous.conditions ?? [];
+  // A failed signature check is looked at afresh by every reconcile, as in Flux; a
+  // successful one stands for the stored artifact until the next check.
+  const verified = findCondition(previous.conditions, SourceCondition.SourceVerified);
+  const conditions = verified?.status === 'False' ? removeCondition(previous.conditions ?? [], SourceCondition.SourceVerified) : (previous.conditions ?? []);
   const base: GitRepositoryStatus = { ...previous };
   if (context.requestedAt) base.lastHandledReconcileAt = context.requestedAt;
 
   if (result.outcome === 'failed') {
     const type = result.condition ?? SourceCondition.FetchFailed;
-    let next = setCondition(conditions, { type, status: 'True', reason: result.reason, message: result.message }, context);
+    const polarity = type === SourceCondition.SourceVerified ? 'False' : 'True';
+    let next = setCondition(conditions, { type, status: polarity, reason: result.reason, message: result.message }, context);
     next = markFailed(next, result, context);
     const status: GitRepositoryStatus = { ...base, conditions: next };
     if (result.stalled) status.observedGeneration = context.generation;
@@ -80,6 +98,11 @@ export function nextGitRepositoryStatus(
   const ctx = { now: context.now, generation: context.generation };
   let next = removeCondition(removeCondition(conditions, SourceCondition.FetchFailed), SourceCondition.IncludeUnavailable);
   next = setCondition(next, { type: SourceCondition.ArtifactInStorage, status: 'True', reason: SourceReason.Succeeded, message }, ctx);
+  if (result.outcome === 'stored') {
+    next = result.verification
+      ? setCondition(next, { type: SourceCondition.SourceVerified, status: 'True', reason: SourceReason.Succeeded, message: result.verification.message }, ctx)
+      : removeCondition(next, SourceCondition.SourceVerified);
+  }
   next = markReady(next, message, ctx);
   const status: GitRepositoryStatus = {
     ...base,
@@ -89,8 +112,10 @@ export function nextGitRepositoryStatus(
     observedIgnore: context.ignore,
     observedRecurseSubmodules: context.recurseSubmodules ?? false,
     observedInclude: context.include?.length ? context.include : undefined,
+    observedSparseCheckout: context.sparseCheckout?.length ? context.sparseCheckout : undefined,
     includedArtifacts: result.includedArtifacts?.length ? result.includedArtifacts : undefined,
   };
+  if (result.outcome === 'stored') status.sourceVerificationMode = result.verification?.mode;
 
   const annotations = { 'source.toolkit.fluxcd.io/revision': artifact.revision, 'source.toolkit.fluxcd.io/digest': artifact.digest };
   const wasFailing = [SourceCondition.FetchFailed, SourceCondition.IncludeUnavailable].some((type) => findCondition(conditions, type)?.status === 'True');

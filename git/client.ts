@@ -1,7 +1,8 @@
 // The git operations a GitRepository needs, through simple-git and the real git binary:
 // list the remote's refs (cheap: tells the revision without cloning), and check out one
 // commit shallowly into a folder.
-import { mkdir } from 'node:fs/promises';
+import { lstat, mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import type { RemoteRefs } from '../domain/git-ref.js';
 import type { GitCredentials } from './credentials.js';
@@ -73,15 +74,31 @@ export interface CheckoutRequest {
   /** the ref to fetch (`refs/heads/main`); the commit itself when absent */
   fetchRef?: string;
   recurseSubmodules?: boolean;
+  /** check out only these directories (spec.sparseCheckout) */
+  sparseCheckout?: readonly string[];
+}
+
+/**
+ * Git's sparse-checkout patterns for Flux's directories. Flux (go-git) keeps each index
+ * entry whose path starts with one of them, as a string prefix, and nothing else, not
+ * even files at the root; `/<dir>*` in git's non-cone mode selects the same entries.
+ */
+export function sparseCheckoutPatterns(dirs: readonly string[]): string {
+  return dirs.map((dir) => `/${dir.replace(/[\\*?[\]]/g, (special) => `\\${special}`)}*\n`).join('');
 }
 
 /** Fetches one commit (depth 1) into `dir`, a new or empty folder, and checks it out. */
 export async function checkoutCommit(dir: string, request: CheckoutRequest, options: GitOptions): Promise<void> {
-  const { url, commit, fetchRef, recurseSubmodules } = request;
+  const { url, commit, fetchRef, recurseSubmodules, sparseCheckout } = request;
   await mkdir(dir, { recursive: true });
   const { client, failure: classify } = git(dir, options);
   try {
     await client.init();
+    if (sparseCheckout?.length) {
+      await client.addConfig('core.sparseCheckout', 'true');
+      await mkdir(join(dir, '.git', 'info'), { recursive: true });
+      await writeFile(join(dir, '.git', 'info', 'sparse-checkout'), sparseCheckoutPatterns(sparseCheckout));
+    }
     await client.fetch(url, fetchRef ?? commit, ['--depth=1', '--no-tags']);
     const fetched = (await client.revparse(['FETCH_HEAD'])).trim();
     if (fetched !== commit) {
@@ -90,6 +107,11 @@ export async function checkoutCommit(dir: string, request: CheckoutRequest, opti
     }
     await client.checkout(['--detach', commit]);
     if (recurseSubmodules) await client.subModule(['update', '--init', '--recursive', '--depth=1']);
+    for (const sparseDir of sparseCheckout ?? []) {
+      if (!(await lstat(join(dir, sparseDir)).catch(() => undefined))) {
+        throw new GitError(`failed to sparse checkout directories : sparse checkout dir '${sparseDir}' does not exist in repository`, GitFailure.Other);
+      }
+    }
   } catch (error) {
     const failure = classify(error, url);
     if (failure.failure === GitFailure.Other && /reference is not a tree|unadvertised object|not our ref/.test(failure.message)) {

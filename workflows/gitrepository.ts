@@ -1,7 +1,7 @@
 // The reconcile loop of one GitRepository. One reconcile per run, its steps named in the
 // Web UI (`GitRepository.checkRemote`):
 //
-//   checkRemote → clone → storeArtifact → finalizeStatus
+//   checkRemote → clone → (verifySignature) → storeArtifact → finalizeStatus
 //
 // checkRemote runs on the shared source-controller queue and asks the remote which
 // commit the ref points at; when nothing changed it goes straight to finalizeStatus.
@@ -48,6 +48,13 @@ export async function gitRepositoryLoop({ ref, memory, timing }: GitRepositoryLo
   await continueAsNew<typeof gitRepositoryLoop>({ ref, memory: loop.memory(), timing });
 }
 
+/** How each step on the fetching worker is named in the Web UI, and the status a step that gave up leaves. */
+const workerSteps = {
+  clone: { summary: 'fetch', reason: 'GitOperationFailed', condition: undefined },
+  verifySignature: { summary: 'verify the signature of', reason: 'VerificationError', condition: 'SourceVerified' },
+  storeArtifact: { summary: 'pack and store', reason: 'StorageOperationFailed', condition: 'StorageOperationFailed' },
+} as const;
+
 async function reconcile(ref: FluxObjectRef, loop: ReconcileLoop): Promise<GitRepositoryOutcome | 'gone'> {
   const name = `${ref.namespace}/${ref.name}`;
   const unfinished = (error: unknown): GitRepositoryOutcome => ({ ...unfinishedOutcome(loop, error), newRevision: false });
@@ -77,14 +84,17 @@ async function reconcile(ref: FluxObjectRef, loop: ReconcileLoop): Promise<GitRe
 
   const { local, revision } = check;
   const onWorker = proxyWorkerSteps<GitRepositorySteps>('GitRepository', local, loop.timing.workerLostAfterMs, '10 minutes');
-  for (const step of ['clone', 'storeArtifact'] as const) {
+  // A spec.verify makes the signature check a step of its own, so the Web UI shows it.
+  const steps = check.verify ? (['clone', 'verifySignature', 'storeArtifact'] as const) : (['clone', 'storeArtifact'] as const);
+  for (const step of steps) {
     setCurrentDetails(`GitRepository ${name} at ${revision}: ${step}`);
+    const { summary, reason, condition } = workerSteps[step];
     let failure;
     try {
-      ({ failure } = await onWorker(step, { local }, `${step === 'clone' ? 'fetch' : 'pack and store'} ${revision} of GitRepository ${name}`));
+      ({ failure } = await onWorker(step, { local }, `${summary} ${revision} of GitRepository ${name}`));
     } catch (error) {
       if (isWorkerLost(error)) return unfinished(error);
-      failure = { outcome: 'failed' as const, reason: step === 'clone' ? 'GitOperationFailed' : 'StorageOperationFailed', message: causeMessage(error), stalled: false, ...(step === 'clone' ? {} : { condition: 'StorageOperationFailed' }) };
+      failure = { outcome: 'failed' as const, reason, message: causeMessage(error), stalled: false, ...(condition ? { condition } : {}) };
     }
     if (failure) return finish(onWorker, { ...base, local, result: failure });
   }

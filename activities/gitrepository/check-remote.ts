@@ -6,7 +6,7 @@ import type { Artifact } from '../../artifacts/store.js';
 import type { LoopTiming, WorkerLocal } from '../../common/reconcile-steps.js';
 import { findCondition } from '../../domain/conditions.js';
 import { resolveRef } from '../../domain/git-ref.js';
-import { readGitRepositorySpec, type GitRepositorySpec } from '../../domain/gitrepository-spec.js';
+import { readGitRepositorySpec, type GitRepositorySpec, type GitVerificationMode } from '../../domain/gitrepository-spec.js';
 import { SourceCondition, SourceReason, type FetchResult, type GitRepositoryStatus } from '../../domain/gitrepository-status.js';
 import { proxyOfSecret } from '../../domain/proxy-secret.js';
 import { requestedAtAnnotation } from '../../domain/watch-changes.js';
@@ -25,7 +25,8 @@ export type RemoteCheck =
   | { outcome: 'suspended'; timing: LoopTiming; revision?: string }
   /** nothing to fetch (`unchanged`), or a failure: straight to finalizeStatus */
   | { outcome: 'decided'; result: FetchFailure | Extract<FetchResult, { outcome: 'unchanged' }>; generation: number; requestedAt?: string; observed: ObservedContent; timing: LoopTiming }
-  | { outcome: 'changed'; local: WorkerLocal; revision: string; generation: number; requestedAt?: string; observed: ObservedContent; timing: LoopTiming };
+  /** `verify`: spec.verify is set, so the signature step runs between clone and store */
+  | { outcome: 'changed'; local: WorkerLocal; revision: string; generation: number; requestedAt?: string; observed: ObservedContent; timing: LoopTiming; verify?: true };
 
 /** When a spec cannot be read: look again at this pace (a new generation wakes the loop anyway). */
 const invalidSpecTiming: LoopTiming = { intervalMs: 60_000, retryIntervalMs: 60_000 };
@@ -92,11 +93,13 @@ export function checkRemoteStep(context: GitRepositoryContext) {
         commit: resolution.commit,
         revision: resolution.revision,
         fetchRef: resolution.fetchRef,
+        tag: resolution.tag,
         includedArtifacts: includes.artifacts,
         previousArtifact: stored,
       });
       handedOver = true;
-      return { outcome: 'changed', local: { workerQueue, workspace: workspace.id }, revision: resolution.revision, generation, requestedAt, observed: observedContent(spec), timing };
+      const changed: RemoteCheck = { outcome: 'changed', local: { workerQueue, workspace: workspace.id }, revision: resolution.revision, generation, requestedAt, observed: observedContent(spec), timing };
+      return spec.verify ? { ...changed, verify: true } : changed;
     } catch (error) {
       return decided(fetchFailureOf(error));
     } finally {
@@ -106,14 +109,31 @@ export function checkRemoteStep(context: GitRepositoryContext) {
   };
 }
 
-/** Whether the ignore rules, submodules, include and the included artifacts are the ones the stored artifact was built with. */
+/**
+ * Whether the ignore rules, submodules, include, sparse checkout and the included
+ * artifacts are the ones the stored artifact was built with, and its signature was
+ * checked as spec.verify now asks.
+ */
 function contentUnchanged(previous: GitRepositoryStatus, spec: GitRepositorySpec, artifacts: readonly Artifact[]): boolean {
   const included = previous.includedArtifacts ?? [];
   return (
     previous.observedIgnore === spec.ignore &&
     (previous.observedRecurseSubmodules ?? false) === spec.recurseSubmodules &&
+    JSON.stringify(previous.observedSparseCheckout ?? []) === JSON.stringify(spec.sparseCheckout ?? []) &&
+    !verificationNeeded(previous.sourceVerificationMode, spec.verify?.mode) &&
     JSON.stringify(previous.observedInclude ?? []) === JSON.stringify(spec.include satisfies readonly GitRepositoryInclude[]) &&
     included.length === artifacts.length &&
     included.every((artifact, index) => artifact.digest === artifacts[index]!.digest)
   );
+}
+
+/**
+ * Flux's `requiresVerification`: a check is owed when spec.verify is set and the stored
+ * artifact was not verified, or was verified for the tag only and the commit is now
+ * wanted too, or the other way round. TagAndHEAD covers both.
+ */
+function verificationNeeded(observed: GitVerificationMode | undefined, wanted: GitVerificationMode | undefined): boolean {
+  if (!wanted) return false;
+  if (!observed) return true;
+  return (observed === 'Tag' && wanted !== 'Tag') || (observed === 'HEAD' && wanted !== 'HEAD');
 }

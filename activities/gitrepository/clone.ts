@@ -1,5 +1,6 @@
-// Fetch the one resolved commit (depth 1, submodules with recurseSubmodules) into the
-// workspace, within spec.timeout; cancelling the step stops git.
+// Fetch the one resolved commit (depth 1, submodules with recurseSubmodules, only the
+// directories of sparseCheckout) into the workspace, within spec.timeout; cancelling
+// the step stops git.
 import { join } from 'node:path';
 import type { WorkerLocal } from '../../common/reconcile-steps.js';
 import { checkoutCommit, commitMessage } from '../../git/client.js';
@@ -16,7 +17,8 @@ export function cloneStep(context: GitRepositoryContext) {
     const checkout = join(workspace.dir, `checkout-${Date.now()}`);
     try {
       const options = { credentials: work.credentials, timeoutMs: spec.timeoutMs, signal: cancellationSignal() };
-      await checkoutCommit(checkout, { url: spec.url, commit: work.commit, fetchRef: work.fetchRef, recurseSubmodules: spec.recurseSubmodules }, options);
+      const request = { url: spec.url, commit: work.commit, fetchRef: work.fetchRef, recurseSubmodules: spec.recurseSubmodules, sparseCheckout: spec.sparseCheckout };
+      await checkoutCommit(checkout, request, options);
       work.commitMessage = await commitMessage(checkout, work.commit);
       work.checkout = checkout;
       return {};

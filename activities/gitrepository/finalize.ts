@@ -39,7 +39,7 @@ export function finalizeStatusStep(context: GitRepositoryContext) {
     if (object) {
       const previous = (object.status ?? {}) as GitRepositoryStatus;
       const { status, event } = nextGitRepositoryStatus(previous, result, { now: new Date().toISOString(), generation, requestedAt, ...observed });
-      await objects.patchStatus(ref, { ...status });
+      await objects.patchStatus(ref, withRemovals(status));
       if (event) await objects.recordEvent(object, event, 'source-controller');
       const ready = result.outcome !== 'failed';
       final = {
@@ -56,4 +56,13 @@ export function finalizeStatusStep(context: GitRepositoryContext) {
 
 function artifactChanged(before: Artifact | undefined, after: Artifact): boolean {
   return before?.revision !== after.revision || before.digest !== after.digest || before.url !== after.url;
+}
+
+/** Observations that may go away: a merge patch removes a field only when it is sent as null. */
+const removableFields = ['observedIgnore', 'observedInclude', 'observedSparseCheckout', 'sourceVerificationMode', 'includedArtifacts'] as const;
+
+function withRemovals(status: GitRepositoryStatus): Record<string, unknown> {
+  const patch: Record<string, unknown> = { ...status };
+  for (const field of removableFields) patch[field] = status[field] ?? null;
+  return patch;
 }

@@ -1,6 +1,6 @@
 // The source-controller's GitRepository activities: one per step of a reconcile —
-// checkRemote → clone → storeArtifact → finalizeStatus — registered as
-// `GitRepository.<step>`. An unchanged remote costs two: checkRemote and finalizeStatus.
+// checkRemote → clone → (verifySignature) → storeArtifact → finalizeStatus — registered
+// as `GitRepository.<step>`. An unchanged remote costs two: checkRemote and finalizeStatus.
 import type { ArtifactStore } from '../../artifacts/store.js';
 import { apiVersionOf } from '../../kube/flux-kinds.js';
 import { specSchemaFor } from '../../kube/crd-schemas.js';
@@ -11,6 +11,7 @@ import { checkRemoteStep } from './check-remote.js';
 import { cloneStep } from './clone.js';
 import { finalizeStatusStep } from './finalize.js';
 import { storeArtifactStep } from './store-artifact.js';
+import { verifySignatureStep } from './verify-signature.js';
 import type { GitRepositoryContext, GitRepositoryWork } from './work.js';
 
 export type { RemoteCheck } from './check-remote.js';
@@ -36,6 +37,7 @@ export function gitRepositorySteps(deps: GitRepositoryDependencies) {
   return {
     checkRemote: checkRemoteStep(context),
     clone: cloneStep(context),
+    verifySignature: verifySignatureStep(context),
     storeArtifact: storeArtifactStep(context),
     finalizeStatus: finalizeStatusStep(context),
   };

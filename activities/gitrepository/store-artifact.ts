@@ -24,7 +24,7 @@ export function storeArtifactStep(context: GitRepositoryContext) {
     }
     const artifact = await store.archive(checkout, ref, work.revision, await ignoreRules(checkout, spec.ignore));
     await store.garbageCollect(ref, artifact);
-    work.result = { outcome: 'stored', artifact, commitSubject: commitSubject(work.commitMessage ?? ''), includedArtifacts: work.includedArtifacts };
+    work.result = { outcome: 'stored', artifact, commitSubject: commitSubject(work.commitMessage ?? ''), includedArtifacts: work.includedArtifacts, verification: work.verification };
     return { digest: artifact.digest };
   };
 }

@@ -24,6 +24,16 @@ export function git(cwd: string, ...args: string[]): string {
   return execFileSync('git', args, { cwd, env: gitEnv, encoding: 'utf8' }).trim();
 }
 
+/** How to sign a commit or tag: git options (`-c gpg.format=ssh`…) and environment (GNUPGHOME). */
+export interface Signer {
+  options: string[];
+  env: Record<string, string>;
+}
+
+function signed(signer: Signer, cwd: string, ...args: string[]): void {
+  execFileSync('git', [...signer.options, ...args], { cwd, env: { ...gitEnv, ...signer.env }, stdio: 'ignore' });
+}
+
 /** A bare repository that tests push commits to, with a work tree to make them in. */
 export class TestRepository {
   readonly bare: string;
@@ -38,8 +48,8 @@ export class TestRepository {
     git(this.work, 'checkout', '--quiet', '-B', branch);
   }
 
-  /** Writes (or, with null, deletes) files, commits, pushes; returns the commit SHA. */
-  commit(files: Record<string, string | null>, message = 'change', branch = 'main'): string {
+  /** Writes (or, with null, deletes) files, commits (signed by `signer`), pushes; returns the commit SHA. */
+  commit(files: Record<string, string | null>, message = 'change', branch = 'main', signer?: Signer): string {
     git(this.work, 'checkout', '--quiet', '-B', branch);
     for (const [path, content] of Object.entries(files)) {
       if (content === null) git(this.work, 'rm', '--quiet', '-r', path);
@@ -49,13 +59,16 @@ export class TestRepository {
         git(this.work, 'add', path);
       }
     }
-    git(this.work, 'commit', '--quiet', '--allow-empty', '-m', message);
+    if (signer) signed(signer, this.work, 'commit', '--quiet', '--allow-empty', '-S', '-m', message);
+    else git(this.work, 'commit', '--quiet', '--allow-empty', '-m', message);
     git(this.work, 'push', '--quiet', '--force', 'origin', branch);
     return git(this.work, 'rev-parse', 'HEAD');
   }
 
-  tag(name: string, annotated = false): void {
-    if (annotated) git(this.work, 'tag', '-a', name, '-m', name);
+  /** A lightweight tag, an annotated one, or one signed by `signer`, pushed. */
+  tag(name: string, annotated = false, signer?: Signer): void {
+    if (signer) signed(signer, this.work, 'tag', '-s', name, '-m', name);
+    else if (annotated) git(this.work, 'tag', '-a', name, '-m', name);
     else git(this.work, 'tag', name);
     git(this.work, 'push', '--quiet', 'origin', name);
   }

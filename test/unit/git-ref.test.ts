@@ -30,6 +30,14 @@ describe('GitRepository ref resolution', () => {
     expect(resolveRef({ tag: 'v1.2.0' }, refs)).toMatchObject({ commit: sha('e'), revision: `v1.2.0@sha1:${sha('e')}` });
   });
 
+  it('keeps the tag object of an annotated tag, the one a tag signature is on; a lightweight tag has none', () => {
+    expect(resolveRef({ tag: 'v1.2.0' }, refs)).toMatchObject({ tag: { name: 'v1.2.0', object: sha('d') } });
+    expect(resolveRef({ semver: '~1.2' }, refs)).toMatchObject({ tag: { name: 'v1.2.0', object: sha('d') } });
+    expect(resolveRef({ name: 'refs/tags/v1.2.0' }, refs)).toMatchObject({ tag: { name: 'v1.2.0', object: sha('d') } });
+    expect(resolveRef({ tag: 'v1.0.0' }, refs)).toMatchObject({ tag: { name: 'v1.0.0' } });
+    expect(resolveRef({ branch: 'main' }, refs)).not.toHaveProperty('tag');
+  });
+
   it('picks the highest tag in a semver range, ignoring pre-releases and non-versions', () => {
     expect(resolveRef({ semver: '>=1.0.0' }, refs)).toMatchObject({ revision: `v1.2.0@sha1:${sha('e')}` });
     expect(resolveRef({ semver: '~1.0' }, refs)).toMatchObject({ revision: `v1.0.0@sha1:${sha('c')}` });

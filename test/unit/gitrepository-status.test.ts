@@ -67,6 +67,26 @@ describe('GitRepository status', () => {
     expect(nextGitRepositoryStatus(ready, { outcome: 'stored', artifact: second, commitSubject: 'y' }, context).event?.reason).toBe('NewArtifact');
   });
 
+  it('records a verified signature with its mode, drops a failed check on the next reconcile, and the condition with spec.verify', () => {
+    const verification = { mode: 'HEAD' as const, message: `verified signature of\n\t- commit '${'a'.repeat(40)}' with key 'C8693BC6A7CC5A67'` };
+    const verified = nextGitRepositoryStatus({}, { outcome: 'stored', artifact: first, commitSubject: 'one', verification }, context).status;
+    expect(findCondition(verified.conditions, 'SourceVerified')).toMatchObject({ status: 'True', reason: 'Succeeded', message: verification.message });
+    expect(verified.sourceVerificationMode).toBe('HEAD');
+
+    const refused = nextGitRepositoryStatus(verified, { outcome: 'failed', reason: 'InvalidCommitSignature', message: 'unsigned', stalled: false, condition: 'SourceVerified' }, context);
+    expect(findCondition(refused.status.conditions, 'SourceVerified')).toMatchObject({ status: 'False', reason: 'InvalidCommitSignature' });
+    expect(findCondition(refused.status.conditions, 'Ready')).toMatchObject({ status: 'False', reason: 'InvalidCommitSignature' });
+    expect(refused.status.artifact).toEqual(first);
+    expect(refused.event).toMatchObject({ type: 'Warning', reason: 'InvalidCommitSignature' });
+
+    const unreachable = nextGitRepositoryStatus(refused.status, { outcome: 'failed', reason: 'GitOperationFailed', message: 'remote unreachable', stalled: false }, context).status;
+    expect(findCondition(unreachable.conditions, 'SourceVerified')).toBeUndefined();
+
+    const unverified = nextGitRepositoryStatus(verified, { outcome: 'stored', artifact: second, commitSubject: 'two' }, context).status;
+    expect(findCondition(unverified.conditions, 'SourceVerified')).toBeUndefined();
+    expect(unverified.sourceVerificationMode).toBeUndefined();
+  });
+
   it('cuts long commit subjects like Flux', () => {
     expect(commitSubject('short\n\nbody')).toBe('short');
     expect(commitSubject('x'.repeat(60))).toBe(`${'x'.repeat(50)}...`);
