@@ -77,7 +77,9 @@ export function compileReadyExpressions(dependsOn: readonly DependencyReference[
 
 /** Why a dependency is not ready, or undefined when it is. */
 export function dependencyNotReady({ name, object, source, readyExpr, additive = false }: DependencyCheck): string | undefined {
-  if (!object) return `dependency '${name}' not found`;
+  // Flux's words first (with the API server's own for a missing object), then, where
+  // Flux stops, what exactly is awaited.
+  if (!object) return `dependency '${name}' not found: kustomizations.kustomize.toolkit.fluxcd.io "${name.slice(name.indexOf('/') + 1)}" not found`;
   if (readyExpr) {
     const { expression, self } = readyExpr;
     let ready: unknown;
@@ -96,7 +98,7 @@ export function dependencyNotReady({ name, object, source, readyExpr, additive =
   const ref = spec.sourceRef;
   const dependencySource = ref ? `${ref.kind}/${ref.namespace ?? object.metadata.namespace}/${ref.name}` : undefined;
   if (dependencySource === source.id && source.revision && status.lastAppliedRevision !== source.revision) {
-    return `dependency '${name}' is not ready: revision ${source.revision} not applied yet`;
+    return `dependency '${name}' revision is not up to date (${source.revision} not applied yet)`;
   }
   return undefined;
 }

@@ -21,13 +21,13 @@ describe('dependsOn', () => {
   });
 
   it('says why it waits', () => {
-    expect(dependencyNotReady({ name: 'flux-system/infra', object: undefined, source })).toBe("dependency 'flux-system/infra' not found");
+    expect(dependencyNotReady({ name: 'flux-system/infra', object: undefined, source })).toBe('dependency \'flux-system/infra\' not found: kustomizations.kustomize.toolkit.fluxcd.io "infra" not found');
     expect(dependencyNotReady({ name: 'flux-system/infra', object: infra({ ...ready, observedGeneration: 1 }), source })).toMatch(/latest generation/);
     expect(dependencyNotReady({ name: 'flux-system/infra', object: infra({ ...ready, conditions: [{ type: 'Ready', status: 'False' }] }), source })).toBe(
       "dependency 'flux-system/infra' is not ready",
     );
     expect(dependencyNotReady({ name: 'flux-system/infra', object: infra({ ...ready, lastAppliedRevision: 'main@sha1:old' }), source })).toBe(
-      `dependency 'flux-system/infra' is not ready: revision ${revision} not applied yet`,
+      `dependency 'flux-system/infra' revision is not up to date (${revision} not applied yet)`,
     );
   });
 
@@ -89,7 +89,7 @@ dep.metadata.generation == dep.status.observedGeneration
   });
 
   it('waits for a dependency that does not exist, whatever the expression', () => {
-    expect(check(undefined, 'true')).toBe("dependency 'apps/app-backend' not found");
+    expect(check(undefined, 'true')).toBe('dependency \'apps/app-backend\' not found: kustomizations.kustomize.toolkit.fluxcd.io "app-backend" not found');
   });
 
   it('waits, with the CEL error, when the expression cannot be evaluated', () => {
