@@ -35,10 +35,12 @@ COPY workflows workflows/
 RUN node tools/build.mjs
 
 FROM node:20-bookworm-slim
-# git and ssh for GitRepository fetches, CA certificates for HTTPS remotes, and tini as
-# PID 1 so that the git and ssh processes a fetch leaves behind are reaped.
+# git and ssh for GitRepository fetches, CA certificates for HTTPS remotes, gpg and its
+# agent for the PGP keys of SOPS decryption Secrets and for GitRepository signatures,
+# and tini as PID 1 so that the git, ssh and gpg-agent processes a fetch or a decryption
+# leaves behind are reaped.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends git openssh-client ca-certificates tini \
+ && apt-get install -y --no-install-recommends git openssh-client ca-certificates gpg gpg-agent tini \
  && rm -rf /var/lib/apt/lists/*
 RUN groupadd --gid 65532 kimbernetes \
  && useradd --uid 65532 --gid 65532 --home-dir /home/kimbernetes --create-home --shell /usr/sbin/nologin kimbernetes \

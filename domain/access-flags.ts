@@ -1,7 +1,8 @@
-// Flux's kustomize-controller flags that narrow what a Kustomization may reach: platform
-// teams running a shared cluster set them so that tenants cannot read another
-// namespace's sources, apply with the controller's own identity, or pull bases from the
-// network.
+// Flux's kustomize-controller flags that set what a Kustomization may reach beyond its
+// own namespace: platform teams running a shared cluster set them so that tenants cannot
+// read another namespace's sources, apply with the controller's own identity, or pull
+// bases from the network; and one lends every Kustomization the controller's SOPS age
+// keys.
 export interface AccessFlags {
   /** --no-cross-namespace-refs: a sourceRef may not name another namespace */
   noCrossNamespaceRefs: boolean;
@@ -9,6 +10,11 @@ export interface AccessFlags {
   defaultServiceAccount?: string;
   /** --no-remote-bases: kustomizations may not name remote bases or components */
   noRemoteBases: boolean;
+  /**
+   * --sops-age-secret: a Secret of the controller's namespace (RUNTIME_NAMESPACE) whose
+   * `.agekey` entries decrypt for Kustomizations whose spec.decryption names no secretRef
+   */
+  sopsAgeSecret?: { namespace: string; name: string };
 }
 
 export const defaultAccessFlags: AccessFlags = { noCrossNamespaceRefs: false, noRemoteBases: false };

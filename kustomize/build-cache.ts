@@ -17,7 +17,8 @@ export interface BuildIdentity {
   ref: FluxObjectRef;
   spec: unknown;
   variables?: Record<string, string>;
-  decryptionKeys?: readonly string[];
+  /** age identities and PGP private keys (by entry) */
+  decryptionKeys?: { ageKeys: readonly string[]; pgpKeys?: Record<string, string> };
 }
 
 export function buildKey({ digest, ref, spec, variables, decryptionKeys }: BuildIdentity): string {

@@ -4,8 +4,9 @@
 // "Decryption"):
 //
 // - Keys: every entry of the decryption Secret whose name ends in `.agekey` holds age
-//   identities; other entries (`.asc`, `sops.vault-token`, cloud KMS credentials) are for
-//   providers this engine does not support and are ignored here.
+//   identities, and every entry ending in `.asc` armored PGP private keys; other entries
+//   (`sops.vault-token`, cloud KMS credentials) are for providers this engine does not
+//   support and are ignored here.
 // - Two passes, because kustomize treats the two kinds of input differently:
 //   1. Before the build, only the files kustomize reads as opaque bytes are decrypted in
 //      place: secretGenerator `files` and `envs`, and patch files (`patches[].path`), found
@@ -27,8 +28,11 @@
 //   v1 Secret that still has a top-level `sops` field (unless annotated as above), saying
 //   decryption must be configured for it: `findEncrypted` finds that Secret.
 //
-// The real `sops` binary does the work; keys reach it only through SOPS_AGE_KEY, in an
-// environment of its own with an empty HOME so that no key of this machine is used.
+// The real `sops` binary does the work, in an environment of its own with an empty HOME
+// so that no key of this machine is used. Age keys reach it through SOPS_AGE_KEY; PGP
+// keys are imported (on stdin, by the real `gpg --batch --import`) into a GnuPG home made
+// for the one decryption run, which sops is given as GNUPGHOME and hands to gpg; the
+// gpg-agent that the import starts is stopped and the home removed afterwards.
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -38,15 +42,24 @@ import { describeReference, referenceOf, type KubernetesObject } from '../kube/o
 
 export class DecryptionError extends Error {
   override readonly name = 'DecryptionError';
-  /** fixed by a change in Git or in the spec, not by retrying */
+  /** fixed by a change in Git, in the spec or in the decryption Secret, not by retrying */
   readonly retryable = false;
   constructor(
-    /** what could not be decrypted: a file of the artifact or a built object */
+    /** what could not be decrypted (a file of the artifact, a built object) or imported (an entry of the decryption Secret) */
     readonly subject: string,
     reason: string,
+    action: 'decrypt' | 'import' = 'decrypt',
   ) {
-    super(`failed to decrypt ${subject}: ${reason}`);
+    super(`failed to ${action} ${subject}: ${reason}`);
   }
+}
+
+/** The PGP keys of a decryption Secret. */
+export interface PgpKeys {
+  /** the Secret, `namespace/name`, named when one of its entries cannot be imported */
+  secret: string;
+  /** its entries whose name ends in `.asc`, by name: each one or more armored private keys */
+  entries: Record<string, string>;
 }
 
 export interface DecryptOptions {
@@ -54,17 +67,27 @@ export interface DecryptOptions {
   sops: string;
   /** age identities, as `ageKeysOf` returns them */
   ageKeys: string[];
-  /** stops sops when aborted: the reconcile was cancelled */
+  /** PGP private keys, as `pgpKeysOf` returns them */
+  pgpKeys?: PgpKeys;
+  /** stops sops and gpg when aborted: the reconcile was cancelled */
   signal?: AbortSignal;
 }
 
 /** The age identities of a decryption Secret: the values of its `*.agekey` entries. */
 export function ageKeysOf(secretData: Record<string, string>): string[] {
-  return Object.keys(secretData)
-    .filter((name) => name.endsWith('.agekey'))
-    .sort()
-    .map((name) => secretData[name]!);
+  return entriesEndingIn(secretData, '.agekey').map((name) => secretData[name]!);
 }
+
+/** The PGP keys of the decryption Secret `secret` (`namespace/name`): its `*.asc` entries; undefined when it has none. */
+export function pgpKeysOf(secretData: Record<string, string>, secret: string): PgpKeys | undefined {
+  const names = entriesEndingIn(secretData, '.asc');
+  return names.length > 0 ? { secret, entries: Object.fromEntries(names.map((name) => [name, secretData[name]!])) } : undefined;
+}
+
+const entriesEndingIn = (secretData: Record<string, string>, extension: string) =>
+  Object.keys(secretData)
+    .filter((name) => name.endsWith(extension))
+    .sort();
 
 const SopsFormat = { yaml: 'yaml', json: 'json', dotenv: 'dotenv', ini: 'ini', binary: 'binary' } as const;
 type SopsFormat = (typeof SopsFormat)[keyof typeof SopsFormat];
@@ -105,15 +128,17 @@ function redact(text: string): string {
 }
 
 /** sops' stderr as one short sentence that names the cause but no key or plaintext. */
-function reasonOf(stderr: string, ageKeys: string[]): string {
+function reasonOf(stderr: string, { ageKeys, pgpKeys }: DecryptOptions): string {
   // sops wraps key errors over `| `-prefixed lines.
   const text = stderr.replace(/\s*\n\s*(?:- )?\|\s*/g, ' ');
   if (/Failed to get the data key/.test(text)) {
     const malformed = /failed to parse 'SOPS_AGE_KEY' age identities: (.*?)\. Did not find keys/.exec(text);
     if (malformed) return `an age key of the decryption Secret is malformed (${redact(malformed[1]!)})`;
-    if (ageKeys.length === 0) return 'no age key given: the decryption Secret needs an entry whose name ends in .agekey';
+    if (ageKeys.length === 0 && !pgpKeys) return 'no key given: the decryption Secret needs an entry whose name ends in .agekey (age) or .asc (PGP)';
+    // gpg has the matching secret key but cannot use it without asking for its passphrase.
+    if (pgpKeys && /public key decryption failed/.test(text)) return 'a PGP key of the decryption Secret matches but is protected by a passphrase; its .asc entry needs the key without one';
     const recipients = [...stderr.matchAll(/^\s+(\S+): FAILED$/gm)].map((match) => match[1]!);
-    return `no age key of the decryption Secret matches its recipients (${recipients.join(', ')})`;
+    return `no ${pgpKeys ? 'key of the decryption Secret (age or PGP)' : 'age key of the decryption Secret'} matches its recipients (${recipients.join(', ')})`;
   }
   if (/does not match sops' data format/.test(text)) return 'a value under an encrypted key is not sops-encrypted; was it edited by hand?';
   if (/Could not decrypt value/.test(text)) return 'a value fails its integrity check; the encrypted data was changed';
@@ -121,11 +146,54 @@ function reasonOf(stderr: string, ageKeys: string[]): string {
   return redact(line.trim()).slice(0, 300);
 }
 
-const sopsTimeoutMs = 30_000;
+/** What gpg says about an entry it cannot import, without its bookkeeping or the input it quotes. */
+function importFailureOf(stderr: string): string {
+  const bookkeeping = /^(keybox .* created|.*: trustdb created|key \S+: (public|secret) key .* imported|Total number processed|\s*(imported|unchanged|secret keys \w+):|invalid radix64 character)/;
+  const lines = stderr
+    .split('\n')
+    .map((line) => line.replace(/^gpg: /, '').trim().replace(/\.$/, ''))
+    .filter((line) => line && !bookkeeping.test(line));
+  const cause = redact([...new Set(lines)].join('; ')).slice(0, 300) || 'gpg could not import it';
+  return /no valid OpenPGP data/.test(cause) ? `${cause}; an .asc entry holds armored private keys, as \`gpg --export-secret-keys --armor\` writes them` : cause;
+}
+
+const toolTimeoutMs = 30_000;
+
+/**
+ * Runs `binary` (`tool` in messages) with `input` on stdin and returns what it printed;
+ * a run that is cancelled or does not finish in time throws what `failure` makes of it.
+ */
+async function runTool(
+  tool: string,
+  binary: string,
+  args: string[],
+  options: { env: NodeJS.ProcessEnv; input?: Buffer | string; signal?: AbortSignal; failure: (reason: string) => Error },
+): Promise<{ code: number; stdout: Buffer; stderr: string }> {
+  const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: Buffer; stderr: string }>((done, failed) => {
+    const child = spawn(binary, args, { env: options.env, stdio: ['pipe', 'pipe', 'pipe'], timeout: toolTimeoutMs, killSignal: 'SIGKILL', signal: options.signal });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+    child.on('error', (error) => (options.signal?.aborted ? done({ code: null, stdout: Buffer.alloc(0), stderr: 'cancelled' }) : failed(error)));
+    child.on('close', (exitCode) => done({ code: exitCode, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8') }));
+    // The tool may exit before reading stdin (bad arguments); that is reported by its exit code.
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(options.input);
+  });
+  if (code === null) throw options.failure(options.signal?.aborted ? 'cancelled' : `${tool} did not finish within ${toolTimeoutMs / 1000}s`);
+  return { code, stdout, stderr };
+}
+
+/** A decryption run's own directories: sops' HOME, empty, and the GnuPG home holding the Secret's PGP keys. */
+interface SopsHomes {
+  home: string;
+  gnupgHome: string;
+}
 
 /** Runs `sops decrypt` on `input` (a path, or the document itself) and returns the plaintext. */
 async function sopsDecrypt(
-  options: DecryptOptions & { home: string },
+  options: DecryptOptions & SopsHomes,
   subject: string,
   formats: { input: SopsFormat; output: SopsFormat },
   input: { path: string } | { data: Buffer | string },
@@ -137,32 +205,81 @@ async function sopsDecrypt(
     SOPS_DISABLE_VERSION_CHECK: '1',
     HOME: options.home,
     XDG_CONFIG_HOME: join(options.home, '.config'),
+    // sops decrypts PGP data keys with the gpg binary, found on PATH, in this home.
+    GNUPGHOME: options.gnupgHome,
+    PATH: process.env.PATH,
   };
-  const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: Buffer; stderr: string }>((done, failed) => {
-    const child = spawn(options.sops, args, { env, stdio: ['pipe', 'pipe', 'pipe'], timeout: sopsTimeoutMs, killSignal: 'SIGKILL', signal: options.signal });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-    child.on('error', (error) => (options.signal?.aborted ? done({ code: null, stdout: Buffer.alloc(0), stderr: 'cancelled' }) : failed(error)));
-    child.on('close', (exitCode) => done({ code: exitCode, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8') }));
-    // sops may exit before reading stdin (bad arguments); that is reported by its exit code.
-    child.stdin.on('error', () => undefined);
-    child.stdin.end('data' in input ? input.data : undefined);
+  const { code, stdout, stderr } = await runTool('sops', options.sops, args, {
+    env,
+    input: 'data' in input ? input.data : undefined,
+    signal: options.signal,
+    failure: (reason) => new DecryptionError(subject, reason),
   });
-  if (code === null) throw new DecryptionError(subject, options.signal?.aborted ? 'cancelled' : `sops did not finish within ${sopsTimeoutMs / 1000}s`);
-  if (code !== 0) throw new DecryptionError(subject, reasonOf(stderr, options.ageKeys));
+  if (code !== 0) throw new DecryptionError(subject, reasonOf(stderr, options));
   return stdout;
 }
 
-/** Runs `body` with an empty directory that sops takes as HOME, removed afterwards. */
-async function withEmptyHome<T>(body: (home: string) => Promise<T>): Promise<T> {
-  const home = await mkdtemp(join(tmpdir(), 'kimbernetes-sops-'));
+/** Runs `body` with a new directory under `parent`, removed afterwards. */
+async function withTemporaryDir<T>(parent: string, prefix: string, body: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(parent, prefix));
   try {
-    return await body(home);
+    return await body(dir);
   } finally {
-    await rm(home, { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true });
   }
+}
+
+const gnupgPrefix = 'kimbernetes-gnupg-';
+
+/**
+ * Where GnuPG homes are made. gpg-agent puts its sockets in the home (no /run/user in a
+ * container), and a socket's path must fit in 107 bytes: under a long TMPDIR the agent
+ * could not start, and every PGP import would fail.
+ */
+function gnupgParent(): string {
+  const longestSocket = Buffer.byteLength(`${tmpdir()}/${gnupgPrefix}XXXXXX/S.gpg-agent.browser`);
+  return longestSocket <= 107 ? tmpdir() : '/tmp';
+}
+
+/** Imports each `.asc` entry into `gnupgHome` with the real gpg, the key on stdin. */
+async function importPgpKeys({ secret, entries }: PgpKeys, { home, gnupgHome }: SopsHomes, signal?: AbortSignal): Promise<void> {
+  for (const [entry, armored] of Object.entries(entries)) {
+    const subject = `'${entry}' data from sops decryption Secret '${secret}'`;
+    const failure = (reason: string) => new DecryptionError(subject, reason, 'import');
+    const { code, stderr } = await runTool('gpg', 'gpg', ['--homedir', gnupgHome, '--batch', '--import'], {
+      env: { HOME: home, GNUPGHOME: gnupgHome, PATH: process.env.PATH },
+      input: armored,
+      signal,
+      failure,
+    }).catch((error: NodeJS.ErrnoException) => {
+      throw error.code === 'ENOENT' ? failure('gpg is not installed on the worker (Debian and Ubuntu: the gnupg package)') : error;
+    });
+    if (code !== 0) throw failure(importFailureOf(stderr));
+  }
+}
+
+/**
+ * Runs `body` with the directories of one decryption run (`SopsHomes`), the PGP keys
+ * imported; afterwards the gpg-agent the import started is stopped and both are removed.
+ */
+async function withSopsHomes<T>(options: DecryptOptions, body: (homes: SopsHomes) => Promise<T>): Promise<T> {
+  return withTemporaryDir(tmpdir(), 'kimbernetes-sops-', (home) =>
+    // mkdtemp makes the GnuPG home 0700, which gpg insists on.
+    withTemporaryDir(gnupgParent(), gnupgPrefix, async (gnupgHome) => {
+      const homes = { home, gnupgHome };
+      if (!options.pgpKeys) return body(homes);
+      try {
+        await importPgpKeys(options.pgpKeys, homes, options.signal);
+        return await body(homes);
+      } finally {
+        // Best effort: gpg-agent also exits by itself once it sees its home removed.
+        await runTool('gpgconf', 'gpgconf', ['--homedir', gnupgHome, '--kill', 'gpg-agent'], {
+          env: { HOME: home, PATH: process.env.PATH },
+          failure: (reason) => new Error(reason),
+        }).catch(() => undefined);
+      }
+    }),
+  );
 }
 
 const kustomizationFiles = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
@@ -214,7 +331,7 @@ export async function decryptSources(root: string, dir: string, options: Decrypt
   const visited = new Set<string>();
   const decrypted: string[] = [];
 
-  return withEmptyHome(async (home) => {
+  return withSopsHomes(options, async (homes) => {
     const decryptFile = async (path: string, format: SopsFormat) => {
       const file = await inside(realRoot, path);
       if (!file || visited.has(file)) return;
@@ -224,7 +341,7 @@ export async function decryptSources(root: string, dir: string, options: Decrypt
       const name = relative(realRoot, file);
       if (info.size > maxFileSize) throw new DecryptionError(`'${name}'`, `it is larger than the ${maxFileSize >> 20} MiB allowed for an encrypted file`);
       if (!(await readFile(file)).includes(markers[format])) return;
-      const plain = await sopsDecrypt({ ...options, home }, `'${name}'`, { input: format, output: format }, { path: file });
+      const plain = await sopsDecrypt({ ...options, ...homes }, `'${name}'`, { input: format, output: format }, { path: file });
       // A new file renamed over the old one: the artifact may be shared through hard links.
       await writeFile(`${file}.decrypted`, plain, { mode: 0o600 });
       await rename(`${file}.decrypted`, file);
@@ -286,7 +403,7 @@ export async function decryptManifests(manifests: string, options: DecryptOption
   const decrypted: string[] = [];
   const texts: string[] = [];
   let position = 0;
-  await withEmptyHome(async (home) => {
+  await withSopsHomes(options, async (homes) => {
     for (const document of documents) {
       const original = manifests.slice(position, document.range[2]);
       position = document.range[2];
@@ -299,7 +416,7 @@ export async function decryptManifests(manifests: string, options: DecryptOption
       const name = describeReference(referenceOf(object));
       let result: KubernetesObject | undefined;
       if (hasSopsMac(object)) {
-        const plain = await sopsDecrypt({ ...options, home }, name, { input: SopsFormat.json, output: SopsFormat.json }, { data: JSON.stringify(object) });
+        const plain = await sopsDecrypt({ ...options, ...homes }, name, { input: SopsFormat.json, output: SopsFormat.json }, { data: JSON.stringify(object) });
         result = JSON.parse(plain.toString('utf8')) as KubernetesObject;
       } else if (object.kind === 'Secret' && object.data && typeof object.data === 'object') {
         const data = { ...(object.data as Record<string, unknown>) };
@@ -310,7 +427,7 @@ export async function decryptManifests(manifests: string, options: DecryptOption
           const bytes = Buffer.from(value, 'base64');
           const format = detectFormat(bytes);
           if (!format) continue;
-          const plain = await sopsDecrypt({ ...options, home }, `${name} field '${key}'`, { input: format, output: formatForPath(key) }, { data: bytes });
+          const plain = await sopsDecrypt({ ...options, ...homes }, `${name} field '${key}'`, { input: format, output: formatForPath(key) }, { data: bytes });
           data[key] = plain.toString('base64');
           changed = true;
         }

@@ -15,11 +15,11 @@ import { requireBinary } from '../tools/paths.js';
 import { ownerLabels } from '../apply/markers.js';
 import { withCommonMetadata } from '../domain/common-metadata.js';
 import { build, BuildError, pathWithin } from './build.js';
-import { ageKeysOf, decryptManifests, decryptSources, DecryptionError, type DecryptOptions } from './decrypt.js';
+import { ageKeysOf, decryptManifests, decryptSources, DecryptionError, pgpKeysOf, type DecryptOptions } from './decrypt.js';
 import { buildKey, type BuildCache } from './build-cache.js';
 
 
-/** Where postBuild variables and decryption keys come from: the Kustomization's namespace. */
+/** Where postBuild variables and decryption keys come from: the Kustomization's namespace (and, for --sops-age-secret, the worker's). */
 export interface BuildInputs {
   readSecret(namespace: string, name: string): Promise<Record<string, string> | undefined>;
   readConfigMap(namespace: string, name: string): Promise<Record<string, string> | undefined>;
@@ -49,17 +49,19 @@ export interface RenderRequest {
   strictSubstitution?: boolean;
   /** Flux's --no-remote-bases: remote bases and components are refused */
   noRemoteBases?: boolean;
+  /** Flux's --sops-age-secret: the Secret whose age keys decrypt for a Kustomization whose spec.decryption names no secretRef */
+  sopsAgeSecret?: { namespace: string; name: string };
 }
 
 /** The built objects, or why they cannot be built (Flux's BuildFailed). */
 export type Rendering = { ok: true; objects: KubernetesObject[]; fromCache?: boolean } | { ok: false; message: string };
 
-export async function renderKustomization({ root: source, spec, ref, inputs, runBuild = (f) => f(), signal, cache, strictSubstitution = false, noRemoteBases = false }: RenderRequest): Promise<Rendering> {
+export async function renderKustomization({ root: source, spec, ref, inputs, runBuild = (f) => f(), signal, cache, strictSubstitution = false, noRemoteBases = false, sopsAgeSecret }: RenderRequest): Promise<Rendering> {
   const variables = spec.postBuild ? await substitutionVariables(inputs, ref.namespace, spec) : undefined;
   if (typeof variables === 'string') return { ok: false, message: variables };
-  const decryptionKeys = await decryptionOf(inputs, ref.namespace, spec);
+  const decryptionKeys = await decryptionOf(inputs, ref.namespace, spec, sopsAgeSecret);
   if (typeof decryptionKeys === 'string') return { ok: false, message: decryptionKeys };
-  const key = cache && buildKey({ digest: cache.digest, ref, spec, variables, decryptionKeys: decryptionKeys?.ageKeys });
+  const key = cache && buildKey({ digest: cache.digest, ref, spec, variables, decryptionKeys: decryptionKeys && { ageKeys: decryptionKeys.ageKeys, pgpKeys: decryptionKeys.pgpKeys?.entries } });
   const cached = key && cache.builds.get(key);
   if (cached) return { ok: true, objects: cached, fromCache: true };
   const decryption = decryptionKeys && { ...decryptionKeys, signal };
@@ -91,14 +93,21 @@ async function substitutionVariables(inputs: BuildInputs, namespace: string, spe
   return postBuildVariables(substituteFrom, spec.postBuild?.substitute);
 }
 
-/** sops' keys from spec.decryption's Secret; undefined without decryption, a message when it cannot be had. */
-async function decryptionOf(inputs: BuildInputs, namespace: string, spec: KustomizationSpec): Promise<DecryptOptions | string | undefined> {
-  const secretRef = spec.decryption?.secretRef;
+/**
+ * sops' keys from spec.decryption's Secret, or without a secretRef from the worker's
+ * --sops-age-secret; undefined without decryption, a message when they cannot be had.
+ */
+async function decryptionOf(inputs: BuildInputs, namespace: string, spec: KustomizationSpec, sopsAgeSecret: RenderRequest['sopsAgeSecret']): Promise<DecryptOptions | string | undefined> {
   if (!spec.decryption) return undefined;
   if (spec.decryption.provider !== 'sops') return `decryption provider '${spec.decryption.provider}' is not supported, only 'sops'`;
-  const data = secretRef ? await inputs.readSecret(namespace, secretRef.name) : {};
-  if (!data) return `decryption Secret '${namespace}/${secretRef!.name}' not found`;
-  return { sops: requireBinary('sops'), ageKeys: ageKeysOf(data) };
+  const secretRef = spec.decryption.secretRef;
+  const secret = secretRef ? { namespace, name: secretRef.name } : sopsAgeSecret;
+  if (!secret) return { sops: requireBinary('sops'), ageKeys: [] };
+  const data = await inputs.readSecret(secret.namespace, secret.name);
+  const name = `${secret.namespace}/${secret.name}`;
+  if (!data) return `decryption Secret '${name}' not found`;
+  // As in Flux, the worker's Secret lends age keys only.
+  return { sops: requireBinary('sops'), ageKeys: ageKeysOf(data), pgpKeys: secretRef ? pgpKeysOf(data, name) : undefined };
 }
 
 /**

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Debian packages the tests run for real: git (with git-shell and http-backend) and an
-# OpenSSH server for GitRepository tests over SSH, age (age-keygen) for the keys of
-# the SOPS decryption tests, and docker-compose, whose `config` validates our
-# docker-compose.yml without a Docker engine; librsvg2-bin (rsvg-convert) for the bench's
-# plot. Installs only what is missing.
+# OpenSSH server for GitRepository tests over SSH; age (age-keygen) and gnupg (gpg, which
+# the worker imports a decryption Secret's PGP keys with and sops decrypts them with, and
+# which checks GitRepository signatures) for the SOPS and signature tests; openssl for
+# the certificate authority of the HTTPS client-certificate tests; docker-compose, whose
+# `config` validates our docker-compose.yml without a Docker engine; librsvg2-bin
+# (rsvg-convert) for the bench's plot. Installs only what is missing.
 set -euo pipefail
-packages=(git openssh-server openssh-client age docker-compose librsvg2-bin)
+packages=(git openssh-server openssh-client age gnupg openssl docker-compose librsvg2-bin)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")

@@ -40,7 +40,7 @@ export interface Settings {
   maxCachedWorkflows?: number;
   /** Flux's --feature-gates, those Kimbernetes has, with Flux v2.7's defaults */
   featureGates: FeatureGates;
-  /** Flux's --no-cross-namespace-refs, --default-service-account, --no-remote-bases */
+  /** Flux's --no-cross-namespace-refs, --default-service-account, --no-remote-bases, --sops-age-secret */
   access: AccessFlags;
 }
 
@@ -88,6 +88,7 @@ export const settingsOptions = {
   'no-cross-namespace-refs': { type: 'boolean' },
   'default-service-account': { type: 'string' },
   'no-remote-bases': { type: 'boolean' },
+  'sops-age-secret': { type: 'string' },
 } as const;
 
 export function parseSettings(argv: string[], env: NodeJS.ProcessEnv): Settings {
@@ -126,6 +127,7 @@ export function parseSettings(argv: string[], env: NodeJS.ProcessEnv): Settings 
       noCrossNamespaceRefs: values['no-cross-namespace-refs'] ?? envFlag('KIMBERNETES_NO_CROSS_NAMESPACE_REFS', env),
       defaultServiceAccount: values['default-service-account'] ?? (env.KIMBERNETES_DEFAULT_SERVICE_ACCOUNT || undefined),
       noRemoteBases: values['no-remote-bases'] ?? envFlag('KIMBERNETES_NO_REMOTE_BASES', env),
+      sopsAgeSecret: sopsAgeSecret(values['sops-age-secret'] ?? env.KIMBERNETES_SOPS_AGE_SECRET, env),
     },
   };
 }
@@ -144,6 +146,11 @@ function featureGates(flags: string[]): FeatureGates {
     gates[name as keyof FeatureGates] = enabled;
   }
   return gates;
+}
+
+/** Flux's --sops-age-secret names a Secret of the namespace the controller runs in, which its Deployment sets as RUNTIME_NAMESPACE. */
+function sopsAgeSecret(name: string | undefined, env: NodeJS.ProcessEnv): AccessFlags['sopsAgeSecret'] {
+  return name ? { namespace: env.RUNTIME_NAMESPACE || 'flux-system', name } : undefined;
 }
 
 /** A boolean setting from the environment, read as Go reads booleans; absent is false. */

@@ -39,7 +39,7 @@ export interface WorkerProcessOptions {
   healthPollIntervalMs?: number;
   /** Flux's StrictPostBuildSubstitutions feature gate */
   strictSubstitution?: boolean;
-  /** Flux's --no-cross-namespace-refs, --default-service-account, --no-remote-bases */
+  /** Flux's --no-cross-namespace-refs, --default-service-account, --no-remote-bases, --sops-age-secret */
   access?: AccessFlags;
   /** Flux's AdditiveCELDependencyCheck feature gate */
   additiveCELDependencyCheck?: boolean;

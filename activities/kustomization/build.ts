@@ -38,6 +38,7 @@ export function buildStep(context: KustomizationContext) {
       cache: { builds, digest: artifact.digest },
       strictSubstitution,
       noRemoteBases: access.noRemoteBases,
+      sopsAgeSecret: access.sopsAgeSecret,
     });
     // The copy is not needed past a build that ended; the artifact cache keeps the artifact.
     await rm(root, { recursive: true, force: true });

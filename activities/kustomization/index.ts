@@ -37,7 +37,7 @@ export interface KustomizationDependencies {
   healthPollIntervalMs?: number;
   /** Flux's StrictPostBuildSubstitutions feature gate: off by default, as in Flux v2.7 */
   strictSubstitution?: boolean;
-  /** Flux's --no-cross-namespace-refs, --default-service-account, --no-remote-bases */
+  /** Flux's --no-cross-namespace-refs, --default-service-account, --no-remote-bases, --sops-age-secret */
   access?: AccessFlags;
   /** Flux's AdditiveCELDependencyCheck feature gate: off by default, as in Flux v2.7 */
   additiveCELDependencyCheck?: boolean;

@@ -67,7 +67,7 @@ export interface KustomizationContext {
   healthPollIntervalMs: number;
   /** a postBuild `${var}` without a value fails the build (Flux's StrictPostBuildSubstitutions) */
   strictSubstitution: boolean;
-  /** Flux's --no-cross-namespace-refs, --default-service-account, --no-remote-bases */
+  /** Flux's --no-cross-namespace-refs, --default-service-account, --no-remote-bases, --sops-age-secret */
   access: AccessFlags;
   /** Flux's AdditiveCELDependencyCheck: a readyExpr adds to the built-in readiness check instead of replacing it */
   additiveCELDependencyCheck: boolean;

@@ -2,7 +2,7 @@
 // each with the git options that sign with it, the public key a verification Secret
 // holds, and the key ID as the tools themselves print it.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Signer } from './git-servers.js';
@@ -12,6 +12,8 @@ export interface SigningKey extends Signer {
   publicKey: string;
   /** gpg's long key ID of the primary key, or ssh-keygen's SHA256 fingerprint */
   keyId: string;
+  /** stops the gpg-agent that signing started and removes the key */
+  dispose(): void;
 }
 
 export function pgpSigningKey(name: string): SigningKey {
@@ -29,16 +31,22 @@ export function pgpSigningKey(name: string): SigningKey {
     env,
     publicKey: gpg('--armor', '--export', fingerprint),
     keyId: fingerprint.slice(-16),
+    dispose() {
+      execFileSync('gpgconf', ['--homedir', home, '--kill', 'all'], { stdio: 'ignore' });
+      rmSync(home, { recursive: true, force: true });
+    },
   };
 }
 
 export function sshSigningKey(): SigningKey {
-  const key = join(mkdtempSync(join(tmpdir(), 'kimbernetes-signing-')), 'signing');
+  const dir = mkdtempSync(join(tmpdir(), 'kimbernetes-signing-'));
+  const key = join(dir, 'signing');
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key, '-C', 'signer']);
   return {
     options: ['-c', 'gpg.format=ssh', '-c', `user.signingkey=${key}`],
     env: {},
     publicKey: readFileSync(`${key}.pub`, 'utf8'),
     keyId: execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', `${key}.pub`], { encoding: 'utf8' }).split(' ')[1]!,
+    dispose: () => rmSync(dir, { recursive: true, force: true }),
   };
 }

@@ -8,6 +8,7 @@ import type { Client } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { TaskQueue } from '../../common/task-queues.js';
+import type { AccessFlags } from '../../domain/access-flags.js';
 import { loadKubeConfig, type KubeClient } from '../../kube/client.js';
 import type { FluxObjects } from '../../kube/flux-objects.js';
 import { startWorkerProcess } from '../../workers/worker-process.js';
@@ -46,9 +47,10 @@ export async function startTestWorkers(
   pools: readonly TaskQueue[],
   /**
    * the namespace this file's objects live in (for the periodic resync); a task queue prefix
-   * to share; whom the pools act as in the cluster (the run's administrator by default)
+   * to share; whom the pools act as in the cluster (the run's administrator by default);
+   * Flux's access flags, as a worker's command line sets them
    */
-  options: { namespace?: string; taskQueuePrefix?: string; kubeConfig?: KubeConfig } = {},
+  options: { namespace?: string; taskQueuePrefix?: string; kubeConfig?: KubeConfig; access?: AccessFlags } = {},
 ): Promise<TestWorkers> {
   installQuietRuntime();
   const shared = sharedEnvironment();
@@ -64,6 +66,7 @@ export async function startTestWorkers(
     watch: false,
     resyncSchedule: false,
     healthPollIntervalMs: 500,
+    access: options.access,
   });
   const runs = worker.run();
   return {

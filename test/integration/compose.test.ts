@@ -181,8 +181,10 @@ describe('Dockerfile', () => {
     }
   });
 
-  it('installs git and ssh, and runs the worker as a non-root user', () => {
+  it('installs git, ssh and gpg, and runs the worker as a non-root user', () => {
     expect(runs(runtime).join(' ')).toMatch(/apt-get install [^&]*\bgit\b[^&]*\bopenssh-client\b/);
+    // gpg imports a decryption Secret's PGP keys, gpg-agent holds them for sops' gpg.
+    expect(runs(runtime).join(' ')).toMatch(/apt-get install [^&]*\bgpg\b[^&]*\bgpg-agent\b/);
     const user = runtime.instructions.filter((instruction) => instruction.keyword === 'USER').at(-1)?.args;
     expect(user).toMatch(/^[1-9]\d*(:\d+)?$/);
     const entrypoint = JSON.parse(runtime.instructions.find((instruction) => instruction.keyword === 'ENTRYPOINT')!.args) as string[];

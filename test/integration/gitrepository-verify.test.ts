@@ -78,6 +78,7 @@ describe('GitRepository verification, sparse checkout and proxy', () => {
     await workers?.stop();
     await http?.stop();
     await proxy?.stop();
+    for (const key of [pgp, stranger, ssh]) key?.dispose();
   });
 
   it('stores a commit signed by a trusted OpenPGP key and says which key signed it', async () => {

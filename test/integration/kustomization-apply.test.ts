@@ -3,7 +3,8 @@
 // honoured (the last keeps an object from prune too); immutable changes recreated only
 // when forced; an object the API server refuses fails its whole stage before anything of
 // it is written; an unset variable is empty, as in Flux, and a malformed one fails the
-// build; SOPS-encrypted Secrets need decryption; healthCheckExprs judge health.
+// build; SOPS-encrypted Secrets need decryption, with the Kustomization's Secret or the
+// worker's --sops-age-secret; healthCheckExprs judge health.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -12,6 +13,7 @@ import type { KubernetesObject } from '../../kube/objects.js';
 import type { KustomizationStatus } from '../../domain/kustomization-status.js';
 import { findCondition } from '../../domain/conditions.js';
 import { reconcileObject } from '../../temporal/object-loops.js';
+import { parseSettings } from '../../workers/settings.js';
 import { requireBinary } from '../../tools/paths.js';
 import { startTestWorkers, uniqueSuffix, type TestWorkers } from '../harness/test-workers.js';
 import { sharedEnvironment } from '../harness/shared-environment.js';
@@ -28,6 +30,8 @@ describe('Kustomization apply', () => {
   const suffix = uniqueSuffix();
   const flux = `flux-${suffix}`;
   const apps = `apps-${suffix}`;
+  /** the namespace the workers run in, as a Deployment's RUNTIME_NAMESPACE says: where --sops-age-secret is */
+  const runtime = `runtime-${suffix}`;
   const ks = { kind: 'Kustomization' as const, namespace: flux, name: 'apps' };
   const other = (name: string) => ({ kind: 'Kustomization' as const, namespace: flux, name });
   const statusOf = async (name: string) => ((await workers.objects.get(other(name)))?.status ?? {}) as KustomizationStatus;
@@ -80,7 +84,8 @@ describe('Kustomization apply', () => {
   }
 
   beforeAll(async () => {
-    workers = await startTestWorkers('kustomization-apply', [TaskQueue.Source, TaskQueue.Kustomize], { namespace: flux });
+    const { access } = parseSettings(['--sops-age-secret=sops-age-global'], { RUNTIME_NAMESPACE: runtime });
+    workers = await startTestWorkers('kustomization-apply', [TaskQueue.Source, TaskQueue.Kustomize], { namespace: flux, access });
     taskQueuePrefix = workers.taskQueue(TaskQueue.Source).slice(0, -TaskQueue.Source.length);
     repository = new TestRepository(newGitRoot(), 'fleet');
     repository.commit({
@@ -105,7 +110,7 @@ describe('Kustomization apply', () => {
   });
 
   afterAll(async () => {
-    for (const namespace of [apps, flux]) await workers?.kube.delete({ apiVersion: 'v1', kind: 'Namespace', name: namespace });
+    for (const namespace of [apps, flux, runtime]) await workers?.kube.delete({ apiVersion: 'v1', kind: 'Namespace', name: namespace });
     await workers?.stop();
   });
 
@@ -209,6 +214,24 @@ describe('Kustomization apply', () => {
     expect(applied.sops).toBeUndefined();
     // The key never reaches the status or the events.
     expect(JSON.stringify(await statusOf('secrets'))).not.toContain('AGE-SECRET-KEY');
+  });
+
+  it("decrypts with the worker's --sops-age-secret when decryption names no Secret, and says when that Secret is missing", async () => {
+    const key = ageKey();
+    const secret = `apiVersion: v1\nkind: Secret\nmetadata:\n  name: api\n  namespace: ${apps}\nstringData:\n  token: s3cr3t\n`;
+    await publish({ 'global-secrets/api.yaml': encrypt(secret, key, 'yaml', '^(data|stringData)$') }, "a Secret encrypted for the worker's key");
+    await workers.kube.apply(kustomization('global-secrets', { path: './global-secrets', decryption: { provider: 'sops' } }), { fieldManager: 'test' });
+    await reconcileObject(workers.client, other('global-secrets'), { taskQueuePrefix });
+    const missing = await eventually(() => statusOf('global-secrets'), (s) => ready(s)?.status === 'False', { what: 'the missing Secret reported', timeoutMs: 90_000 });
+    expect(ready(missing)?.reason).toBe('BuildFailed');
+    expect(ready(missing)?.message).toBe(`decryption Secret '${runtime}/sops-age-global' not found`);
+
+    await workers.kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: runtime } }, { fieldManager: 'test' });
+    await workers.kube.apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'sops-age-global', namespace: runtime }, stringData: { 'identity.agekey': key.identity } }, { fieldManager: 'test' });
+    await reconcileObject(workers.client, other('global-secrets'), { taskQueuePrefix });
+    await eventually(() => statusOf('global-secrets'), (s) => ready(s)?.status === 'True', { what: 'decrypted and applied', timeoutMs: 90_000 });
+    const applied = (await workers.kube.get({ apiVersion: 'v1', kind: 'Secret', namespace: apps, name: 'api' })) as KubernetesObject & { data: Record<string, string> };
+    expect(Buffer.from(applied.data.token!, 'base64').toString()).toBe('s3cr3t');
   });
 
   it('judges health with healthCheckExprs, and stalls on an invalid expression', async () => {

@@ -4,7 +4,7 @@ import type { KubernetesObject } from '../../kube/objects.js';
 
 const configMap = (name: string): KubernetesObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name } });
 const ref = { kind: 'Kustomization' as const, namespace: 'flux-system', name: 'apps' };
-const identity = { digest: 'sha256:aa', ref, spec: { path: './apps' }, variables: { region: 'eu' }, decryptionKeys: ['AGE-SECRET-KEY-1XYZ'] };
+const identity = { digest: 'sha256:aa', ref, spec: { path: './apps' }, variables: { region: 'eu' }, decryptionKeys: { ageKeys: ['AGE-SECRET-KEY-1XYZ'], pgpKeys: { 'identity.asc': '-----BEGIN PGP PRIVATE KEY BLOCK-----\nA' } } };
 
 describe('the build cache', () => {
   it('keys a build by every input a build reads, without holding a key in the clear', () => {
@@ -16,7 +16,9 @@ describe('the build cache', () => {
       { ...identity, ref: { ...ref, name: 'other' } },
       { ...identity, spec: { path: './apps', namePrefix: 'x-' } },
       { ...identity, variables: { region: 'us' } },
-      { ...identity, decryptionKeys: ['AGE-SECRET-KEY-1ABC'] },
+      { ...identity, decryptionKeys: { ...identity.decryptionKeys, ageKeys: ['AGE-SECRET-KEY-1ABC'] } },
+      { ...identity, decryptionKeys: { ...identity.decryptionKeys, pgpKeys: { 'identity.asc': '-----BEGIN PGP PRIVATE KEY BLOCK-----\nB' } } },
+      { ...identity, decryptionKeys: { ageKeys: identity.decryptionKeys.ageKeys } },
     ]) {
       expect(buildKey(changed)).not.toBe(key);
     }

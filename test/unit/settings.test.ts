@@ -26,6 +26,13 @@ describe('connection settings', () => {
     expect(() => parseSettings([], { KIMBERNETES_NO_REMOTE_BASES: 'yes' })).toThrow("KIMBERNETES_NO_REMOTE_BASES: expected true or false, got 'yes'");
   });
 
+  it('reads --sops-age-secret as a Secret of the namespace the worker runs in, flux-system by default', () => {
+    expect(parseSettings([], {}).access.sopsAgeSecret).toBeUndefined();
+    expect(parseSettings(['--sops-age-secret=sops-age'], {}).access.sopsAgeSecret).toEqual({ namespace: 'flux-system', name: 'sops-age' });
+    expect(parseSettings([], { KIMBERNETES_SOPS_AGE_SECRET: 'sops-age', RUNTIME_NAMESPACE: 'kimbernetes-system' }).access.sopsAgeSecret).toEqual({ namespace: 'kimbernetes-system', name: 'sops-age' });
+    expect(parseSettings(['--sops-age-secret', 'keys'], { KIMBERNETES_SOPS_AGE_SECRET: 'sops-age' }).access.sopsAgeSecret?.name).toBe('keys');
+  });
+
   it('names artifact storage with Flux\'s flags', () => {
     const settings = parseSettings(['--storage-path', '/data', '--storage-addr', '0.0.0.0:9090', '--storage-adv-addr', 'source-controller.flux-system.svc'], {});
     expect(settings.storage).toEqual({ dir: '/data', listen: '0.0.0.0:9090', advertisedUrl: 'http://source-controller.flux-system.svc' });
