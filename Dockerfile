@@ -25,6 +25,7 @@ COPY artifacts artifacts/
 COPY common common/
 COPY domain domain/
 COPY git git/
+COPY helm helm/
 COPY kube kube/
 COPY kustomize kustomize/
 COPY schemas schemas/

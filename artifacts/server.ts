@@ -10,6 +10,12 @@ export interface ArtifactServer {
   close(): Promise<void>;
 }
 
+const contentTypes: [string, string][] = [
+  ['.tar.gz', 'application/gzip'],
+  ['.tgz', 'application/gzip'],
+  ['.yaml', 'application/yaml'],
+];
+
 export async function startArtifactServer(root: string, options: { host?: string; port?: number } = {}): Promise<ArtifactServer> {
   const server: Server = createServer(async (request, response) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') {
@@ -19,15 +25,16 @@ export async function startArtifactServer(root: string, options: { host?: string
     const requested = decodeURIComponent(new URL(request.url ?? '/', 'http://artifacts').pathname);
     const relativePath = normalize(requested).replace(/^([/\\])+/, '');
     const file = join(root, relativePath);
-    // Only artifacts, only inside the store.
-    if (!relativePath.endsWith('.tar.gz') || relativePath.split(sep).includes('..') || !file.startsWith(root + sep)) {
+    // Only artifacts (source archives, charts, Helm repository indexes), only inside the store.
+    const type = contentTypes.find(([extension]) => relativePath.endsWith(extension))?.[1];
+    if (!type || relativePath.split(sep).includes('..') || !file.startsWith(root + sep)) {
       response.writeHead(404).end();
       return;
     }
     try {
       const info = await stat(file);
       if (!info.isFile()) throw new Error('not a file');
-      response.writeHead(200, { 'Content-Type': 'application/gzip', 'Content-Length': info.size });
+      response.writeHead(200, { 'Content-Type': type, 'Content-Length': info.size });
       if (request.method === 'HEAD') response.end();
       else createReadStream(file).pipe(response);
     } catch {

@@ -1,8 +1,8 @@
 // The artifact store: a folder of tar.gz artifacts, one sub-folder per source object,
 // served over HTTP (server.ts) so that workers on other machines can fetch them by URL.
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { lstat, mkdir, readdir, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Ignore } from 'ignore';
 import { listFiles, sha256File, writeArchive } from './archive.js';
 
@@ -57,6 +57,35 @@ export class ArtifactStore {
     }
   }
 
+  /**
+   * Stores `content` as the artifact file `fileName` of `owner` (written aside, then
+   * renamed, so a reader never sees half of it); its digest is of `content`.
+   */
+  async put(owner: ArtifactOwner, fileName: string, content: Buffer | string, revision: string): Promise<Artifact> {
+    const dir = this.ownerDir(owner);
+    await mkdir(join(this.root, dir), { recursive: true });
+    const temporary = join(this.root, dir, `.partial-${randomBytes(6).toString('hex')}`);
+    try {
+      await writeFile(temporary, content);
+      const path = `${dir}/${fileName}`;
+      await rename(temporary, join(this.root, path));
+      const { size, mtime } = await stat(join(this.root, path));
+      const digest = `sha256:${createHash('sha256').update(content).digest('hex')}`;
+      return { path, url: this.url(path), revision, digest, size, lastUpdateTime: mtime.toISOString() };
+    } finally {
+      await rm(temporary, { force: true });
+    }
+  }
+
+  /** Points the stable name `linkName` of the artifact's folder at it (Flux's `index.yaml`), and returns that name's URL. */
+  async link(artifact: Artifact, linkName: string): Promise<string> {
+    const dir = artifact.path.split('/').slice(0, -1).join('/');
+    const temporary = join(this.root, dir, `.partial-${randomBytes(6).toString('hex')}`);
+    await symlink(artifact.path.split('/').pop()!, temporary);
+    await rename(temporary, join(this.root, dir, linkName));
+    return this.url(`${dir}/${linkName}`);
+  }
+
   /** Whether the artifact's file is still in the store with its recorded size. */
   async has(artifact: Pick<Artifact, 'path' | 'size'>): Promise<boolean> {
     try {
@@ -74,11 +103,17 @@ export class ArtifactStore {
     const dir = join(this.root, this.ownerDir(owner));
     const files = await readdir(dir).catch(() => [] as string[]);
     const currentName = current.path.split('/').pop();
-    const dated = await Promise.all(
-      files
-        .filter((name) => name.endsWith('.tar.gz') && name !== currentName)
-        .map(async (name) => ({ name, mtime: (await stat(join(dir, name))).mtimeMs })),
-    );
+    // Artifact files only: not the current one, a stable link to it, or one being written.
+    const dated = (
+      await Promise.all(
+        files
+          .filter((name) => name !== currentName && !name.startsWith('.partial-'))
+          .map(async (name) => {
+            const info = await lstat(join(dir, name)).catch(() => undefined);
+            return info?.isFile() ? [{ name, mtime: info.mtimeMs }] : [];
+          }),
+      )
+    ).flat();
     const stale = dated.sort((a, b) => b.mtime - a.mtime).slice(Math.max(0, retain - 1));
     await Promise.all(stale.map(({ name }) => rm(join(dir, name), { force: true })));
     return stale.map(({ name }) => `${this.ownerDir(owner)}/${name}`);

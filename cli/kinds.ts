@@ -1,4 +1,4 @@
-// The words Flux users type for each kind (`source git`, `kustomization`/`ks`,
+// The words Flux users type for each kind (`source git`, `source helm`, `kustomization`/`ks`,
 // `helmrelease`/`hr`), and how messages name an object.
 import { installFieldManager } from '../apply/target.js';
 import type { FluxKindName, FluxObjectRef } from '../kube/flux-kinds.js';
@@ -15,11 +15,12 @@ export interface KindWords {
 }
 
 export const gitRepositoryWords: KindWords = { kind: 'GitRepository', singular: [['source', 'sources'], ['git']], plural: [['sources', 'source'], ['git']] };
+export const helmRepositoryWords: KindWords = { kind: 'HelmRepository', singular: [['source', 'sources'], ['helm']], plural: [['sources', 'source'], ['helm']] };
 export const kustomizationWords: KindWords = { kind: 'Kustomization', singular: [['kustomization', 'kustomizations', 'ks']], plural: [['kustomizations', 'kustomization', 'ks']] };
 export const helmReleaseWords: KindWords = { kind: 'HelmRelease', singular: [['helmrelease', 'helmreleases', 'hr']], plural: [['helmreleases', 'helmrelease', 'hr']] };
 
 /** The kinds `reconcile`, `suspend`, `resume` and `get` know, in `get all` order. */
-export const objectKinds: readonly KindWords[] = [gitRepositoryWords, kustomizationWords, helmReleaseWords];
+export const objectKinds: readonly KindWords[] = [gitRepositoryWords, helmRepositoryWords, kustomizationWords, helmReleaseWords];
 
 /** `Kustomization 'flux-system/apps'`, as errors name an object. */
 export function quoted(ref: FluxObjectRef): string {

@@ -6,6 +6,7 @@ import type { TaskQueue } from './task-queues.js';
 /** The workflow type that runs each kind's reconcile loop. */
 export const workflowTypes: Partial<Record<FluxObjectRef['kind'], string>> = {
   GitRepository: 'gitRepositoryLoop',
+  HelmRepository: 'helmRepositoryLoop',
   Kustomization: 'kustomizationLoop',
 };
 

@@ -18,6 +18,7 @@ import type { ArtifactStore } from '../artifacts/store.js';
 import { createSmokeTestActivities } from '../activities/smoke-test.js';
 import { createHealthActivities } from '../activities/health.js';
 import { createGitRepositoryActivities } from '../activities/gitrepository/index.js';
+import { createHelmRepositoryActivities } from '../activities/helmrepository/index.js';
 import { createResyncActivities } from '../activities/resync.js';
 import { createDependentsActivities } from '../activities/dependents.js';
 import { createKustomizationActivities } from '../activities/kustomization/index.js';
@@ -82,6 +83,7 @@ export function poolActivities(queue: TaskQueue, deps: PoolDependencies, workerQ
       if (!deps.artifacts) throw new Error('the source-controller pool needs an artifact store');
       return {
         ...createGitRepositoryActivities({ objects: deps.objects, store: deps.artifacts, workerQueue }),
+        ...createHelmRepositoryActivities({ objects: deps.objects, store: deps.artifacts, workerQueue }),
         ...createLegacyGitRepositoryActivities(),
         ...(loops ? createResyncActivities({ ...loops, kinds: reconciledKinds }) : {}),
         ...(loops ? createDependentsActivities(loops) : {}),

@@ -2,6 +2,7 @@
 // only receives the workflows started on its own task queue.
 export { smokeTest } from './smoke-test.js';
 export { gitRepositoryLoop } from './gitrepository.js';
+export { helmRepositoryLoop } from './helmrepository.js';
 export { kustomizationLoop } from './kustomization.js';
 export { resyncWorkflow } from './resync.js';
 // Loops recorded before the step-by-step reconcile; each continues as its successor.

@@ -9,13 +9,13 @@ import { resolveRef } from '../../domain/git-ref.js';
 import { readGitRepositorySpec, type GitRepositorySpec, type GitVerificationMode } from '../../domain/gitrepository-spec.js';
 import { SourceCondition, SourceReason, type FetchResult, type GitRepositoryStatus } from '../../domain/gitrepository-status.js';
 import { proxyOfSecret } from '../../domain/proxy-secret.js';
-import { requestedAtAnnotation } from '../../domain/watch-changes.js';
 import { listRemoteRefs } from '../../git/client.js';
 import { prepareCredentials, type GitCredentials } from '../../git/credentials.js';
 import type { FluxObjectRef } from '../../kube/flux-kinds.js';
 import type { GitRepositoryInclude } from '../../schemas/types.js';
 import { cancellationSignal } from '../heartbeat.js';
 import { showProgress } from '../progress.js';
+import { invalidSpecTiming, readSourceObject } from '../source-object.js';
 import { resolveIncludes } from '../source-include.js';
 import { fetchFailureOf, type FetchFailure } from './git-failure.js';
 import { observedContent, type GitRepositoryContext, type ObservedContent } from './work.js';
@@ -28,21 +28,13 @@ export type RemoteCheck =
   /** `verify`: spec.verify is set, so the signature step runs between clone and store */
   | { outcome: 'changed'; local: WorkerLocal; revision: string; generation: number; requestedAt?: string; observed: ObservedContent; timing: LoopTiming; verify?: true };
 
-/** When a spec cannot be read: look again at this pace (a new generation wakes the loop anyway). */
-const invalidSpecTiming: LoopTiming = { intervalMs: 60_000, retryIntervalMs: 60_000 };
-
 export function checkRemoteStep(context: GitRepositoryContext) {
   const { objects, store, schema, workspaces, workerQueue } = context;
 
   return async function checkRemote({ ref }: { ref: FluxObjectRef }): Promise<RemoteCheck> {
-    const object = await objects.get(ref);
-    if (!object) {
-      // Deleted: its artifacts go with it, as Flux's finalizer does.
-      await store.removeAll(ref);
-      return { outcome: 'gone' };
-    }
-    const generation = object.metadata.generation ?? 0;
-    const requestedAt = object.metadata.annotations?.[requestedAtAnnotation];
+    const source = await readSourceObject(objects, store, ref);
+    if (!source) return { outcome: 'gone' };
+    const { object, generation, requestedAt } = source;
     const previous = await showProgress(objects, ref, (object.status ?? {}) as GitRepositoryStatus, generation);
     const reading = readGitRepositorySpec(object.spec, schema);
     if (!reading.ok) {

@@ -1,4 +1,4 @@
-// `get sources git | kustomizations | helmreleases | all`: flux's status tables, read
+// `get sources git | sources helm | kustomizations | helmreleases | all`: flux's status tables, read
 // from the objects' status, with each loop's next reconcile when Temporal answers.
 import { KubeError } from '../../kube/errors.js';
 import type { FluxKindName } from '../../kube/flux-kinds.js';
@@ -80,7 +80,7 @@ export const getCommands: Command[] = [
   ...objectKinds.map(getCommand),
   {
     words: [['get'], ['all']],
-    summary: 'the status of every GitRepository, Kustomization and HelmRelease',
+    summary: 'the status of every GitRepository, HelmRepository, Kustomization and HelmRelease',
     options,
     examples: ['kimbernetes get all', 'kimbernetes get all -A'],
     run: (context, invocation) =>
