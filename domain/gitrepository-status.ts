@@ -4,7 +4,8 @@
 import type { Artifact } from '../artifacts/store.js';
 import type { GitVerificationMode } from './gitrepository-spec.js';
 import type { GitRepositoryInclude } from '../schemas/types.js';
-import { findCondition, markFailed, markReady, removeCondition, setCondition, type Condition } from './conditions.js';
+import { findCondition, markReady, removeCondition, setCondition, type Condition } from './conditions.js';
+import { failedSourceStatus } from './source-failure.js';
 
 export const SourceCondition = {
   ArtifactInStorage: 'ArtifactInStorage',
@@ -83,15 +84,7 @@ export function nextGitRepositoryStatus(
   const base: GitRepositoryStatus = { ...previous };
   if (context.requestedAt) base.lastHandledReconcileAt = context.requestedAt;
 
-  if (result.outcome === 'failed') {
-    const type = result.condition ?? SourceCondition.FetchFailed;
-    const polarity = type === SourceCondition.SourceVerified ? 'False' : 'True';
-    let next = setCondition(conditions, { type, status: polarity, reason: result.reason, message: result.message }, context);
-    next = markFailed(next, result, context);
-    const status: GitRepositoryStatus = { ...base, conditions: next };
-    if (result.stalled) status.observedGeneration = context.generation;
-    return { status, event: { type: 'Warning', reason: result.reason, message: result.message } };
-  }
+  if (result.outcome === 'failed') return failedSourceStatus(base, conditions, result, context);
 
   const { artifact } = result;
   const message = storedMessage(artifact.revision);

@@ -4,7 +4,8 @@
 // revision '…'", FetchFailed or StorageOperationFailed on a failure with the last good
 // artifact kept, observedGeneration only on success or a stall, and the event to record.
 import type { Artifact } from '../artifacts/store.js';
-import { findCondition, markFailed, markReady, removeCondition, setCondition, type Condition } from './conditions.js';
+import { findCondition, markReady, removeCondition, setCondition, type Condition } from './conditions.js';
+import { failedSourceStatus } from './source-failure.js';
 import type { StatusContext, StatusEvent } from './gitrepository-status.js';
 
 export const HelmRepositoryReason = {
@@ -46,14 +47,7 @@ export function nextHelmRepositoryStatus(
   const base: HelmRepositoryStatus = { ...previous };
   if (context.requestedAt) base.lastHandledReconcileAt = context.requestedAt;
 
-  if (result.outcome === 'failed') {
-    const type = result.condition ?? 'FetchFailed';
-    let next = setCondition(conditions, { type, status: 'True', reason: result.reason, message: result.message }, context);
-    next = markFailed(next, result, context);
-    const status: HelmRepositoryStatus = { ...base, conditions: next };
-    if (result.stalled) status.observedGeneration = context.generation;
-    return { status, event: { type: 'Warning', reason: result.reason, message: result.message } };
-  }
+  if (result.outcome === 'failed') return failedSourceStatus(base, conditions, result, context);
 
   const { artifact } = result;
   const message = storedIndexMessage(artifact.revision);

@@ -13,6 +13,7 @@
 import { allHandlersFinished, condition, continueAsNew, setCurrentDetails } from '@temporalio/workflow';
 import type { LoopTiming, WorkerLocal } from '../common/reconcile-steps.js';
 import type { ReconcileOutcome } from '../common/object-workflow.js';
+import type { SourceFailure } from '../domain/source-failure.js';
 import type { FluxObjectRef } from '../kube/flux-kinds.js';
 import { notifyDependentsOrWarn } from './dependents.js';
 import { listeningLoop, showOutcome, type LoopMemory, type LoopTimingOverrides, type ReconcileLoop } from './reconcile-loop.js';
@@ -26,13 +27,7 @@ export interface SourceLoopInput {
 }
 
 /** A failure as the source's status words it. */
-interface SourceFailure {
-  outcome: 'failed';
-  reason: string;
-  message: string;
-  stalled: boolean;
-  condition?: string;
-}
+type StepFailure = SourceFailure & { outcome: 'failed' };
 
 /** What the first step decided. */
 export type SourceCheck<Result, Observed> =
@@ -139,9 +134,9 @@ async function reconcile<Check extends SourceCheck<unknown, unknown>>(source: So
   const onWorker = proxyWorkerSteps<AnySteps>(kind, local, loop.timing.workerLostAfterMs, '10 minutes');
   for (const step of source.workerSteps(changed)) {
     setCurrentDetails(`${kind} ${name} at ${revision}: ${step.name}`);
-    let failure: SourceFailure | undefined;
+    let failure: StepFailure | undefined;
     try {
-      ({ failure } = (await onWorker(step.name, { local }, `${step.summary} ${revision} of ${kind} ${name}`)) as { failure?: SourceFailure });
+      ({ failure } = (await onWorker(step.name, { local }, `${step.summary} ${revision} of ${kind} ${name}`)) as { failure?: StepFailure });
     } catch (error) {
       if (isWorkerLost(error)) return unfinished(error);
       failure = { outcome: 'failed', reason: step.reason, message: causeMessage(error), stalled: false, ...(step.condition ? { condition: step.condition } : {}) };
