@@ -20,17 +20,8 @@ export class ArtifactError extends Error implements TypedFailure {
 
 /** Downloads `url` into `destination` (a new folder) after checking `digest` (`sha256:<hex>`). */
 export async function fetchArtifact(url: string, digest: string, destination: string): Promise<void> {
-  const [algorithm, expected] = digest.split(':');
-  if (algorithm !== 'sha256' || !expected) throw new ArtifactError(`unsupported artifact digest '${digest}'`, false);
-  let response: Response;
-  try {
-    response = await fetch(url);
-  } catch (error) {
-    throw new ArtifactError(`failed to download artifact from ${url}: ${(error as Error).message}`, true);
-  }
-  if (!response.ok || !response.body) {
-    throw new ArtifactError(`failed to download artifact from ${url}: HTTP ${response.status}`, response.status >= 500);
-  }
+  const expected = expectedHex(digest);
+  const response = await requestArtifact(url);
   await mkdir(destination, { recursive: true });
   const archive = join(destination, '..', `.artifact-${expected.slice(0, 12)}.tar.gz`);
   const hash = createHash('sha256');
@@ -46,4 +37,32 @@ export async function fetchArtifact(url: string, digest: string, destination: st
   } finally {
     await rm(archive, { force: true });
   }
+}
+
+/** Downloads the single-file artifact at `url` (a Helm index), checking `digest`. */
+export async function fetchArtifactBytes(url: string, digest: string): Promise<Buffer> {
+  const expected = expectedHex(digest);
+  const bytes = Buffer.from(await (await requestArtifact(url)).arrayBuffer());
+  const actual = createHash('sha256').update(bytes).digest('hex');
+  if (actual !== expected) throw new ArtifactError(`artifact from ${url} has digest sha256:${actual}, expected ${digest}`, true);
+  return bytes;
+}
+
+function expectedHex(digest: string): string {
+  const [algorithm, expected] = digest.split(':');
+  if (algorithm !== 'sha256' || !expected) throw new ArtifactError(`unsupported artifact digest '${digest}'`, false);
+  return expected;
+}
+
+async function requestArtifact(url: string): Promise<Response> {
+  let response: Response;
+  try {
+    response = await fetch(url);
+  } catch (error) {
+    throw new ArtifactError(`failed to download artifact from ${url}: ${(error as Error).message}`, true);
+  }
+  if (!response.ok || !response.body) {
+    throw new ArtifactError(`failed to download artifact from ${url}: HTTP ${response.status}`, response.status >= 500);
+  }
+  return response;
 }

@@ -48,3 +48,9 @@ export function readHelmRepositorySpec(raw: unknown, schema: SchemaNode): SpecRe
     },
   };
 }
+
+/** Flux's NormalizeURL: an HTTP(S) repository URL with exactly one trailing slash, an OCI one with none. */
+export function normalizeRepositoryUrl(url: string): string {
+  const trimmed = url.replace(/\/+$/, '');
+  return trimmed.startsWith('oci://') ? trimmed : `${trimmed}/`;
+}

@@ -18,6 +18,7 @@ import type { ArtifactStore } from '../artifacts/store.js';
 import { createSmokeTestActivities } from '../activities/smoke-test.js';
 import { createHealthActivities } from '../activities/health.js';
 import { createGitRepositoryActivities } from '../activities/gitrepository/index.js';
+import { createHelmChartActivities } from '../activities/helmchart/index.js';
 import { createHelmRepositoryActivities } from '../activities/helmrepository/index.js';
 import { createResyncActivities } from '../activities/resync.js';
 import { createDependentsActivities } from '../activities/dependents.js';
@@ -84,6 +85,7 @@ export function poolActivities(queue: TaskQueue, deps: PoolDependencies, workerQ
       return {
         ...createGitRepositoryActivities({ objects: deps.objects, store: deps.artifacts, workerQueue }),
         ...createHelmRepositoryActivities({ objects: deps.objects, store: deps.artifacts, workerQueue }),
+        ...createHelmChartActivities({ objects: deps.objects, store: deps.artifacts, workerQueue }),
         ...createLegacyGitRepositoryActivities(),
         ...(loops ? createResyncActivities({ ...loops, kinds: reconciledKinds }) : {}),
         ...(loops ? createDependentsActivities(loops) : {}),

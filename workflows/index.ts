@@ -3,6 +3,7 @@
 export { smokeTest } from './smoke-test.js';
 export { gitRepositoryLoop } from './gitrepository.js';
 export { helmRepositoryLoop } from './helmrepository.js';
+export { helmChartLoop } from './helmchart.js';
 export { kustomizationLoop } from './kustomization.js';
 export { resyncWorkflow } from './resync.js';
 // Loops recorded before the step-by-step reconcile; each continues as its successor.

@@ -4,12 +4,12 @@
 // the reconcile's workspace on this worker and the store step runs on its own queue.
 import type { LoopTiming } from '../../common/reconcile-steps.js';
 import { findCondition } from '../../domain/conditions.js';
-import { helmClientOptions } from '../../domain/helm-repository-auth.js';
 import { readHelmRepositorySpec } from '../../domain/helmrepository-spec.js';
 import { HelmRepositoryReason, type HelmRepositoryStatus, type IndexResult } from '../../domain/helmrepository-status.js';
 import { downloadIndex, indexRevision, indexUrl, IndexError } from '../../helm/repository-index.js';
 import type { FluxObjectRef } from '../../kube/flux-kinds.js';
 import type { SourceCheck } from '../../workflows/source-loop.js';
+import { readHelmRepositoryClient } from '../helm-repository-client.js';
 import { cancellationSignal } from '../heartbeat.js';
 import { showProgress } from '../progress.js';
 import { invalidSpecTiming, readSourceObject } from '../source-object.js';
@@ -51,18 +51,7 @@ export function fetchIndexStep(context: HelmRepositoryContext) {
     } catch (error) {
       return failed(HelmRepositoryReason.URLInvalid, `invalid Helm repository URL: ${(error as Error).message}`, true);
     }
-    type NamedSecret = { name: string; data: Record<string, string> };
-    const read = async (name: string | undefined, what: string): Promise<NamedSecret | undefined | IndexCheck> => {
-      if (!name) return undefined;
-      const data = await objects.getSecretData(ref.namespace, name);
-      if (!data) return failed(HelmRepositoryReason.AuthenticationFailed, `failed to get ${what} secret '${ref.namespace}/${name}': secrets "${name}" not found`);
-      return { name: `${ref.namespace}/${name}`, data };
-    };
-    const secret = await read(spec.secretName, 'authentication');
-    if (secret && 'outcome' in secret) return secret;
-    const certSecret = await read(spec.certSecretName, 'TLS authentication');
-    if (certSecret && 'outcome' in certSecret) return certSecret;
-    const client = helmClientOptions(secret, certSecret);
+    const client = await readHelmRepositoryClient(objects, ref.namespace, spec);
     if (!client.ok) return failed(HelmRepositoryReason.AuthenticationFailed, client.message);
 
     let index: Buffer;

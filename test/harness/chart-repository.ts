@@ -16,8 +16,8 @@ export interface ChartRepository {
   dir: string;
   /** GET requests for index.yaml it answered */
   readonly indexRequests: number;
-  /** packages a new chart version and indexes the repository again */
-  addChart(name: string, version: string): void;
+  /** packages a new chart version (with `files` beside its Chart.yaml) and indexes the repository again */
+  addChart(name: string, version: string, files?: Record<string, string>): void;
   /** replaces index.yaml with these bytes */
   writeIndex(content: string): void;
   stop(): Promise<void>;
@@ -66,12 +66,13 @@ export async function startChartRepository(options: ChartRepositoryOptions = {})
     get indexRequests() {
       return state.indexRequests;
     },
-    addChart(name, version) {
+    addChart(name, version, files = {}) {
       const chart = join(sources, `${name}-${version}`, name);
       mkdirSync(join(chart, 'templates'), { recursive: true });
       writeFileSync(join(chart, 'Chart.yaml'), `apiVersion: v2\nname: ${name}\nversion: ${version}\ndescription: a test chart\n`);
       writeFileSync(join(chart, 'values.yaml'), 'message: hello\n');
       writeFileSync(join(chart, 'templates', 'configmap.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\ndata:\n  message: {{ .Values.message }}\n');
+      for (const [path, content] of Object.entries(files)) writeFileSync(join(chart, path), content);
       helm('package', chart, '--destination', dir);
       helm('repo', 'index', dir, '--url', url);
     },
