@@ -1,13 +1,13 @@
-// `reconcile source git | kustomization | helmrelease NAME [--with-source]`: as `flux
+// `reconcile source git | source helm | source chart | kustomization | helmrelease NAME [--with-source]`: as `flux
 // reconcile`, sets reconcile.fluxcd.io/requestedAt, and also signals the object's loop
 // at once; then waits until the reconcile was handled and says how it went.
 import { isReconciled } from '../../common/loop-kinds.js';
-import type { FluxObjectRef } from '../../kube/flux-kinds.js';
 import type { KubernetesObject } from '../../kube/objects.js';
 import { requireObject, type Command } from '../command.js';
 import type { CliContext } from '../context.js';
 import { CliError, ExitCode } from '../errors.js';
-import { gitRepositoryWords, helmReleaseWords, kustomizationWords, notFoundMessage, quoted, type KindWords } from '../kinds.js';
+import { fluxKinds, type FluxKindName, type FluxObjectRef } from '../../kube/flux-kinds.js';
+import { gitRepositoryWords, helmChartWords, helmReleaseWords, helmRepositoryWords, kustomizationWords, notFoundMessage, quoted, type KindWords } from '../kinds.js';
 import { newRequestedAt, requestPatch, successMessage, waitForReconcile } from '../reconcile-wait.js';
 
 /** Wakes the object's loop now; without Temporal, a worker's watcher still sees the annotation. */
@@ -35,13 +35,14 @@ export async function reportReconcile(context: CliContext, ref: FluxObjectRef, r
   return ExitCode.Ok;
 }
 
-/** The GitRepository a Kustomization or HelmRelease reads from, for --with-source. */
+/** The source a Kustomization, HelmChart or HelmRelease reads from, for --with-source. */
 function sourceOf(ref: FluxObjectRef, object: KubernetesObject): FluxObjectRef {
   const spec = (object.spec ?? {}) as { sourceRef?: SourceRef; chart?: { spec?: { sourceRef?: SourceRef } } };
   const source = ref.kind === 'HelmRelease' ? spec.chart?.spec?.sourceRef : spec.sourceRef;
   if (!source) throw new CliError(`${quoted(ref)} has no source reference`);
-  if (source.kind !== 'GitRepository') throw new CliError(`--with-source: ${source.kind} sources are not reconciled yet, only GitRepository`);
-  return { kind: 'GitRepository', namespace: source.namespace ?? ref.namespace, name: source.name };
+  const kind = source.kind as FluxKindName;
+  if (!(kind in fluxKinds) || !isReconciled(kind)) throw new CliError(`--with-source: ${source.kind} sources are not reconciled yet`);
+  return { kind, namespace: source.namespace ?? ref.namespace, name: source.name };
 }
 
 interface SourceRef {
@@ -78,4 +79,10 @@ function reconcileCommand(words: KindWords, withSource: boolean): Command {
   };
 }
 
-export const reconcileCommands: Command[] = [reconcileCommand(gitRepositoryWords, false), reconcileCommand(kustomizationWords, true), reconcileCommand(helmReleaseWords, true)];
+export const reconcileCommands: Command[] = [
+  reconcileCommand(gitRepositoryWords, false),
+  reconcileCommand(helmRepositoryWords, false),
+  reconcileCommand(helmChartWords, true),
+  reconcileCommand(kustomizationWords, true),
+  reconcileCommand(helmReleaseWords, true),
+];

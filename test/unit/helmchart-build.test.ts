@@ -5,7 +5,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { buildFailure, BuildErrorReason, buildSummary, effectiveValuesFiles, versionMetadata, withVersionMetadata } from '../../domain/helmchart-build.js';
 import { mergeValues } from '../../domain/merge-values.js';
-import { chartDownloadUrl, ChartReferenceError, selectChartVersion } from '../../helm/chart-version.js';
+import { chartDownloadUrl, ChartReferenceError, selectChartVersion, type ChartVersion } from '../../helm/chart-version.js';
 import type { RepositoryIndex } from '../../helm/repository-index.js';
 
 const index: RepositoryIndex = {
@@ -42,7 +42,7 @@ describe('HelmChart version from an index', () => {
   });
 
   it("resolves a relative package URL against the repository's, keeping its query", () => {
-    const [, chart, , absolute] = index.entries.podinfo!;
+    const [, chart, , absolute] = index.entries.podinfo! as ChartVersion[];
     expect(chartDownloadUrl('https://charts.example.com/stable', chart!)).toBe('https://charts.example.com/stable/charts/podinfo-6.10.1.tgz');
     expect(chartDownloadUrl('https://charts.example.com/stable/?token=t', chart!)).toBe('https://charts.example.com/stable/charts/podinfo-6.10.1.tgz?token=t');
     expect(chartDownloadUrl('https://charts.example.com', absolute!)).toBe('https://cdn.example.com/podinfo-6.5.0.tgz');
