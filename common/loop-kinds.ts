@@ -9,6 +9,7 @@ export const workflowTypes: Partial<Record<FluxObjectRef['kind'], string>> = {
   HelmRepository: 'helmRepositoryLoop',
   HelmChart: 'helmChartLoop',
   Kustomization: 'kustomizationLoop',
+  HelmRelease: 'helmReleaseLoop',
 };
 
 /** The kinds that have a reconcile loop. */

@@ -36,6 +36,11 @@ export function referencesSource(object: KubernetesObject, source: SourceIdentit
       return matches(spec.sourceRef as SourceReference | undefined, source, namespace);
     case 'HelmRelease': {
       const chart = spec.chart as { spec?: { sourceRef?: SourceReference } } | undefined;
+      if (source.kind === 'HelmChart') {
+        // The HelmChart its template makes (`<namespace>-<name>` in the source's namespace), or chartRef's.
+        const templated = chart?.spec?.sourceRef && { kind: 'HelmChart', name: `${namespace}-${object.metadata.name}`, namespace: chart.spec.sourceRef.namespace ?? namespace };
+        return matches(templated, source, namespace) || matches(spec.chartRef as SourceReference | undefined, source, namespace);
+      }
       return matches(chart?.spec?.sourceRef, source, namespace);
     }
     case 'GitRepository': {

@@ -20,6 +20,9 @@ import { createHealthActivities } from '../activities/health.js';
 import { createGitRepositoryActivities } from '../activities/gitrepository/index.js';
 import { createHelmChartActivities } from '../activities/helmchart/index.js';
 import { createHelmRepositoryActivities } from '../activities/helmrepository/index.js';
+import { createHelmReleaseActivities } from '../activities/helmrelease/index.js';
+import { kubeconfigText } from '../kube/tool-kubeconfig.js';
+import { reconcileObject } from '../temporal/object-loops.js';
 import { createResyncActivities } from '../activities/resync.js';
 import { createDependentsActivities } from '../activities/dependents.js';
 import { createKustomizationActivities } from '../activities/kustomization/index.js';
@@ -47,10 +50,12 @@ export interface PoolDependencies {
   access?: AccessFlags;
   /** Flux's AdditiveCELDependencyCheck feature gate */
   additiveCELDependencyCheck?: boolean;
+  /** the worker's own cluster as a kubeconfig's text, for the helm it runs */
+  kubeconfig?: string;
 }
 
 /** The Kubernetes side of the pools' dependencies, for one kubeconfig. */
-export function kubernetesDependencies(kubeConfig: KubeConfig, rateLimit?: RateLimit): Pick<PoolDependencies, 'kube' | 'clusters' | 'objects'> {
+export function kubernetesDependencies(kubeConfig: KubeConfig, rateLimit?: RateLimit): Pick<PoolDependencies, 'kube' | 'clusters' | 'objects' | 'kubeconfig'> {
   // One rate limit for the requests to the worker's own cluster (applies, reads, status
   // writes), as a Flux controller's client has, and one for events, as its event
   // recorder's own client has: Flux's QPS and burst are the contract.
@@ -58,7 +63,7 @@ export function kubernetesDependencies(kubeConfig: KubeConfig, rateLimit?: RateL
   const throttle = createTokenBucket(limit);
   const objects = createFluxObjects(kubeConfig, { throttle, eventThrottle: createTokenBucket(limit) });
   const clusters = createClusterTargets({ kubeConfig, rateLimit: limit, localThrottle: throttle, readSecret: (namespace, name) => objects.getSecretData(namespace, name) });
-  return { kube: clusters.local, clusters, objects };
+  return { kube: clusters.local, clusters, objects, kubeconfig: kubeconfigText(kubeConfig) };
 }
 
 /** Running compiled (from dist/, as `npm run build` makes it) rather than from the TypeScript source. */
@@ -105,6 +110,19 @@ export function poolActivities(queue: TaskQueue, deps: PoolDependencies, workerQ
         ...(loops ? createDependentsActivities(loops) : {}),
         ...createSmokeTestActivities({ kube: deps.kube, fieldManager }),
         ...createHealthActivities({ clusters: deps.clusters, pollIntervalMs: deps.healthPollIntervalMs }),
+      };
+    case TaskQueue.Helm:
+      if (!deps.kubeconfig) throw new Error('the helm-controller pool needs the kubeconfig its helm runs with');
+      return {
+        ...createHelmReleaseActivities({
+          kube: deps.kube,
+          clusters: deps.clusters,
+          objects: deps.objects,
+          workerQueue,
+          kubeconfig: deps.kubeconfig,
+          requestReconcile: loops && ((ref) => reconcileObject(loops.client, ref, { taskQueuePrefix: loops.taskQueuePrefix }).then(() => undefined)),
+        }),
+        ...(loops ? createDependentsActivities(loops) : {}),
       };
     default:
       return {};

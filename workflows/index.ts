@@ -5,6 +5,7 @@ export { gitRepositoryLoop } from './gitrepository.js';
 export { helmRepositoryLoop } from './helmrepository.js';
 export { helmChartLoop } from './helmchart.js';
 export { kustomizationLoop } from './kustomization.js';
+export { helmReleaseLoop } from './helmrelease.js';
 export { resyncWorkflow } from './resync.js';
 // Loops recorded before the step-by-step reconcile; each continues as its successor.
 export { gitRepositoryWorkflow } from './legacy/gitrepository-workflow.js';

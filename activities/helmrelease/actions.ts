@@ -1,0 +1,180 @@
+// The Helm actions of a HelmRelease reconcile, each its own step on the worker that holds
+// the reconcile's workspace, each with the real helm: install, upgrade, rollback, the
+// uninstall that remediates a failed install, and unlock — a release left pending-* by a
+// worker that died mid-action is marked failed in Helm's storage, as Flux's unlock does,
+// so the next action never meets "another operation is in progress". Each returns what
+// Helm left in storage; a Helm error is an outcome, not a step failure.
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { WorkerLocal } from '../../common/reconcile-steps.js';
+import { goDurationString } from '../../domain/duration.js';
+import { snapshotOf, type StoredRelease } from '../../domain/helmrelease-digest.js';
+import type { ReleaseOutcome } from '../../domain/helmrelease-outcome.js';
+import { latestSnapshot, unlockedReleaseDescription, type Snapshot } from '../../domain/helmrelease-status.js';
+import { helm, HelmFailure } from '../../helm/helm-cli.js';
+import { encodeRelease, releaseSecretName } from '../../helm/release-storage.js';
+import { cancellationSignal } from '../heartbeat.js';
+import { latestStoredRelease } from './stored-release.js';
+import type { HelmReleaseContext, HelmReleaseWork } from './work.js';
+
+type Outcome = { ok: boolean; version?: number };
+
+export function releaseActionSteps(context: HelmReleaseContext) {
+  const { workspaces } = context;
+  const step = (run: (work: HelmReleaseWork, dir: string) => Promise<ReleaseOutcome>) =>
+    async function ({ local }: { local: WorkerLocal }): Promise<Outcome> {
+      const { dir, state: work } = workspaces.get(local.workspace);
+      const outcome = await run(work, dir);
+      work.outcomes.push(outcome);
+      return { ok: outcome.ok, version: outcome.snapshot?.version };
+    };
+
+  return {
+    install: step(async (work, dir) => {
+      const { spec } = work;
+      const settings = spec.install;
+      const flags = [
+        ...waitFlags(settings),
+        ...(settings.createNamespace ? ['--create-namespace'] : []),
+        ...(settings.crds === 'Skip' ? ['--skip-crds'] : []),
+        ...(settings.replace ? ['--replace'] : []),
+        ...commonFlags(settings),
+      ];
+      return helmAction(context, work, 'install', ['install', spec.releaseName, work.chartPath!, ...(await valuesFlags(work, dir)), ...timeoutFlags(settings.timeoutMs), ...flags]);
+    }),
+    upgrade: step(async (work, dir) => {
+      const { spec } = work;
+      const settings = spec.upgrade;
+      const flags = [
+        ...waitFlags(settings),
+        settings.preserveValues ? '--reuse-values' : '--reset-values',
+        '--history-max',
+        String(spec.maxHistory),
+        ...(settings.force ? ['--force'] : []),
+        ...(settings.cleanupOnFail ? ['--cleanup-on-fail'] : []),
+        ...(settings.crds === 'Skip' ? ['--skip-crds'] : []),
+        ...commonFlags(settings),
+      ];
+      return helmAction(context, work, 'upgrade', ['upgrade', spec.releaseName, work.chartPath!, ...(await valuesFlags(work, dir)), ...timeoutFlags(settings.timeoutMs), ...flags]);
+    }),
+    rollback: step(async (work) => {
+      const { spec } = work;
+      const to = (work.plan as { to: Snapshot }).to;
+      const settings = spec.rollback;
+      const flags = [
+        ...waitFlags(settings),
+        ...(settings.disableHooks ? ['--no-hooks'] : []),
+        ...(settings.force ? ['--force'] : []),
+        ...(settings.recreate ? ['--recreate-pods'] : []),
+        ...(settings.cleanupOnFail ? ['--cleanup-on-fail'] : []),
+        // Flux's rollback keeps every release: no history limit.
+        '--history-max',
+        '0',
+      ];
+      const error = await run(work, ['rollback', spec.releaseName, String(to.version), '--namespace', spec.storageNamespace, ...timeoutFlags(settings.timeoutMs), ...flags]);
+      const snapshot = await latestOf(context, work);
+      return { action: 'rollback', ok: !error, error, to, snapshot: snapshot && snapshot.version > to.version ? snapshot : undefined };
+    }),
+    uninstallRemediation: step(async (work) => {
+      const { spec } = work;
+      const latest = work.current ? snapshotOf(work.current) : latestSnapshot(work.previous.history ?? [])!;
+      const error = await uninstall(work, spec.releaseName);
+      return { action: 'uninstall-remediation', ok: !error, error, snapshot: latest };
+    }),
+    unlock: step(async (work) => {
+      const current = work.current!;
+      const pendingStatus = current.info?.status ?? '';
+      const unlocked: StoredRelease = { ...current, info: { ...current.info, status: 'failed', description: unlockedReleaseDescription(pendingStatus) } };
+      try {
+        await writeRelease(context, work, unlocked);
+      } catch (error) {
+        return { action: 'unlock', ok: false, error: (error as Error).message, snapshot: snapshotOf(current), pendingStatus };
+      }
+      work.current = unlocked;
+      work.previous = { ...work.previous, history: (work.previous.history ?? []).map((s) => (s.version === unlocked.version ? snapshotOf(unlocked) : s)) };
+      return { action: 'unlock', ok: true, snapshot: snapshotOf(unlocked), pendingStatus };
+    }),
+  };
+}
+
+interface WaitSettings {
+  disableWait: boolean;
+  disableWaitForJobs: boolean;
+}
+
+function waitFlags(settings: WaitSettings): string[] {
+  if (settings.disableWait) return [];
+  return ['--wait', ...(settings.disableWaitForJobs ? [] : ['--wait-for-jobs'])];
+}
+
+function commonFlags(settings: { disableHooks: boolean; disableOpenAPIValidation: boolean; disableSchemaValidation: boolean; disableTakeOwnership: boolean }): string[] {
+  return [
+    ...(settings.disableHooks ? ['--no-hooks'] : []),
+    ...(settings.disableOpenAPIValidation ? ['--disable-openapi-validation'] : []),
+    ...(settings.disableSchemaValidation ? ['--skip-schema-validation'] : []),
+    ...(settings.disableTakeOwnership ? [] : ['--take-ownership']),
+  ];
+}
+
+function timeoutFlags(timeoutMs: number): string[] {
+  return ['--timeout', goDurationString(timeoutMs)];
+}
+
+/** The values as a JSON file (YAML to helm) only this user can read, removed with the workspace. */
+async function valuesFlags(work: HelmReleaseWork, dir: string): Promise<string[]> {
+  const path = join(dir, 'values.json');
+  await writeFile(path, JSON.stringify(work.values), { mode: 0o600 });
+  return ['--namespace', work.spec.releaseNamespace, '--values', path];
+}
+
+/** Runs helm; Helm's error text when it failed. */
+async function run(work: HelmReleaseWork, args: string[]): Promise<string | undefined> {
+  try {
+    await helm(work.connection, args, cancellationSignal());
+    return undefined;
+  } catch (error) {
+    if (error instanceof HelmFailure) return error.message;
+    throw error;
+  }
+}
+
+async function helmAction(context: HelmReleaseContext, work: HelmReleaseWork, action: 'install' | 'upgrade', args: string[]): Promise<ReleaseOutcome> {
+  const error = await run(work, args);
+  const snapshot = await latestOf(context, work);
+  // Only a release this action wrote counts as its outcome.
+  const wrote = snapshot && (!work.current || snapshot.version > work.current.version);
+  return { action, ok: !error, error, snapshot: wrote ? snapshot : undefined };
+}
+
+/** The latest release in storage, as the history records it. */
+async function latestOf(context: HelmReleaseContext, work: HelmReleaseWork): Promise<Snapshot | undefined> {
+  const release = await latestStoredRelease(context.clusters, work.connection, work.ref.namespace, work.spec);
+  return release && snapshotOf(release);
+}
+
+async function uninstall(work: HelmReleaseWork, name: string): Promise<string | undefined> {
+  const error = await run(work, uninstallArgs(name, work.spec.storageNamespace, work.spec.uninstall));
+  return error && /not found/.test(error) ? undefined : error;
+}
+
+/** `helm uninstall` as spec.uninstall asks for it. */
+export function uninstallArgs(name: string, namespace: string, settings: HelmReleaseWork['spec']['uninstall']): string[] {
+  const flags = [...(settings.disableWait ? [] : ['--wait']), ...(settings.disableHooks ? ['--no-hooks'] : []), ...(settings.keepHistory ? ['--keep-history'] : []), '--cascade', settings.deletionPropagation];
+  return ['uninstall', name, '--namespace', namespace, ...timeoutFlags(settings.timeoutMs), ...flags];
+}
+
+/** Writes `release` back to its Secret, as Helm's Secret driver would, with its status label. */
+async function writeRelease(context: HelmReleaseContext, work: HelmReleaseWork, release: StoredRelease): Promise<void> {
+  const client = await context.clusters.clientFor({ namespace: work.ref.namespace, serviceAccountName: work.spec.serviceAccountName, kubeConfig: work.spec.kubeConfig?.secretRef && { secretName: work.spec.kubeConfig.secretRef.name, key: work.spec.kubeConfig.secretRef.key } });
+  await client.apply(
+    {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: releaseSecretName(release.name, release.version), namespace: work.spec.storageNamespace, labels: { name: release.name, owner: 'helm', status: release.info?.status ?? 'failed', version: String(release.version) } },
+      type: 'helm.sh/release.v1',
+      stringData: { release: encodeRelease(release) },
+    },
+    { fieldManager: 'helm-controller', force: true },
+  );
+}
+

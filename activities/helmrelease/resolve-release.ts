@@ -1,0 +1,209 @@
+// The first step of a HelmRelease reconcile, on the shared helm-controller queue: read the
+// object and its spec, check its dependencies, apply the HelmChart its chart template
+// makes and wait for that chart's artifact, compose the values, find the release Helm has
+// in storage and decide what to do (helm-controller's reconcileRelease up to its atomic
+// release). When there is a Helm action to run, the reconcile's workspace opens on this
+// worker (values and kubeconfig stay in it) and the later steps run on its own queue.
+import type { Artifact } from '../../artifacts/store.js';
+import type { LoopTiming } from '../../common/reconcile-steps.js';
+import { findCondition } from '../../domain/conditions.js';
+import { configDigest, snapshotOf } from '../../domain/helmrelease-digest.js';
+import type { HelmReleaseStatus, ReleaseVerdict } from '../../domain/helmrelease-outcome.js';
+import { helmChartFromTemplate, helmChartReferenceOf, readHelmReleaseSpec, type HelmReleaseSpec } from '../../domain/helmrelease-spec.js';
+import { nextAction, releaseStateOf, type NextAction } from '../../domain/helmrelease-state.js';
+import { HelmReleaseReason } from '../../domain/helmrelease-status.js';
+import { composeValues, ValuesReferenceError } from '../../domain/helmrelease-values.js';
+import type { GoMap } from '../../domain/go-yaml.js';
+import { requestedAtAnnotation } from '../../domain/watch-changes.js';
+import { HelmFailure, writeKubeconfig, type HelmConnection } from '../../helm/helm-cli.js';
+import { fluxKinds, type FluxKindName, type FluxObjectRef } from '../../kube/flux-kinds.js';
+import type { KubernetesObject } from '../../kube/objects.js';
+import { showProgress } from '../progress.js';
+import { latestStoredRelease } from './stored-release.js';
+import { dependencyRetryMs, finalizer, type HelmReleaseContext } from './work.js';
+
+export type ReleaseResolution =
+  | { outcome: 'gone' }
+  | { outcome: 'deleting' }
+  | { outcome: 'suspended'; timing: LoopTiming }
+  /** nothing for Helm to do, or a prerequisite failed: straight to finalizeStatus */
+  | { outcome: 'decided'; verdict: ReleaseVerdict; generation: number; requestedAt?: string; timing: LoopTiming; retryAfterMs?: number; workspace?: string }
+  | { outcome: 'act'; local: { workerQueue: string; workspace: string }; plan: NextAction['action']; revision: string; generation: number; requestedAt?: string; timing: LoopTiming; timeoutMs: number };
+
+const invalidSpecTiming: LoopTiming = { intervalMs: 600_000, retryIntervalMs: 600_000 };
+
+export function resolveReleaseStep(context: HelmReleaseContext) {
+  const { objects, schema, workspaces, workerQueue } = context;
+  return async function resolveRelease({ ref }: { ref: FluxObjectRef }): Promise<ReleaseResolution> {
+    const object = await objects.get(ref);
+    if (!object) return { outcome: 'gone' };
+    if (object.metadata.deletionTimestamp) return { outcome: 'deleting' };
+    const finalizers = (object.metadata.finalizers as string[] | undefined) ?? [];
+    if (!finalizers.includes(finalizer)) await objects.setFinalizers(ref, [...finalizers, finalizer]);
+    const generation = object.metadata.generation ?? 0;
+    const requestedAt = object.metadata.annotations?.[requestedAtAnnotation];
+    const unready = (reason: string, message: string, options: { stalled?: boolean; warning?: boolean; retryAfterMs?: number; timing: LoopTiming }): ReleaseResolution => ({
+      outcome: 'decided',
+      verdict: { kind: 'unready', reason, message, stalled: options.stalled ?? false, warning: options.warning ?? true },
+      generation,
+      requestedAt,
+      timing: options.timing,
+      retryAfterMs: options.retryAfterMs,
+    });
+    const reading = readHelmReleaseSpec(object.spec, schema, { name: ref.name, namespace: ref.namespace });
+    if (!reading.ok) return unready('InvalidSpec', reading.message, { stalled: true, timing: invalidSpecTiming });
+    const spec = reading.spec;
+    const timing: LoopTiming = { intervalMs: spec.intervalMs, retryIntervalMs: spec.intervalMs };
+    if (spec.suspend) return { outcome: 'suspended', timing };
+    const previous = await showProgress(objects, ref, (object.status ?? {}) as HelmReleaseStatus, generation);
+    if (spec.storageNamespace !== spec.releaseNamespace) {
+      const message = `storageNamespace '${spec.storageNamespace}' differs from the release namespace '${spec.releaseNamespace}': Kimbernetes stores a release where it installs it (helm's own rule); set spec.storageNamespace to '${spec.releaseNamespace}'`;
+      return unready('InvalidSpec', message, { stalled: true, timing });
+    }
+
+    const notReady = await dependencyNotReady(context, spec);
+    if (notReady) return unready(HelmReleaseReason.DependencyNotReady, notReady, { warning: false, retryAfterMs: dependencyRetryMs, timing });
+
+    const chart = await resolveChart(context, ref, object, spec);
+    if ('failure' in chart) return unready(chart.failure.reason, chart.failure.message, { retryAfterMs: dependencyRetryMs, timing });
+
+    let values: GoMap;
+    try {
+      values = await valuesOf(context, ref.namespace, spec);
+    } catch (error) {
+      if (!(error instanceof ValuesReferenceError)) throw error;
+      return unready(HelmReleaseReason.ValuesError, error.message, { timing });
+    }
+
+    const workspace = await workspaces.open({
+      ref,
+      spec,
+      generation,
+      previous,
+      values,
+      chart: chart.chart,
+      connection: { kubeconfigPath: '', home: '' },
+      plan: { action: 'none' },
+      outcomes: [],
+    });
+    const connection: HelmConnection = {
+      kubeconfigPath: await writeKubeconfig(workspace.dir, await kubeconfigFor(context, ref.namespace, spec)),
+      impersonate: spec.serviceAccountName ? `system:serviceaccount:${ref.namespace}:${spec.serviceAccountName}` : undefined,
+      home: `${workspace.dir}/helm`,
+    };
+    workspace.state.connection = connection;
+    const current = await latestStoredRelease(context.clusters, connection, ref.namespace, spec);
+    workspace.state.current = current;
+    const history = previous.history ?? [];
+    const state = releaseStateOf(current, history, { chartName: chart.chart.name, chartVersion: chart.chart.version, values });
+    const countsReset = previous.lastAttemptedGeneration !== generation || previous.lastAttemptedRevision !== chart.chart.version || previous.lastAttemptedConfigDigest !== configDigest(values);
+    const counts = countsReset ? { installFailures: 0, upgradeFailures: 0 } : { installFailures: previous.installFailures ?? 0, upgradeFailures: previous.upgradeFailures ?? 0 };
+    const plan = nextAction(state, counts, previous.lastAttemptedReleaseAction, history, { install: spec.install.remediation, upgrade: spec.upgrade.remediation });
+    workspace.state.plan = plan;
+    if (plan.action === 'none' || plan.action === 'stall') {
+      const verdict: ReleaseVerdict = {
+        kind: 'released',
+        attempt: attemptOf(spec, chart.chart, values),
+        plan,
+        outcomes: [],
+        history: current && history.length === 0 ? [snapshotOf(current)] : history,
+      };
+      return { outcome: 'decided', verdict, generation, requestedAt, timing, workspace: workspace.id };
+    }
+    return {
+      outcome: 'act',
+      local: { workerQueue, workspace: workspace.id },
+      plan: plan.action,
+      revision: chart.chart.version,
+      generation,
+      requestedAt,
+      timing,
+      timeoutMs: Math.max(spec.install.timeoutMs, spec.upgrade.timeoutMs, spec.rollback.timeoutMs, spec.uninstall.timeoutMs),
+    };
+  };
+
+  async function kubeconfigFor(context: HelmReleaseContext, namespace: string, spec: HelmReleaseSpec): Promise<string> {
+    const reference = spec.kubeConfig?.secretRef;
+    if (!reference) return context.kubeconfig;
+    const data = await objects.getSecretData(namespace, reference.name);
+    const key = reference.key ?? (data?.['value'] !== undefined ? 'value' : 'value.yaml');
+    const text = data?.[key];
+    if (!text) throw new HelmFailure(`could not find kubeconfig Secret '${namespace}/${reference.name}' with key '${key}'`);
+    return text;
+  }
+
+}
+
+export function attemptOf(spec: HelmReleaseSpec, chart: { name: string; version: string; helmChart: string }, values?: GoMap) {
+  return {
+    chartName: chart.name,
+    chartVersion: chart.version,
+    configDigest: values ? configDigest(values) : '',
+    releaseName: spec.releaseNameUnshortened,
+    releaseNamespace: spec.releaseNamespace,
+    storageNamespace: spec.storageNamespace,
+    helmChart: chart.helmChart,
+    remediation: { installRetries: spec.install.remediation.retries, upgradeRetries: spec.upgrade.remediation.retries },
+  };
+}
+
+/** Flux's built-in dependency check: each dependency exists, is Ready, at its latest generation. */
+async function dependencyNotReady(context: HelmReleaseContext, spec: HelmReleaseSpec): Promise<string | undefined> {
+  for (const dependency of spec.dependsOn) {
+    const kind = ((dependency as { kind?: string }).kind ?? 'HelmRelease') as FluxKindName;
+    const name = `${dependency.namespace}/${dependency.name}`;
+    if (!(kind in fluxKinds)) return `unable to get '${name}' dependency: unsupported kind ${kind}`;
+    const object = await context.objects.get({ kind, namespace: dependency.namespace, name: dependency.name });
+    if (!object) return `unable to get '${name}' dependency: ${fluxKinds[kind].plural}.${fluxKinds[kind].group} "${dependency.name}" not found`;
+    const status = (object.status ?? {}) as { observedGeneration?: number; conditions?: [] };
+    if (status.observedGeneration !== object.metadata.generation || findCondition(status.conditions, 'Ready')?.status !== 'True') return `dependency '${name}' is not ready`;
+  }
+  return undefined;
+}
+
+type ResolvedChart = { chart: { name: string; version: string; artifact: Artifact; helmChart: string } } | { failure: { reason: string; message: string } };
+
+/** The HelmChart the release reads: the one its template makes (applied now), or chartRef's. */
+async function resolveChart(context: HelmReleaseContext, ref: FluxObjectRef, object: KubernetesObject, spec: HelmReleaseSpec): Promise<ResolvedChart> {
+  let chartRef: FluxObjectRef;
+  if (spec.chart) {
+    const template = helmChartFromTemplate({ name: ref.name, namespace: ref.namespace }, spec.chart, ((object.spec as { interval?: string }).interval ?? '10m'));
+    await context.kube.apply(template as unknown as KubernetesObject, { fieldManager: 'helm-controller', force: true });
+    chartRef = { kind: 'HelmChart', namespace: template.metadata.namespace, name: template.metadata.name };
+    // The source-controller's loop for it runs from now on (the watcher would start it too, later).
+    const existing = await context.objects.get(chartRef);
+    if (!existing?.status) await context.requestReconcile?.(chartRef);
+    const previousChart = ((object.status ?? {}) as HelmReleaseStatus).helmChart;
+    if (previousChart && previousChart !== helmChartReferenceOf({ name: ref.name, namespace: ref.namespace }, spec.chart)) {
+      const [namespace = ref.namespace, name = ''] = previousChart.split('/');
+      await context.kube.delete({ apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'HelmChart', namespace, name });
+    }
+  } else if (spec.chartRef?.kind === 'HelmChart') {
+    chartRef = { kind: 'HelmChart', namespace: spec.chartRef.namespace, name: spec.chartRef.name };
+  } else {
+    return { failure: { reason: HelmReleaseReason.ArtifactFailed, message: `chartRef of kind '${spec.chartRef?.kind}' is not supported yet` } };
+  }
+  const id = `${chartRef.namespace}/${chartRef.name}`;
+  const chart = await context.objects.get(chartRef);
+  if (!chart) return { failure: { reason: HelmReleaseReason.ArtifactFailed, message: `could not get Source object: helmcharts.source.toolkit.fluxcd.io "${chartRef.name}" not found` } };
+  const status = (chart.status ?? {}) as { observedGeneration?: number; conditions?: []; artifact?: Artifact; observedChartName?: string };
+  const ready = findCondition(status.conditions, 'Ready');
+  const notReady = (detail: string) => ({ failure: { reason: 'SourceNotReady', message: `HelmChart '${id}' is not ready: ${detail}` } });
+  if (status.observedGeneration !== chart.metadata.generation) return notReady(ready?.status === 'False' ? ready.message : 'latest generation of object has not been reconciled');
+  const stalled = findCondition(status.conditions, 'Stalled');
+  if (stalled?.status === 'True') return notReady(stalled.message);
+  if (!status.artifact) return notReady('does not have an artifact');
+  return { chart: { name: status.observedChartName ?? chartRef.name, version: status.artifact.revision, artifact: status.artifact, helmChart: id } };
+}
+
+/** The values from valuesFrom's ConfigMaps and Secrets, then spec.values, in Flux's order. */
+async function valuesOf(context: HelmReleaseContext, namespace: string, spec: HelmReleaseSpec): Promise<GoMap> {
+  const data = new Map<string, Record<string, string> | undefined>();
+  for (const reference of spec.valuesFrom) {
+    const key = `${reference.kind}/${reference.name}`;
+    if (data.has(key)) continue;
+    if (reference.kind === 'Secret') data.set(key, await context.objects.getSecretData(namespace, reference.name));
+    else data.set(key, ((await context.kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace, name: reference.name })) as { data?: Record<string, string> } | undefined)?.data);
+  }
+  return composeValues(namespace, spec, (kind, name) => data.get(`${kind}/${name}`));
+}

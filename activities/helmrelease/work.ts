@@ -1,0 +1,51 @@
+// What one HelmRelease reconcile keeps on the worker that runs it, between its steps: the
+// composed values (they may hold Secrets' data: never in a payload), the kubeconfig helm
+// uses, the chart's package, the release found in storage and what the action did.
+import type { Artifact } from '../../artifacts/store.js';
+import type { GoMap } from '../../domain/go-yaml.js';
+import type { StoredRelease } from '../../domain/helmrelease-digest.js';
+import type { HelmReleaseSpec } from '../../domain/helmrelease-spec.js';
+import type { NextAction } from '../../domain/helmrelease-state.js';
+import type { SchemaNode } from '../../domain/schema-validation.js';
+import type { HelmConnection } from '../../helm/helm-cli.js';
+import type { KubeClient } from '../../kube/client.js';
+import type { FluxObjectRef } from '../../kube/flux-kinds.js';
+import type { FluxObjects } from '../../kube/flux-objects.js';
+import type { ClusterTargets } from '../../kube/targets.js';
+import type { Workspaces } from '../workspaces.js';
+import type { HelmReleaseStatus, ReleaseOutcome } from '../../domain/helmrelease-outcome.js';
+
+export interface HelmReleaseWork {
+  ref: FluxObjectRef;
+  spec: HelmReleaseSpec;
+  generation: number;
+  previous: HelmReleaseStatus;
+  values: GoMap;
+  chart: { name: string; version: string; artifact: Artifact; helmChart: string };
+  connection: HelmConnection;
+  /** the latest release in storage when the reconcile began */
+  current?: StoredRelease;
+  plan: NextAction;
+  /** set by fetchChart */
+  chartPath?: string;
+  /** set by the action steps, in order */
+  outcomes: ReleaseOutcome[];
+}
+
+export interface HelmReleaseContext {
+  kube: KubeClient;
+  clusters: ClusterTargets;
+  objects: FluxObjects;
+  workspaces: Workspaces<HelmReleaseWork>;
+  workerQueue: string;
+  schema: SchemaNode;
+  /** the worker's own cluster as a kubeconfig, for helm */
+  kubeconfig: string;
+  /** wakes another object's loop (the HelmChart a template made), when Temporal is at hand */
+  requestReconcile?: (ref: FluxObjectRef) => Promise<void>;
+}
+
+/** Flux's finalizer, which holds a HelmRelease until its release is uninstalled. */
+export const finalizer = 'finalizers.fluxcd.io';
+/** Flux's --requeue-dependency */
+export const dependencyRetryMs = 30_000;

@@ -1,0 +1,185 @@
+// The one place a HelmRelease's status is decided after a reconcile, from what its steps
+// did, in helm-controller's words: each Helm action's condition (Released, Remediated)
+// and event, the history of releases made (newest first, trimmed as Flux trims it), the
+// last attempt's revision, config digest and generation, the failure counters (reset by a
+// new generation, chart version or values, as Flux resets them), Stalled once retries are
+// spent, and Ready summarizing them (Remediated first, then Released).
+import { findCondition, markFailed, markReady, removeCondition, setCondition, type Condition } from './conditions.js';
+import type { StatusEvent } from './gitrepository-status.js';
+import type { NextAction } from './helmrelease-state.js';
+import {
+  HelmReleaseReason,
+  installFailedMessage,
+  installSucceededMessage,
+  latestSnapshot,
+  retriesExceededMessage,
+  rollbackFailedMessage,
+  rollbackSucceededMessage,
+  truncateHistory,
+  uninstallRemediationFailedMessage,
+  uninstallRemediationSucceededMessage,
+  unlockedMessage,
+  unlockFailedMessage,
+  upgradeFailedMessage,
+  upgradeSucceededMessage,
+  type ReleaseAction,
+  type Snapshot,
+} from './helmrelease-status.js';
+
+export interface HelmReleaseStatus {
+  observedGeneration?: number;
+  conditions?: Condition[];
+  history?: Snapshot[];
+  helmChart?: string;
+  storageNamespace?: string;
+  lastAttemptedGeneration?: number;
+  lastAttemptedRevision?: string;
+  lastAttemptedConfigDigest?: string;
+  lastAttemptedValuesChecksum?: string;
+  lastAttemptedReleaseAction?: ReleaseAction;
+  lastReleaseRevision?: number;
+  installFailures?: number;
+  upgradeFailures?: number;
+  failures?: number;
+  lastHandledReconcileAt?: string;
+  lastHandledForceAt?: string;
+  lastHandledResetAt?: string;
+}
+
+/** What one Helm action did; `snapshot` is the release it left in storage, when it wrote one. */
+export type ReleaseOutcome =
+  | { action: 'install' | 'upgrade'; ok: boolean; error?: string; snapshot?: Snapshot }
+  | { action: 'unlock'; ok: boolean; error?: string; snapshot: Snapshot; pendingStatus: string }
+  | { action: 'rollback'; ok: boolean; error?: string; to: Snapshot; snapshot?: Snapshot }
+  | { action: 'uninstall-remediation'; ok: boolean; error?: string; snapshot: Snapshot };
+
+export interface ReleaseAttempt {
+  chartName: string;
+  chartVersion: string;
+  configDigest: string;
+  releaseName: string;
+  releaseNamespace: string;
+  storageNamespace: string;
+  helmChart?: string;
+  remediation: { installRetries: number; upgradeRetries: number };
+}
+
+export type ReleaseVerdict =
+  /** a prerequisite failed before any Helm action: dependencies, the chart, the values */
+  | { kind: 'unready'; reason: string; message: string; stalled: boolean; warning: boolean }
+  | { kind: 'released'; attempt: ReleaseAttempt; plan: NextAction; outcomes: ReleaseOutcome[]; history: Snapshot[] };
+
+export interface OutcomeContext {
+  now: string;
+  generation: number;
+  requestedAt?: string;
+}
+
+const eventReasons = {
+  install: [HelmReleaseReason.InstallSucceeded, HelmReleaseReason.InstallFailed],
+  upgrade: [HelmReleaseReason.UpgradeSucceeded, HelmReleaseReason.UpgradeFailed],
+  rollback: [HelmReleaseReason.RollbackSucceeded, HelmReleaseReason.RollbackFailed],
+  'uninstall-remediation': [HelmReleaseReason.UninstallSucceeded, HelmReleaseReason.UninstallFailed],
+  unlock: [HelmReleaseReason.PendingRelease, HelmReleaseReason.PendingRelease],
+} as const;
+
+export function nextHelmReleaseStatus(previous: HelmReleaseStatus, verdict: ReleaseVerdict, context: OutcomeContext): { status: HelmReleaseStatus; events: StatusEvent[] } {
+  const ctx = { now: context.now, generation: context.generation };
+  const status: HelmReleaseStatus = { ...previous };
+  if (context.requestedAt) status.lastHandledReconcileAt = context.requestedAt;
+  let conditions = previous.conditions ?? [];
+
+  if (verdict.kind === 'unready') {
+    conditions = markFailed(conditions, verdict, ctx);
+    if (verdict.stalled) status.observedGeneration = context.generation;
+    return { status: { ...status, conditions }, events: [{ type: verdict.warning ? 'Warning' : 'Normal', reason: verdict.reason, message: verdict.message }] };
+  }
+
+  const { attempt, plan, outcomes } = verdict;
+  let history = verdict.history;
+  const annotations = { 'helm.toolkit.fluxcd.io/revision': attempt.chartVersion, 'helm.toolkit.fluxcd.io/token': attempt.configDigest };
+  const events: StatusEvent[] = [];
+  status.helmChart = attempt.helmChart;
+  status.storageNamespace = attempt.storageNamespace;
+
+  // Flux forgets old failures when what is asked for changed.
+  const changed = previous.lastAttemptedGeneration !== context.generation || previous.lastAttemptedRevision !== attempt.chartVersion || previous.lastAttemptedConfigDigest !== attempt.configDigest;
+  if (changed) Object.assign(status, { installFailures: 0, upgradeFailures: 0, failures: 0 });
+  if (plan.action !== 'none') {
+    Object.assign(status, { lastAttemptedGeneration: context.generation, lastAttemptedRevision: attempt.chartVersion, lastAttemptedConfigDigest: attempt.configDigest, lastAttemptedValuesChecksum: '' });
+  }
+
+  for (const outcome of outcomes) {
+    const [succeeded, failed] = eventReasons[outcome.action];
+    let condition: { type: string; status: 'True' | 'False'; reason: string; message: string };
+    switch (outcome.action) {
+      case 'install':
+      case 'upgrade': {
+        status.lastAttemptedReleaseAction = outcome.action;
+        if (outcome.snapshot) history = outcome.action === 'install' ? [outcome.snapshot] : [outcome.snapshot, ...history.filter((s) => s.version !== outcome.snapshot!.version)];
+        const message = outcome.ok
+          ? (outcome.action === 'install' ? installSucceededMessage : upgradeSucceededMessage)(outcome.snapshot!)
+          : (outcome.action === 'install' ? installFailedMessage : upgradeFailedMessage)(attempt, outcome.error ?? '');
+        condition = { type: 'Released', status: outcome.ok ? 'True' : 'False', reason: outcome.ok ? succeeded : failed, message };
+        if (outcome.ok) conditions = removeCondition(conditions, 'Remediated');
+        else if (outcome.snapshot) {
+          // A failure counts when Helm wrote a release for it.
+          const counter = outcome.action === 'install' ? 'installFailures' : 'upgradeFailures';
+          status[counter] = (status[counter] ?? 0) + 1;
+          status.failures = (status.failures ?? 0) + 1;
+        }
+        break;
+      }
+      case 'unlock':
+        history = history.map((s) => (s.version === outcome.snapshot.version ? { ...s, status: 'failed' } : s));
+        condition = { type: 'Released', status: 'False', reason: succeeded, message: outcome.ok ? unlockedMessage(outcome.snapshot, outcome.pendingStatus) : unlockFailedMessage(outcome.snapshot, outcome.pendingStatus, outcome.error ?? '') };
+        break;
+      case 'rollback':
+        if (outcome.snapshot) history = [outcome.snapshot, ...history];
+        condition = { type: 'Remediated', status: outcome.ok ? 'True' : 'False', reason: outcome.ok ? succeeded : failed, message: outcome.ok ? rollbackSucceededMessage(outcome.to) : rollbackFailedMessage(outcome.to, outcome.error ?? '') };
+        break;
+      case 'uninstall-remediation':
+        history = history.map((s) => (s.version === outcome.snapshot.version ? { ...s, status: 'uninstalled' } : s));
+        condition = { type: 'Remediated', status: outcome.ok ? 'True' : 'False', reason: outcome.ok ? succeeded : failed, message: outcome.ok ? uninstallRemediationSucceededMessage(outcome.snapshot) : uninstallRemediationFailedMessage(outcome.snapshot, outcome.error ?? '') };
+        break;
+    }
+    conditions = setCondition(conditions, condition, ctx);
+    events.push({ type: outcome.ok ? 'Normal' : 'Warning', reason: condition.reason, message: condition.message, annotations });
+  }
+  status.history = truncateHistory(supersede(history), false);
+  const latest = latestSnapshot(status.history);
+  if (latest) status.lastReleaseRevision = latest.version;
+
+  // Retries spent, now or before: the release stays as it is.
+  const spent = spentRetries(plan, status, attempt);
+  if (spent) {
+    const message = retriesExceededMessage(spent.action, spent.attempts);
+    const ready = findCondition(conditions, 'Released');
+    conditions = markFailed(conditions, { reason: ready?.status === 'False' ? ready.reason : HelmReleaseReason.RetriesExceeded, message: ready?.status === 'False' ? ready.message : message, stalled: false }, ctx);
+    conditions = removeCondition(conditions, 'Reconciling');
+    conditions = setCondition(conditions, { type: 'Stalled', status: 'True', reason: HelmReleaseReason.RetriesExceeded, message }, ctx);
+    return { status: { ...status, conditions, observedGeneration: context.generation }, events };
+  }
+
+  const summary = findCondition(conditions, 'Remediated') ?? findCondition(conditions, 'Released');
+  if (summary?.status === 'True' && summary.type === 'Released') conditions = markReady(conditions, summary.message, ctx, summary.reason);
+  else if (summary) conditions = markFailed(conditions, { reason: summary.reason, message: summary.message, stalled: false }, ctx);
+  else if (latest) conditions = markReady(conditions, installSucceededMessage(latest), ctx, HelmReleaseReason.InstallSucceeded);
+  if (findCondition(conditions, 'Ready')?.status === 'True') status.observedGeneration = context.generation;
+  return { status: { ...status, conditions }, events };
+}
+
+/** Helm supersedes the deployed release a newer deployed one replaces; the history says so too. */
+function supersede(history: Snapshot[]): Snapshot[] {
+  const newestDeployed = history.find((snapshot) => snapshot.status === 'deployed');
+  return history.map((snapshot) => (snapshot !== newestDeployed && snapshot.status === 'deployed' ? { ...snapshot, status: 'superseded' } : snapshot));
+}
+
+function spentRetries(plan: NextAction, status: HelmReleaseStatus, attempt: ReleaseAttempt): { action: ReleaseAction; attempts: number } | undefined {
+  if (plan.action === 'stall') return { action: plan.failed, attempts: plan.attempts };
+  const action = status.lastAttemptedReleaseAction;
+  if (!action) return undefined;
+  const count = action === 'install' ? (status.installFailures ?? 0) : (status.upgradeFailures ?? 0);
+  const retries = action === 'install' ? attempt.remediation.installRetries : attempt.remediation.upgradeRetries;
+  return retries >= 0 && count > retries ? { action, attempts: count } : undefined;
+}
