@@ -8,8 +8,11 @@
 // and lists it reaches, so a targetPath under a key the inline values also set writes into the
 // inline values themselves and survives their final merge, while one at the top level does not
 // (fluxcd/pkg chartutil values_test.go "target path precedence over all").
-import { GoYamlError, readGoYaml, setEntry, type GoMap, type GoValue } from './go-yaml.js';
+import { GoYamlError, readGoYaml, type GoMap, type GoValue } from './go-yaml.js';
 import { parseSetInto, StrvalsError } from './helm-strvals.js';
+import { mergeValues } from './merge-values.js';
+
+export { mergeValues } from './merge-values.js';
 import type { ValuesReference } from '../schemas/types.js';
 
 /** The data of a ConfigMap or Secret the release names, Secret values decoded; undefined when it does not exist. */
@@ -87,17 +90,6 @@ export function composeValues(
     result = mergeValues(result, values);
   }
   return mergeValues(result, inline);
-}
-
-/** MergeMaps: a copy of `a` with `b` over it, maps merged recursively, everything else replaced. */
-export function mergeValues(a: GoMap, b: GoMap | undefined): GoMap {
-  const out: GoMap = {};
-  for (const [key, value] of Object.entries(a)) setEntry(out, key, value);
-  for (const [key, value] of Object.entries(b ?? {})) {
-    const current = Object.hasOwn(out, key) ? out[key] : undefined;
-    setEntry(out, key, isMap(value) && isMap(current) ? mergeValues(current, value) : value);
-  }
-  return out;
 }
 
 /** ReplacePathValue: a value in quotes is set as a string, without them (`--set-string`). */

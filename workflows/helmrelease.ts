@@ -92,7 +92,8 @@ async function reconcile(ref: FluxObjectRef, loop: ReconcileLoop): Promise<Recon
       revision: final.revision,
       message: final.message,
       intervalMs: timing.intervalMs,
-      retryAfterMs: final.ready ? undefined : (retryAfterMs ?? timing.retryIntervalMs),
+      // A failure backs off from 5 s, as Flux's requeue does; a stall waits for the interval (or a change).
+      retryAfterMs: final.ready ? undefined : final.stalled ? timing.intervalMs : retryAfterMs,
       seen: { requestedAt, generation },
     };
   };
@@ -117,8 +118,14 @@ async function reconcile(ref: FluxObjectRef, loop: ReconcileLoop): Promise<Recon
     await onWorker('fetchChart', { local }, `fetch the chart of ${at}`);
     for (const step of steps) {
       setCurrentDetails(`${at}: ${actionSteps[step]}`);
-      const { ok } = await action(actionSteps[step], { local }, `helm ${step} for ${at}`);
-      if (!ok) break;
+      const { ok, remediate } = await action(actionSteps[step], { local }, `helm ${step} for ${at}`);
+      if (ok) continue;
+      // A failure Flux remediates at once: the remediation ends this reconcile.
+      if (remediate) {
+        setCurrentDetails(`${at}: ${remediate}`);
+        await action(remediate, { local }, `helm ${remediate} after the failed ${step} of ${at}`);
+      }
+      break;
     }
   } catch (error) {
     if (isWorkerLost(error)) return unfinished(error);

@@ -10,6 +10,7 @@ import type { WorkerLocal } from '../../common/reconcile-steps.js';
 import { goDurationString } from '../../domain/duration.js';
 import { snapshotOf, type StoredRelease } from '../../domain/helmrelease-digest.js';
 import type { ReleaseOutcome } from '../../domain/helmrelease-outcome.js';
+import { nextAction } from '../../domain/helmrelease-state.js';
 import { latestSnapshot, unlockedReleaseDescription, type Snapshot } from '../../domain/helmrelease-status.js';
 import { helm, HelmFailure } from '../../helm/helm-cli.js';
 import { encodeRelease, releaseSecretName } from '../../helm/release-storage.js';
@@ -17,7 +18,8 @@ import { cancellationSignal } from '../heartbeat.js';
 import { latestStoredRelease } from './stored-release.js';
 import type { HelmReleaseContext, HelmReleaseWork } from './work.js';
 
-type Outcome = { ok: boolean; version?: number };
+/** What the workflow learns: whether the action worked, and the remediation its failure calls for. */
+type Outcome = { ok: boolean; version?: number; remediate?: 'rollback' | 'uninstallRemediation' };
 
 export function releaseActionSteps(context: HelmReleaseContext) {
   const { workspaces } = context;
@@ -26,7 +28,7 @@ export function releaseActionSteps(context: HelmReleaseContext) {
       const { dir, state: work } = workspaces.get(local.workspace);
       const outcome = await run(work, dir);
       work.outcomes.push(outcome);
-      return { ok: outcome.ok, version: outcome.snapshot?.version };
+      return { ok: outcome.ok, version: outcome.snapshot?.version, remediate: remediationAfter(work, outcome) };
     };
 
   return {
@@ -77,7 +79,9 @@ export function releaseActionSteps(context: HelmReleaseContext) {
     }),
     uninstallRemediation: step(async (work) => {
       const { spec } = work;
-      const latest = work.current ? snapshotOf(work.current) : latestSnapshot(work.previous.history ?? [])!;
+      // The release the failed action left, else the one the reconcile found.
+      const failed = [...work.outcomes].reverse().find((outcome) => outcome.snapshot)?.snapshot;
+      const latest = failed ?? (work.current ? snapshotOf(work.current) : latestSnapshot(work.previous.history ?? [])!);
       const error = await uninstall(work, spec.releaseName);
       return { action: 'uninstall-remediation', ok: !error, error, snapshot: latest };
     }),
@@ -95,6 +99,25 @@ export function releaseActionSteps(context: HelmReleaseContext) {
       return { action: 'unlock', ok: true, snapshot: snapshotOf(unlocked), pendingStatus };
     }),
   };
+}
+
+/**
+ * A failed install or upgrade that wrote a release is remediated in the same reconcile, as
+ * Flux's atomic release goes on to its Failed state: uninstall after an install, rollback
+ * (or uninstall) after an upgrade, while retries last or remediateLastFailure asks for it.
+ */
+function remediationAfter(work: HelmReleaseWork, outcome: ReleaseOutcome): Outcome['remediate'] {
+  if (outcome.ok || (outcome.action !== 'install' && outcome.action !== 'upgrade') || !outcome.snapshot) return undefined;
+  const counter = outcome.action === 'install' ? 'installFailures' : 'upgradeFailures';
+  work.counts = { ...work.counts, [counter]: work.counts[counter] + 1 };
+  const history = [outcome.snapshot, ...(work.previous.history ?? []).filter((s) => s.version !== outcome.snapshot!.version)];
+  const plan = nextAction({ state: 'Failed' }, work.counts, outcome.action, history, { install: work.spec.install.remediation, upgrade: work.spec.upgrade.remediation });
+  if (plan.action === 'rollback') {
+    work.plan = plan;
+    return 'rollback';
+  }
+  if (plan.action === 'uninstall-remediation') return 'uninstallRemediation';
+  return undefined;
 }
 
 interface WaitSettings {

@@ -32,6 +32,8 @@ export interface HelmReleaseVerdict {
 
 export interface HelmReleaseFinalStatus {
   ready: boolean;
+  /** retrying will not help until the spec changes */
+  stalled: boolean;
   revision?: string;
   message: string;
 }
@@ -60,7 +62,7 @@ export function finalizeStatusStep(context: HelmReleaseContext) {
       await objects.patchStatus(ref, { ...status, history: status.history ?? null });
       for (const event of events) await objects.recordEvent(object, event, component);
       const ready = findCondition(status.conditions, 'Ready');
-      return { ready: ready?.status === 'True', revision: status.history?.[0]?.chartVersion, message: ready?.message ?? '' };
+      return { ready: ready?.status === 'True', stalled: findCondition(status.conditions, 'Stalled')?.status === 'True', revision: status.history?.[0]?.chartVersion, message: ready?.message ?? '' };
     } finally {
       if (workspaceId) await workspaces.close(workspaceId);
     }

@@ -14,10 +14,10 @@ import { nextAction, releaseStateOf, type NextAction } from '../../domain/helmre
 import { HelmReleaseReason } from '../../domain/helmrelease-status.js';
 import { composeValues, ValuesReferenceError } from '../../domain/helmrelease-values.js';
 import type { GoMap } from '../../domain/go-yaml.js';
-import { requestedAtAnnotation } from '../../domain/watch-changes.js';
 import { HelmFailure, writeKubeconfig, type HelmConnection } from '../../helm/helm-cli.js';
 import { fluxKinds, type FluxKindName, type FluxObjectRef } from '../../kube/flux-kinds.js';
 import type { KubernetesObject } from '../../kube/objects.js';
+import { readFinalizedObject } from '../finalized-object.js';
 import { showProgress } from '../progress.js';
 import { latestStoredRelease } from './stored-release.js';
 import { dependencyRetryMs, finalizer, type HelmReleaseContext } from './work.js';
@@ -35,13 +35,9 @@ const invalidSpecTiming: LoopTiming = { intervalMs: 600_000, retryIntervalMs: 60
 export function resolveReleaseStep(context: HelmReleaseContext) {
   const { objects, schema, workspaces, workerQueue } = context;
   return async function resolveRelease({ ref }: { ref: FluxObjectRef }): Promise<ReleaseResolution> {
-    const object = await objects.get(ref);
-    if (!object) return { outcome: 'gone' };
-    if (object.metadata.deletionTimestamp) return { outcome: 'deleting' };
-    const finalizers = (object.metadata.finalizers as string[] | undefined) ?? [];
-    if (!finalizers.includes(finalizer)) await objects.setFinalizers(ref, [...finalizers, finalizer]);
-    const generation = object.metadata.generation ?? 0;
-    const requestedAt = object.metadata.annotations?.[requestedAtAnnotation];
+    const read = await readFinalizedObject(objects, ref, finalizer);
+    if (read.outcome !== 'live') return read;
+    const { object, generation, requestedAt } = read;
     const unready = (reason: string, message: string, options: { stalled?: boolean; warning?: boolean; retryAfterMs?: number; timing: LoopTiming }): ReleaseResolution => ({
       outcome: 'decided',
       verdict: { kind: 'unready', reason, message, stalled: options.stalled ?? false, warning: options.warning ?? true },
@@ -84,6 +80,7 @@ export function resolveReleaseStep(context: HelmReleaseContext) {
       chart: chart.chart,
       connection: { kubeconfigPath: '', home: '' },
       plan: { action: 'none' },
+      counts: { installFailures: 0, upgradeFailures: 0 },
       outcomes: [],
     });
     const connection: HelmConnection = {
@@ -100,6 +97,7 @@ export function resolveReleaseStep(context: HelmReleaseContext) {
     const counts = countsReset ? { installFailures: 0, upgradeFailures: 0 } : { installFailures: previous.installFailures ?? 0, upgradeFailures: previous.upgradeFailures ?? 0 };
     const plan = nextAction(state, counts, previous.lastAttemptedReleaseAction, history, { install: spec.install.remediation, upgrade: spec.upgrade.remediation });
     workspace.state.plan = plan;
+    workspace.state.counts = counts;
     if (plan.action === 'none' || plan.action === 'stall') {
       const verdict: ReleaseVerdict = {
         kind: 'released',

@@ -5,7 +5,7 @@ import type { Artifact } from '../../artifacts/store.js';
 import type { GoMap } from '../../domain/go-yaml.js';
 import type { StoredRelease } from '../../domain/helmrelease-digest.js';
 import type { HelmReleaseSpec } from '../../domain/helmrelease-spec.js';
-import type { NextAction } from '../../domain/helmrelease-state.js';
+import type { FailureCounts, NextAction } from '../../domain/helmrelease-state.js';
 import type { SchemaNode } from '../../domain/schema-validation.js';
 import type { HelmConnection } from '../../helm/helm-cli.js';
 import type { KubeClient } from '../../kube/client.js';
@@ -26,6 +26,8 @@ export interface HelmReleaseWork {
   /** the latest release in storage when the reconcile began */
   current?: StoredRelease;
   plan: NextAction;
+  /** the failure counters the plan was decided with */
+  counts: FailureCounts;
   /** set by fetchChart */
   chartPath?: string;
   /** set by the action steps, in order */

@@ -8,8 +8,8 @@ import { healthTargetsOf } from '../../domain/health.js';
 import { compileHealthExpressions } from '../../domain/health-expressions.js';
 import { KustomizationReason, type KustomizationStatus } from '../../domain/kustomization-status.js';
 import { readKustomizationSpec } from '../../domain/kustomization-spec.js';
-import { requestedAtAnnotation } from '../../domain/watch-changes.js';
 import type { FluxObjectRef } from '../../kube/flux-kinds.js';
+import { readFinalizedObject } from '../finalized-object.js';
 import { showProgress } from '../progress.js';
 import { targetOf } from '../../apply/target.js';
 import { dependencyRetryMs, finalizer, type KustomizationContext } from './work.js';
@@ -40,13 +40,9 @@ const invalidSpecTiming: LoopTiming = { intervalMs: 600_000, retryIntervalMs: 60
 export function resolveSourceStep(context: KustomizationContext) {
   const { objects, schema, workspaces, workerQueue, access } = context;
   return async function resolveSource({ ref }: { ref: FluxObjectRef }): Promise<SourceResolution> {
-    const object = await objects.get(ref);
-    if (!object) return { outcome: 'gone' };
-    if (object.metadata.deletionTimestamp) return { outcome: 'deleting' };
-    const finalizers = (object.metadata.finalizers as string[] | undefined) ?? [];
-    if (!finalizers.includes(finalizer)) await objects.setFinalizers(ref, [...finalizers, finalizer]);
-    const generation = object.metadata.generation ?? 0;
-    const requestedAt = object.metadata.annotations?.[requestedAtAnnotation];
+    const read = await readFinalizedObject(objects, ref, finalizer);
+    if (read.outcome !== 'live') return read;
+    const { object, generation, requestedAt } = read;
     const reading = readKustomizationSpec(object.spec, schema);
     if (!reading.ok) {
       return { outcome: 'failed', failure: { reason: KustomizationReason.InvalidSpec, message: reading.message, stalled: true, retryAfterMs: invalidSpecTiming.intervalMs }, generation, requestedAt, timing: invalidSpecTiming };

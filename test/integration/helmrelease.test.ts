@@ -53,7 +53,9 @@ describe('HelmRelease', () => {
     charts.addChart('demo', '1.0.0', {
       'values.yaml': 'message: hello\nhook: false\n',
       'templates/configmap.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\ndata:\n  message: {{ required "message is required" .Values.message | quote }}\n  replicas: {{ .Values.replicas | default 1 | quote }}\n',
-      // A pre-upgrade hook whose Job never completes on kwok: helm waits on it until killed.
+      // An object the API server refuses: an upgrade that writes its release, then fails.
+      'templates/invalid.yaml': '{{- if .Values.invalid }}\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: Not_A_Valid_Name\n{{- end }}\n',
+      // A pre-upgrade hook whose Job takes a while on kwok: helm waits on it until killed.
       'templates/hook.yaml': '{{- if .Values.hook }}\napiVersion: batch/v1\nkind: Job\nmetadata:\n  name: {{ .Release.Name }}-hook\n  annotations:\n    helm.sh/hook: pre-upgrade\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n        - name: wait\n          image: busybox\n{{- end }}\n',
     });
     await apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
@@ -134,6 +136,27 @@ describe('HelmRelease', () => {
     expect(helmList()[0]).toMatchObject({ status: 'deployed', revision: '5' });
     expect(ready(s)?.message).toBe(`Helm upgrade succeeded for release ${namespace}/demo.v5 with chart demo@1.0.0`);
     expect(JSON.parse(helm('history', 'demo', '--namespace', namespace, '--output', 'json')).find((r: { revision: number }) => r.revision === 4)).toMatchObject({ status: 'failed', description: "Release unlocked from stale 'pending-upgrade' state" });
+  });
+
+  it('rolls back an upgrade that fails after writing its release, then stalls once the retries are spent', async () => {
+    // The API server refuses one of the objects: the upgrade fails after writing its release.
+    await applyRelease('demo', { values: { message: 'refused', invalid: true }, upgrade: { remediation: { retries: 1 } } });
+    const remediated = await eventually(() => status('demo'), (x) => findCondition(x.conditions, 'Remediated')?.status === 'True', { what: 'Remediated', timeoutMs: 120_000 });
+    expect(findCondition(remediated.conditions, 'Remediated')).toMatchObject({ reason: 'RollbackSucceeded', message: `Helm rollback to previous release ${namespace}/demo.v5 with chart demo@1.0.0 succeeded` });
+    expect(findCondition(remediated.conditions, 'Released')).toMatchObject({ status: 'False', reason: 'UpgradeFailed' });
+    expect(findCondition(remediated.conditions, 'Released')?.message).toMatch(new RegExp(`^Helm upgrade failed for release ${namespace}/demo with chart demo@1.0.0: .*Not_A_Valid_Name`));
+    expect(ready(remediated)?.status).toBe('False');
+    expect(remediated.upgradeFailures).toBe(1);
+    const history = JSON.parse(helm('history', 'demo', '--namespace', namespace, '--output', 'json')) as { revision: number; status: string; description: string }[];
+    expect(history.find((r) => r.revision === 6)?.status).toBe('failed');
+    expect(history.find((r) => r.revision === 7)).toMatchObject({ status: 'deployed', description: 'Rollback to 5' });
+    expect(await configMapData('demo')).toEqual({ message: 'fixed', replicas: '1' });
+
+    // The second failure spends the retry: rolled back again, and stalled.
+    const stalled = await eventually(() => status('demo'), (x) => findCondition(x.conditions, 'Stalled')?.status === 'True', { what: 'Stalled', timeoutMs: 120_000 });
+    expect(findCondition(stalled.conditions, 'Stalled')).toMatchObject({ reason: 'RetriesExceeded', message: 'Failed to upgrade after 2 attempt(s)' });
+    expect(stalled.upgradeFailures).toBe(2);
+    expect(helmList()[0]).toMatchObject({ status: 'deployed', revision: '9' });
   });
 
   it('uninstalls the release and deletes its HelmChart when the HelmRelease is deleted', async () => {
