@@ -3,12 +3,12 @@
 # It takes every flag and variable of `npm run worker` (README, "Running worker pools
 # separately"); docker-compose.yml and deploy/ run one container per pool.
 
-# kustomize and sops, built from Go modules by the same script and with the same pinned
+# kustomize, sops and helm (HelmChart packages, HelmRelease actions), built from Go modules by the same script and with the same pinned
 # versions (tools/versions.env) as the development tools. sops needs Go 1.25.8 or newer.
 FROM golang:1.26-bookworm AS tools
 WORKDIR /src
 COPY tools/build-tools.sh tools/versions.env tools/
-RUN KIMBERNETES_TOOLS_DIR=/opt/kimbernetes/tools bash tools/build-tools.sh kustomize sops \
+RUN KIMBERNETES_TOOLS_DIR=/opt/kimbernetes/tools bash tools/build-tools.sh kustomize sops helm \
  && rm -rf /opt/kimbernetes/tools/logs
 
 # Production dependencies and the worker's sources, compiled by `npm run build`'s script
@@ -49,7 +49,7 @@ RUN groupadd --gid 65532 kimbernetes \
 COPY --from=tools /opt/kimbernetes/tools /opt/kimbernetes/tools
 COPY --from=app /app /app
 WORKDIR /app
-# tools/paths.ts finds kustomize and sops under KIMBERNETES_TOOLS_DIR by the versions in
+# tools/paths.ts finds kustomize, sops and helm under KIMBERNETES_TOOLS_DIR by the versions in
 # tools/versions.env, the file the tools stage built them from. The artifact server of
 # the source-controller pool listens on every interface, so other containers reach it.
 ENV KIMBERNETES_TOOLS_DIR=/opt/kimbernetes/tools \

@@ -160,7 +160,7 @@ describe('Dockerfile', () => {
     expect(copies(runtime)).toContainEqual({ from: 'app', sources: [workdir(app)], destination: workdir(app) });
   });
 
-  it('builds kustomize and sops with the versions of tools/versions.env, where the worker looks for them', () => {
+  it('builds kustomize, sops and helm with the versions of tools/versions.env, where the worker looks for them', () => {
     // The tools stage runs build-tools.sh on the repository's versions.env, which names each
     // tool's folder <tool>-<version>; the image carries the same versions.env, from which
     // tools/paths.ts finds the binaries under KIMBERNETES_TOOLS_DIR.
@@ -170,12 +170,12 @@ describe('Dockerfile', () => {
       .find(Boolean);
     expect(build).toBeDefined();
     const [, toolsDir, built] = build!;
-    expect(built!.split(' ').sort()).toEqual(['kustomize', 'sops']);
+    expect(built!.split(' ').sort()).toEqual(['helm', 'kustomize', 'sops']);
     expect(runtimeEnv.KIMBERNETES_TOOLS_DIR).toBe(toolsDir);
     expect(copies(runtime)).toContainEqual({ from: 'tools', sources: [toolsDir], destination: toolsDir });
     const buildScript = readFileSync(join(root, 'tools/build-tools.sh'), 'utf8');
     const versions = readVersions();
-    for (const [tool, variable] of [['kustomize', 'KUSTOMIZE_VERSION'], ['sops', 'SOPS_VERSION']] as const) {
+    for (const [tool, variable] of [['kustomize', 'KUSTOMIZE_VERSION'], ['sops', 'SOPS_VERSION'], ['helm', 'HELM_VERSION']] as const) {
       expect(buildScript).toContain(`"${tool}|$${variable}|${tool}|`);
       expect(binaryPath(tool, { KIMBERNETES_TOOLS_DIR: toolsDir })).toBe(`${toolsDir}/${tool}-${versions[variable]}/${tool}`);
     }
