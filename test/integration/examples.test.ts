@@ -52,6 +52,7 @@ type DeploymentObject = KubernetesObject & {
 describe('the example repository', () => {
   let workers: TestWorkers;
   let watcher: Watcher;
+  let appsWatcher: Watcher;
   let repository: TestRepository;
   let taskQueuePrefix: string;
   // Bootstrapping writes to flux-system, and other test files bootstrap too: this file's
@@ -72,7 +73,8 @@ describe('the example repository', () => {
     return Object.fromEntries(
       Object.entries(files).map(([path, text]) => [
         path,
-        path.startsWith('cluster/') ? text.replaceAll(placeholderUrl, repository.fileUrl).replaceAll('namespace: flux-system', `namespace: ${flux}`) : text,
+        // The sync objects, and the HelmRelease whose chart is in the repository (its sourceRef names the namespace).
+        path.startsWith('cluster/') || path.endsWith('helmrelease.yaml') ? text.replaceAll(placeholderUrl, repository.fileUrl).replaceAll('namespace: flux-system', `namespace: ${flux}`) : text,
       ]),
     );
   }
@@ -131,14 +133,22 @@ describe('the example repository', () => {
   }
 
   beforeAll(async () => {
-    workers = await startTestWorkers('examples', [TaskQueue.Source, TaskQueue.Kustomize], { namespace: flux });
+    workers = await startTestWorkers('examples', [TaskQueue.Source, TaskQueue.Kustomize, TaskQueue.Helm], { namespace: flux });
     taskQueuePrefix = workers.taskQueue(TaskQueue.Source).slice(0, -TaskQueue.Source.length);
     const shared = sharedEnvironment();
     watcher = await startDiscovery(
       { address: shared.temporalAddress, namespace: shared.temporalNamespace },
       loadKubeConfig(shared.kubeconfigPath),
-      [TaskQueue.Source, TaskQueue.Kustomize],
+      [TaskQueue.Source, TaskQueue.Kustomize, TaskQueue.Helm],
       { namespace: flux, taskQueuePrefix },
+    );
+    // The applications' HelmRelease lives in their namespace: a worker watching every
+    // namespace would see it; this file's watchers stay off other files' objects.
+    appsWatcher = await startDiscovery(
+      { address: shared.temporalAddress, namespace: shared.temporalNamespace },
+      loadKubeConfig(shared.kubeconfigPath),
+      [TaskQueue.Helm],
+      { namespace: 'apps', taskQueuePrefix },
     );
     repository = new TestRepository(newGitRoot(), 'fleet');
   });
@@ -150,6 +160,7 @@ describe('the example repository', () => {
     await workers?.kube.delete({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', name: 'prometheus' });
     await workers?.kube.delete({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', name: 'prometheus' });
     await watcher?.stop();
+    await appsWatcher?.stop();
     await workers?.stop();
   });
 
@@ -188,8 +199,16 @@ describe('the example repository', () => {
     );
 
     const deployments = await inventoried('Deployment');
-    expect(deployments.map((d) => `${d.namespace}/${d.name}`).sort()).toEqual(['apps/cache', 'apps/podinfo', 'monitoring/prometheus', 'website/website']);
-    for (const ref of deployments) {
+    expect(deployments.map((d) => `${d.namespace}/${d.name}`).sort()).toEqual(['apps/podinfo', 'monitoring/prometheus', 'website/website']);
+    // The cache is a HelmRelease of the repository's own chart, its values patched for dev;
+    // the applications layer waited for it to be Ready.
+    const release = await workers.objects.get({ kind: 'HelmRelease', namespace: 'apps', name: 'cache' });
+    expect(findCondition((release?.status as { conditions?: [] } | undefined)?.conditions, 'Ready')).toMatchObject({ status: 'True', reason: 'InstallSucceeded' });
+    expect((await inventoried('HelmRelease')).map((r) => `${r.namespace}/${r.name}`)).toEqual(['apps/cache']);
+    const cache = (await get('apps/v1', 'Deployment', 'apps', 'cache')) as DeploymentObject;
+    expect(cache.spec.template.spec.containers[0]).toMatchObject({ image: 'redis:7.4-alpine', args: ['--maxmemory', '32mb', '--maxmemory-policy', 'allkeys-lru'] });
+    expect(cache.metadata.annotations).toMatchObject({ 'meta.helm.sh/release-name': 'cache', 'meta.helm.sh/release-namespace': 'apps' });
+    for (const ref of [...deployments, { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'apps', name: 'cache' }]) {
       const live = (await workers.kube.get(ref)) as DeploymentObject;
       expect(live.status?.conditions?.find((c) => c.type === 'Available')?.status).toBe('True');
       expect(live.status?.availableReplicas).toBe(live.spec.replicas);
@@ -210,13 +229,16 @@ describe('the example repository', () => {
 
   it('prunes an application removed from Git, and every layer moves to the new revision', async () => {
     const path = 'overlays/dev/applications/kustomization.yaml';
-    const without = readFileSync(join(examplesDir, path), 'utf8').replace('  - ../../base/cache\n', '');
-    expect(without).not.toContain('base/cache');
+    // The base and the environment's patch of its HelmRelease go together.
+    const without = readFileSync(join(examplesDir, path), 'utf8').replace('  - ../../base/cache\n', '').replace('  - path: cache.yaml\n', '');
+    expect(without).not.toContain('cache');
     const commit = repository.commit({ [path]: without }, 'retire the cache');
     // As `flux reconcile source git flux-system` would; the layers follow the new revision on their own.
     await reconcileObject(workers.client, source, { taskQueuePrefix });
     await allReadyAt(`main@sha1:${commit}`, 90_000);
 
+    // The pruned HelmRelease's finalizer uninstalls its release.
+    await eventually(() => workers.objects.get({ kind: 'HelmRelease', namespace: 'apps', name: 'cache' }), (x) => x === undefined, { what: 'the HelmRelease finalized', timeoutMs: 60_000 });
     expect(await get('apps/v1', 'Deployment', 'apps', 'cache')).toBeUndefined();
     expect(await get('v1', 'Service', 'apps', 'cache')).toBeUndefined();
     expect((await status('applications')).inventory?.entries.some((entry) => entry.id.includes('_cache_'))).toBe(false);
