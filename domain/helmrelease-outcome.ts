@@ -62,6 +62,9 @@ export interface ReleaseAttempt {
   storageNamespace: string;
   helmChart?: string;
   remediation: { installRetries: number; upgradeRetries: number };
+  /** the force and reset requests the reconcile handled (their tokens) */
+  forceAt?: string;
+  resetAt?: string;
 }
 
 export type ReleaseVerdict =
@@ -103,7 +106,9 @@ export function nextHelmReleaseStatus(previous: HelmReleaseStatus, verdict: Rele
   status.storageNamespace = attempt.storageNamespace;
 
   // Flux forgets old failures when what is asked for changed.
-  const changed = previous.lastAttemptedGeneration !== context.generation || previous.lastAttemptedRevision !== attempt.chartVersion || previous.lastAttemptedConfigDigest !== attempt.configDigest;
+  const changed = attempt.resetAt !== undefined || previous.lastAttemptedGeneration !== context.generation || previous.lastAttemptedRevision !== attempt.chartVersion || previous.lastAttemptedConfigDigest !== attempt.configDigest;
+  if (attempt.forceAt) status.lastHandledForceAt = attempt.forceAt;
+  if (attempt.resetAt) status.lastHandledResetAt = attempt.resetAt;
   if (changed) Object.assign(status, { installFailures: 0, upgradeFailures: 0, failures: 0 });
   if (plan.action !== 'none') {
     Object.assign(status, { lastAttemptedGeneration: context.generation, lastAttemptedRevision: attempt.chartVersion, lastAttemptedConfigDigest: attempt.configDigest, lastAttemptedValuesChecksum: '' });

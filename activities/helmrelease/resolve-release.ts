@@ -12,6 +12,7 @@ import type { HelmReleaseStatus, ReleaseVerdict } from '../../domain/helmrelease
 import { helmChartFromTemplate, helmChartReferenceOf, readHelmReleaseSpec, type HelmReleaseSpec } from '../../domain/helmrelease-spec.js';
 import { nextAction, releaseStateOf, type NextAction } from '../../domain/helmrelease-state.js';
 import { HelmReleaseReason } from '../../domain/helmrelease-status.js';
+import { forceAtAnnotation, pendingRequest, resetAtAnnotation } from '../../domain/helmrelease-requests.js';
 import { composeValues, ValuesReferenceError } from '../../domain/helmrelease-values.js';
 import type { GoMap } from '../../domain/go-yaml.js';
 import { HelmFailure, writeKubeconfig, type HelmConnection } from '../../helm/helm-cli.js';
@@ -81,6 +82,7 @@ export function resolveReleaseStep(context: HelmReleaseContext) {
       connection: { kubeconfigPath: '', home: '' },
       plan: { action: 'none' },
       counts: { installFailures: 0, upgradeFailures: 0 },
+      requests: {},
       outcomes: [],
     });
     const connection: HelmConnection = {
@@ -93,15 +95,19 @@ export function resolveReleaseStep(context: HelmReleaseContext) {
     workspace.state.current = current;
     const history = previous.history ?? [];
     const state = releaseStateOf(current, history, { chartName: chart.chart.name, chartVersion: chart.chart.version, values });
-    const countsReset = previous.lastAttemptedGeneration !== generation || previous.lastAttemptedRevision !== chart.chart.version || previous.lastAttemptedConfigDigest !== configDigest(values);
+    const annotations = object.metadata.annotations as Record<string, string> | undefined;
+    const forceAt = pendingRequest(annotations, forceAtAnnotation, previous.lastHandledForceAt);
+    const resetAt = pendingRequest(annotations, resetAtAnnotation, previous.lastHandledResetAt);
+    const countsReset = resetAt !== undefined || previous.lastAttemptedGeneration !== generation || previous.lastAttemptedRevision !== chart.chart.version || previous.lastAttemptedConfigDigest !== configDigest(values);
     const counts = countsReset ? { installFailures: 0, upgradeFailures: 0 } : { installFailures: previous.installFailures ?? 0, upgradeFailures: previous.upgradeFailures ?? 0 };
-    const plan = nextAction(state, counts, previous.lastAttemptedReleaseAction, history, { install: spec.install.remediation, upgrade: spec.upgrade.remediation });
+    const plan = nextAction(state, counts, previous.lastAttemptedReleaseAction, history, { install: spec.install.remediation, upgrade: spec.upgrade.remediation }, forceAt !== undefined);
     workspace.state.plan = plan;
     workspace.state.counts = counts;
+    workspace.state.requests = { forceAt, resetAt };
     if (plan.action === 'none' || plan.action === 'stall') {
       const verdict: ReleaseVerdict = {
         kind: 'released',
-        attempt: attemptOf(spec, chart.chart, values),
+        attempt: { ...attemptOf(spec, chart.chart, values), forceAt, resetAt },
         plan,
         outcomes: [],
         history: current && history.length === 0 ? [snapshotOf(current)] : history,

@@ -28,6 +28,8 @@ export interface HelmReleaseWork {
   plan: NextAction;
   /** the failure counters the plan was decided with */
   counts: FailureCounts;
+  /** the force and reset requests this reconcile handles */
+  requests: { forceAt?: string; resetAt?: string };
   /** set by fetchChart */
   chartPath?: string;
   /** set by the action steps, in order */

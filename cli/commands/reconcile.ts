@@ -8,6 +8,7 @@ import type { CliContext } from '../context.js';
 import { CliError, ExitCode } from '../errors.js';
 import { fluxKinds, type FluxKindName, type FluxObjectRef } from '../../kube/flux-kinds.js';
 import { gitRepositoryWords, helmChartWords, helmReleaseWords, helmRepositoryWords, kustomizationWords, notFoundMessage, quoted, type KindWords } from '../kinds.js';
+import { forceAtAnnotation, resetAtAnnotation } from '../../domain/helmrelease-requests.js';
 import { newRequestedAt, requestPatch, successMessage, waitForReconcile } from '../reconcile-wait.js';
 
 /** Wakes the object's loop now; without Temporal, a worker's watcher still sees the annotation. */
@@ -51,7 +52,13 @@ interface SourceRef {
   namespace?: string;
 }
 
-async function reconcile(context: CliContext, ref: FluxObjectRef, withSource: boolean): Promise<ExitCode> {
+/** HelmRelease's --force and --reset: annotations with the request's token (domain/helmrelease-requests.ts). */
+interface Requests {
+  force?: boolean;
+  reset?: boolean;
+}
+
+async function reconcile(context: CliContext, ref: FluxObjectRef, withSource: boolean, requests: Requests = {}): Promise<ExitCode> {
   const object = await requireObject(context, ref);
   if (!isReconciled(ref.kind)) throw new CliError(`${quoted(ref)} cannot be reconciled: ${ref.kind} objects have no reconcile loop yet`);
   if ((object.spec as { suspend?: boolean } | undefined)?.suspend) throw new CliError(`${quoted(ref)} is suspended: resume it first`);
@@ -61,7 +68,10 @@ async function reconcile(context: CliContext, ref: FluxObjectRef, withSource: bo
   }
   context.terminal.action(`annotating ${ref.kind} ${ref.name} in ${ref.namespace} namespace`);
   const requestedAt = newRequestedAt(context.now());
-  if (!(await context.cluster().patch(ref, requestPatch(requestedAt)))) throw new CliError(notFoundMessage(ref));
+  const patch = requestPatch(requestedAt) as { metadata: { annotations: Record<string, string> } };
+  if (requests.force) patch.metadata.annotations[forceAtAnnotation] = requestedAt;
+  if (requests.reset) patch.metadata.annotations[resetAtAnnotation] = requestedAt;
+  if (!(await context.cluster().patch(ref, patch))) throw new CliError(notFoundMessage(ref));
   context.terminal.success(`${ref.kind} annotated`);
   await signalReconcile(context, ref, requestedAt);
   return reportReconcile(context, ref, requestedAt);
@@ -69,13 +79,23 @@ async function reconcile(context: CliContext, ref: FluxObjectRef, withSource: bo
 
 function reconcileCommand(words: KindWords, withSource: boolean): Command {
   const noun = words.singular.map((aliases) => aliases[0]).join(' ');
+  const release = words.kind === 'HelmRelease';
   return {
     words: [['reconcile'], ...words.singular],
     args: [{ name: 'NAME' }],
     summary: `reconcile a ${words.kind} now and wait for the outcome`,
-    options: withSource ? { 'with-source': { type: 'boolean', description: 'reconcile its GitRepository first' } } : {},
-    examples: [`kimbernetes reconcile ${noun} flux-system${withSource ? ' --with-source' : ''}`],
-    run: (context, invocation) => reconcile(context, { kind: words.kind, namespace: context.namespace, name: invocation.arg(0) }, invocation.flag('with-source')),
+    options: {
+      ...(withSource ? { 'with-source': { type: 'boolean', description: 'reconcile its source first' } } : {}),
+      ...(release
+        ? {
+            force: { type: 'boolean', description: 'force a Helm action: upgrade a release in sync, install despite spent retries' },
+            reset: { type: 'boolean', description: 'reset the failure counters, so retries start again' },
+          }
+        : {}),
+    },
+    examples: [`kimbernetes reconcile ${noun} flux-system${withSource ? ' --with-source' : ''}`, ...(release ? [`kimbernetes reconcile ${noun} podinfo --force`] : [])],
+    run: (context, invocation) =>
+      reconcile(context, { kind: words.kind, namespace: context.namespace, name: invocation.arg(0) }, invocation.flag('with-source'), release ? { force: invocation.flag('force'), reset: invocation.flag('reset') } : {}),
   };
 }
 

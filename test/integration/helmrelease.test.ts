@@ -159,6 +159,35 @@ describe('HelmRelease', () => {
     expect(helmList()[0]).toMatchObject({ status: 'deployed', revision: '9' });
   });
 
+  it('honours a reset of the failure counters and a forced upgrade once each, as `flux reconcile hr --reset|--force` asks', async () => {
+    // As the CLI writes them: the request's token in requestedAt and in resetAt or forceAt.
+    const request = async (annotation: string, token: string) => {
+      await workers.kube.apply(
+        { apiVersion: 'helm.toolkit.fluxcd.io/v2', kind: 'HelmRelease', metadata: { name: 'demo', namespace, annotations: { 'reconcile.fluxcd.io/requestedAt': token, [annotation]: token } } },
+        { fieldManager: 'test-requests' },
+      );
+      await reconcileObject(workers.client, releaseRef('demo'), { taskQueuePrefix, requestedAt: token });
+    };
+    // Stalled with 2 failures: a reset lets the upgrade be tried (and remediated) again.
+    await request('reconcile.fluxcd.io/resetAt', 'reset-1');
+    const reset = await eventually(() => status('demo'), (x) => x.lastHandledResetAt === 'reset-1', { what: 'the reset handled', timeoutMs: 120_000 });
+    expect(reset.upgradeFailures).toBe(1);
+    expect(findCondition(reset.conditions, 'Stalled')).toBeUndefined();
+    expect(findCondition(reset.conditions, 'Remediated')).toMatchObject({ status: 'True', reason: 'RollbackSucceeded' });
+
+    await applyRelease('demo', { values: { message: 'in sync' } });
+    const inSync = await eventually(() => status('demo'), (x) => ready(x)?.status === 'True', { what: 'Ready', timeoutMs: 120_000 });
+    const version = inSync.history![0]!.version;
+    await request('reconcile.fluxcd.io/forceAt', 'force-1');
+    const forced = await eventually(() => status('demo'), (x) => x.lastHandledForceAt === 'force-1', { what: 'the force handled', timeoutMs: 120_000 });
+    expect(forced.history![0]!.version).toBe(version + 1);
+    expect(ready(forced)?.message).toBe(`Helm upgrade succeeded for release ${namespace}/demo.v${version + 1} with chart demo@1.0.0`);
+    // Handled once: another reconcile with the same token does nothing.
+    await reconcileObject(workers.client, releaseRef('demo'), { taskQueuePrefix });
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    expect(helmList()[0]).toMatchObject({ revision: String(version + 1) });
+  });
+
   it('uninstalls the release and deletes its HelmChart when the HelmRelease is deleted', async () => {
     await workers.kube.delete({ apiVersion: 'helm.toolkit.fluxcd.io/v2', kind: 'HelmRelease', namespace, name: 'demo' });
     await reconcileObject(workers.client, releaseRef('demo'), { taskQueuePrefix });
