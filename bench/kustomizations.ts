@@ -1,4 +1,7 @@
-// `npm run bench -- [--count N | --objects M]`: what a user sees bootstrapping a fleet.
+// `npm run bench -- [--count N | --objects M] [--helmreleases]`: what a user sees
+// bootstrapping a fleet. With --helmreleases, the N objects are HelmReleases of a chart
+// in the repository (a ConfigMap and a Deployment), each through its own HelmChart,
+// installed by the real helm.
 // A Temporal dev server and a kwok cluster, the worker as its own process started as
 // `npm run worker` starts it (compiled code, all pools, JSON logs at INFO to a file),
 // then one burst of applies, as `kubectl apply -f` of a bootstrap: the GitRepository and
@@ -36,6 +39,7 @@ const { values } = parseArgs({
   options: {
     count: { type: 'string', default: '100' },
     objects: { type: 'string' },
+    helmreleases: { type: 'boolean' },
     nodes: { type: 'string', default: '10' },
     'kube-api-qps': { type: 'string', default: String(defaultRateLimit.qps) },
     'kube-api-burst': { type: 'string', default: String(defaultRateLimit.burst) },
@@ -52,6 +56,7 @@ const { values } = parseArgs({
   },
 });
 const objectsMode = values.objects !== undefined;
+const releaseMode = values.helmreleases === true;
 const count = objectsMode ? 1 : Number(values.count);
 const objectsPerApp = objectsMode ? Number(values.objects) : 4;
 const namespace = 'bench';
@@ -78,6 +83,31 @@ function manyObjectFiles(m: number): Record<string, string> {
   }
   return files;
 }
+
+/** The chart every HelmRelease installs, with its own release name. */
+function chartFiles(): Record<string, string> {
+  return {
+    'charts/app/Chart.yaml': 'apiVersion: v2\nname: app\nversion: 1.0.0\n',
+    'charts/app/values.yaml': 'replicas: 1\nimage: registry.local/app:1.0\n',
+    'charts/app/templates/configmap.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\ndata:\n  release: {{ .Release.Name }}\n',
+    'charts/app/templates/deployment.yaml':
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\nspec:\n  replicas: {{ .Values.replicas }}\n  selector:\n    matchLabels: { app: {{ .Release.Name }} }\n  template:\n    metadata:\n      labels: { app: {{ .Release.Name }} }\n    spec:\n      containers:\n        - name: app\n          image: {{ .Values.image }}\n',
+  };
+}
+
+function helmRelease(index: number) {
+  return {
+    apiVersion: 'helm.toolkit.fluxcd.io/v2',
+    kind: 'HelmRelease',
+    metadata: { name: `app-${index}`, namespace },
+    spec: { interval: '1h', chart: { spec: { chart: './charts/app', sourceRef: { kind: 'GitRepository', name: 'fleet', namespace: flux } } } },
+  };
+}
+
+/** The objects measured: N Kustomizations, or N HelmReleases. */
+const measured = releaseMode
+  ? { kind: 'HelmRelease', group: 'helm.toolkit.fluxcd.io', version: 'v2', plural: 'helmreleases', namespace, make: helmRelease }
+  : { kind: 'Kustomization', group: 'kustomize.toolkit.fluxcd.io', version: 'v1', plural: 'kustomizations', namespace: flux, make: kustomization };
 
 function kustomization(index: number) {
   return {
@@ -122,7 +152,7 @@ async function main(): Promise<void> {
     const client = new Client({ connection: await Connection.connect({ address: temporal.address }), namespace: temporal.namespace });
 
     const repository = new TestRepository(newGitRoot(), 'fleet');
-    repository.commit(objectsMode ? manyObjectFiles(objectsPerApp) : Object.assign({}, ...Array.from({ length: count }, (_, i) => appFiles(i))));
+    repository.commit(objectsMode ? manyObjectFiles(objectsPerApp) : releaseMode ? chartFiles() : Object.assign({}, ...Array.from({ length: count }, (_, i) => appFiles(i))));
     await kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: flux } }, { fieldManager: 'bench' });
     await kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }, { fieldManager: 'bench' });
 
@@ -150,17 +180,17 @@ async function main(): Promise<void> {
     );
     const workerProcess = new ProcessSampler(worker.pid);
     const server = new ProcessSampler(environment.temporal.pid);
-    await untilPolled(client, ['source-controller', 'kustomize-controller'], () => worker!.child.exitCode !== null, logFile);
+    await untilPolled(client, ['source-controller', 'kustomize-controller', ...(releaseMode ? ['helm-controller'] : [])], () => worker!.child.exitCode !== null, logFile);
     const startupSeconds = (Date.now() - workerStarted) / 1000;
     await sleep(3000);
     const idle = { worker: workerProcess.sample(), server: server.sample() };
     workerProcess.start();
     server.start();
 
-    process.stderr.write(`applying the GitRepository and ${count} Kustomization${count === 1 ? '' : 's'} at once...\n`);
+    process.stderr.write(`applying the GitRepository and ${count} ${measured.kind}${count === 1 ? '' : 's'} at once...\n`);
     const started = Date.now();
     const gitRepository = { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: { name: 'fleet', namespace: flux }, spec: { url: repository.fileUrl, interval: '1h', ref: { branch: 'main' } } };
-    await Promise.all([gitRepository, ...Array.from({ length: count }, (_, i) => kustomization(i))].map((object) => kube.apply(object, { fieldManager: 'bench' })));
+    await Promise.all([gitRepository, ...Array.from({ length: count }, (_, i) => measured.make(i))].map((object) => kube.apply(object, { fieldManager: 'bench' })));
     const custom = kubeConfig.makeApiClient(CustomObjectsApi);
     await untilAllReady(custom, count, started, objectsMode ? 30 : 15 + count / 50);
     const elapsed = (Date.now() - started) / 1000;
@@ -176,7 +206,7 @@ async function main(): Promise<void> {
     const kubeApiRequests = requestsMade(logFile);
     const warnings = warningsLogged(logFile);
     const figures = {
-      mode: objectsMode ? `1 Kustomization of ${objectsPerApp} ConfigMaps` : `${count} Kustomizations of 4 objects`,
+      mode: objectsMode ? `1 Kustomization of ${objectsPerApp} ConfigMaps` : releaseMode ? `${count} HelmReleases of 2 objects (helm --wait)` : `${count} Kustomizations of 4 objects (wait: true)`,
       count,
       objectsPerKustomization: objectsPerApp,
       secondsToAllReady: elapsed,
@@ -215,8 +245,9 @@ async function untilPolled(client: Client, queues: string[], exited: () => boole
 
 type CustomObjects = InstanceType<typeof CustomObjectsApi>;
 
-async function listKustomizations(custom: CustomObjects) {
-  const list = (await custom.listNamespacedCustomObject({ group: 'kustomize.toolkit.fluxcd.io', version: 'v1', plural: 'kustomizations', namespace: flux })) as {
+async function listMeasured(custom: CustomObjects) {
+  const { group, version, plural, namespace } = measured;
+  const list = (await custom.listNamespacedCustomObject({ group, version, plural, namespace })) as {
     items: { status?: { lastHandledReconcileAt?: string; conditions?: Condition[] } }[];
   };
   return list.items;
@@ -227,7 +258,7 @@ async function untilAllReady(custom: CustomObjects, n: number, started: number, 
   let reported = started;
   for (;;) {
     await sleep(1000);
-    const ready = (await listKustomizations(custom)).filter((o) => findCondition(o.status?.conditions, 'Ready')?.status === 'True').length;
+    const ready = (await listMeasured(custom)).filter((o) => findCondition(o.status?.conditions, 'Ready')?.status === 'True').length;
     if (ready === n) return;
     if (Date.now() - reported >= 15_000) {
       reported = Date.now();
@@ -239,7 +270,7 @@ async function untilAllReady(custom: CustomObjects, n: number, started: number, 
 
 /** How many activities one forced reconcile costs when nothing changed. */
 async function activitiesOfUnchangedReconcile(client: Client): Promise<number> {
-  const id = objectWorkflowId({ kind: 'Kustomization', namespace: flux, name: 'app-0' });
+  const id = objectWorkflowId({ kind: measured.kind as 'Kustomization' | 'HelmRelease', namespace: measured.namespace, name: 'app-0' });
   const before = (await client.workflow.getHandle(id).describe()).runId;
   await client.workflow.getHandle(id).signal('reconcile', {});
   let runId = before;
@@ -264,12 +295,15 @@ async function reconcileAllUnchanged(kube: KubeClient, custom: CustomObjects, n:
   const started = Date.now();
   await Promise.all(
     Array.from({ length: n }, (_, i) =>
-      kube.apply({ apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: `app-${i}`, namespace: flux, annotations: { 'reconcile.fluxcd.io/requestedAt': token } } }, { fieldManager: 'bench-reconcile' }),
+      kube.apply(
+        { apiVersion: `${measured.group}/${measured.version}`, kind: measured.kind, metadata: { name: `app-${i}`, namespace: measured.namespace, annotations: { 'reconcile.fluxcd.io/requestedAt': token } } },
+        { fieldManager: 'bench-reconcile' },
+      ),
     ),
   );
   for (;;) {
     await sleep(1000);
-    const handled = (await listKustomizations(custom)).filter((o) => o.status?.lastHandledReconcileAt === token && findCondition(o.status?.conditions, 'Ready')?.status === 'True').length;
+    const handled = (await listMeasured(custom)).filter((o) => o.status?.lastHandledReconcileAt === token && findCondition(o.status?.conditions, 'Ready')?.status === 'True').length;
     if (handled === n) break;
     if (Date.now() - started > 15 * 60_000) throw new Error(`only ${handled}/${n} reconciled again after 15 minutes`);
   }
@@ -329,7 +363,7 @@ function report(f: {
     .sort(([, a], [, b]) => b.seconds - a.seconds)
     .map(([step, { seconds, count }]) => `  ${step.padEnd(34)} ${seconds.toFixed(1).padStart(8)} s over ${count}`);
   return [
-    `fleet:                              ${f.mode} (wait: true), applied in one burst with its GitRepository`,
+    `fleet:                              ${f.mode}, applied in one burst with its GitRepository`,
     `time until all Ready:               ${f.secondsToAllReady.toFixed(1)} s`,
     `worker start-up (to polling):       ${f.workerStartupSeconds.toFixed(1)} s`,
     `memory, worker (rss):               ${f.workerPeakMiB.toFixed(0)} MiB peak, ${f.workerIdleMiB.toFixed(0)} MiB idle`,
