@@ -174,9 +174,10 @@ async function resolveChart(context: HelmReleaseContext, ref: FluxObjectRef, obj
     const template = helmChartFromTemplate({ name: ref.name, namespace: ref.namespace }, spec.chart, ((object.spec as { interval?: string }).interval ?? '10m'));
     await context.kube.apply(template as unknown as KubernetesObject, { fieldManager: 'helm-controller', force: true });
     chartRef = { kind: 'HelmChart', namespace: template.metadata.namespace, name: template.metadata.name };
-    // The source-controller's loop for it runs from now on (the watcher would start it too, later).
+    // A new or changed HelmChart is reconciled now (the watcher would start its loop too, later).
     const existing = await context.objects.get(chartRef);
-    if (!existing?.status) await context.requestReconcile?.(chartRef);
+    const observed = (existing?.status as { observedGeneration?: number } | undefined)?.observedGeneration;
+    if (existing && observed !== existing.metadata.generation) await context.requestReconcile?.(chartRef);
     const previousChart = ((object.status ?? {}) as HelmReleaseStatus).helmChart;
     if (previousChart && previousChart !== helmChartReferenceOf({ name: ref.name, namespace: ref.namespace }, spec.chart)) {
       const [namespace = ref.namespace, name = ''] = previousChart.split('/');

@@ -58,6 +58,7 @@ describe('HelmRelease', () => {
       // A pre-upgrade hook whose Job takes a while on kwok: helm waits on it until killed.
       'templates/hook.yaml': '{{- if .Values.hook }}\napiVersion: batch/v1\nkind: Job\nmetadata:\n  name: {{ .Release.Name }}-hook\n  annotations:\n    helm.sh/hook: pre-upgrade\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n        - name: wait\n          image: busybox\n{{- end }}\n',
     });
+    charts.addChart('strict', '1.0.0', { 'values.schema.json': '{"type": "object", "properties": {"replicas": {"type": "integer"}}}' });
     await apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
     await apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'charts-auth', namespace }, stringData: credentials });
     await apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'demo-values', namespace }, data: { 'values.yaml': 'message: from-configmap\nreplicas: 2\n' } });
@@ -188,11 +189,46 @@ describe('HelmRelease', () => {
     expect(helmList()[0]).toMatchObject({ revision: String(version + 1) });
   });
 
+  it('says which values reference is missing, installs without an optional one, and recovers when the Secret appears', async () => {
+    await applyRelease('needs-secret', { valuesFrom: [{ kind: 'Secret', name: 'release-values' }] });
+    // The chart first (SourceNotReady while its HelmChart is new), then the values, as Flux orders them.
+    const missing = await eventually(() => status('needs-secret'), (x) => ready(x)?.reason === 'ValuesError', { what: 'ValuesError', timeoutMs: 120_000 });
+    expect(ready(missing)).toMatchObject({ reason: 'ValuesError', message: `could not resolve Secret chart values reference '${namespace}/release-values' with key 'values.yaml': secrets "release-values" not found` });
+    expect(helmList().map((r) => r.name)).not.toContain('needs-secret');
+
+    await applyRelease('optional', { valuesFrom: [{ kind: 'Secret', name: 'release-values', optional: true }], values: { message: 'no secret needed' } });
+    await eventually(() => status('optional'), (x) => ready(x)?.status === 'True', { what: 'Ready', timeoutMs: 120_000 });
+    expect(await configMapData('optional')).toMatchObject({ message: 'no secret needed' });
+
+    await apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'release-values', namespace }, stringData: { 'values.yaml': 'message: from-a-secret\n' } });
+    await reconcileObject(workers.client, releaseRef('needs-secret'), { taskQueuePrefix });
+    await eventually(() => status('needs-secret'), (x) => ready(x)?.status === 'True', { what: 'Ready with the Secret', timeoutMs: 120_000 });
+    expect(await configMapData('needs-secret')).toMatchObject({ message: 'from-a-secret' });
+  });
+
+  it('waits on a chart version the repository does not have, naming the HelmChart and the cause', async () => {
+    await applyRelease('no-version', { chart: { spec: { chart: 'demo', version: '9.9.9', sourceRef: { kind: 'HelmRepository', name: 'charts' } } } });
+    const s = await eventually(() => status('no-version'), (x) => ready(x)?.reason === 'SourceNotReady' && /invalid chart reference/.test(ready(x)?.message ?? ''), { what: 'SourceNotReady', timeoutMs: 120_000 });
+    expect(ready(s)?.message).toBe(`HelmChart '${namespace}/${namespace}-no-version' is not ready: invalid chart reference: failed to get chart version for remote reference: no 'demo' chart with version matching '9.9.9' found`);
+    expect(s.history ?? []).toEqual([]);
+  });
+
+  it("fails an install whose values break the chart's values.schema.json, installing nothing", async () => {
+    await applyRelease('strict', { chart: { spec: { chart: 'strict', sourceRef: { kind: 'HelmRepository', name: 'charts' } } }, values: { replicas: 'three' } });
+    const s = await eventually(() => status('strict'), (x) => ready(x)?.status === 'False' && ready(x)?.reason === 'InstallFailed', { what: 'InstallFailed', timeoutMs: 120_000 });
+    expect(ready(s)?.message).toMatch(new RegExp(`^Helm install failed for release ${namespace}/strict with chart strict@1.0.0: .*schema`));
+    expect(helmList().map((r) => r.name)).not.toContain('strict');
+    // Nothing written, nothing counted: a fixed value installs.
+    expect(s.installFailures ?? 0).toBe(0);
+    await applyRelease('strict', { chart: { spec: { chart: 'strict', sourceRef: { kind: 'HelmRepository', name: 'charts' } } }, values: { replicas: 3 } });
+    await eventually(() => status('strict'), (x) => ready(x)?.status === 'True', { what: 'Ready', timeoutMs: 120_000 });
+  });
+
   it('uninstalls the release and deletes its HelmChart when the HelmRelease is deleted', async () => {
     await workers.kube.delete({ apiVersion: 'helm.toolkit.fluxcd.io/v2', kind: 'HelmRelease', namespace, name: 'demo' });
     await reconcileObject(workers.client, releaseRef('demo'), { taskQueuePrefix });
     await eventually(() => workers.objects.get(releaseRef('demo')), (x) => x === undefined, { what: 'the HelmRelease gone', timeoutMs: 60_000 });
-    expect(helmList()).toEqual([]);
+    expect(helmList().map((r) => r.name)).not.toContain('demo');
     expect(await workers.objects.get({ kind: 'HelmChart', namespace, name: `${namespace}-demo` })).toBeUndefined();
     expect(await configMapData('demo')).toBeUndefined();
   });
