@@ -98,7 +98,7 @@ async function reconcile(ref: FluxObjectRef, loop: ReconcileLoop): Promise<Recon
     };
   };
   const base = { ref, generation, requestedAt };
-  if (resolution.outcome === 'decided') return finish(sharedSteps, { ...base, verdict: resolution.verdict, workspace: resolution.workspace }, resolution.retryAfterMs);
+  if (resolution.outcome === 'decided') return finish(sharedSteps, { ...base, verdict: resolution.verdict }, resolution.retryAfterMs);
 
   const { local, plan, revision, timeoutMs } = resolution;
   const at = `HelmRelease ${name} with chart ${revision}`;

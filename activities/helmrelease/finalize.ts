@@ -24,8 +24,6 @@ export interface HelmReleaseVerdict {
   /** what the first step decided; the workspace's outcomes when absent */
   verdict?: ReleaseVerdict;
   local?: WorkerLocal;
-  /** a workspace the first step opened for nothing to do */
-  workspace?: string;
   /** a step that gave up before any Helm action (the chart's download) */
   failure?: { reason: string; message: string };
 }
@@ -44,7 +42,7 @@ export function finalizeStatusStep(context: HelmReleaseContext) {
   const { objects, workspaces } = context;
   return async function finalizeStatus(input: HelmReleaseVerdict): Promise<HelmReleaseFinalStatus | undefined> {
     const { ref, generation, requestedAt } = input;
-    const workspaceId = input.local?.workspace ?? input.workspace;
+    const workspaceId = input.local?.workspace;
     let verdict = input.verdict;
     if (!verdict && input.local) {
       const work = workspaces.get(input.local.workspace).state;

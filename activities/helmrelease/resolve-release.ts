@@ -28,7 +28,7 @@ export type ReleaseResolution =
   | { outcome: 'deleting' }
   | { outcome: 'suspended'; timing: LoopTiming }
   /** nothing for Helm to do, or a prerequisite failed: straight to finalizeStatus */
-  | { outcome: 'decided'; verdict: ReleaseVerdict; generation: number; requestedAt?: string; timing: LoopTiming; retryAfterMs?: number; workspace?: string }
+  | { outcome: 'decided'; verdict: ReleaseVerdict; generation: number; requestedAt?: string; timing: LoopTiming; retryAfterMs?: number }
   | { outcome: 'act'; local: { workerQueue: string; workspace: string }; plan: NextAction['action']; revision: string; generation: number; requestedAt?: string; timing: LoopTiming; timeoutMs: number };
 
 const invalidSpecTiming: LoopTiming = { intervalMs: 600_000, retryIntervalMs: 600_000 };
@@ -72,6 +72,13 @@ export function resolveReleaseStep(context: HelmReleaseContext) {
       return unready(HelmReleaseReason.ValuesError, error.message, { timing });
     }
 
+    let kubeconfig: string;
+    try {
+      kubeconfig = await kubeconfigFor(context, ref.namespace, spec);
+    } catch (error) {
+      if (!(error instanceof HelmFailure)) throw error;
+      return unready(HelmReleaseReason.RESTClientError, error.message, { timing });
+    }
     const workspace = await workspaces.open({
       ref,
       spec,
@@ -86,12 +93,19 @@ export function resolveReleaseStep(context: HelmReleaseContext) {
       outcomes: [],
     });
     const connection: HelmConnection = {
-      kubeconfigPath: await writeKubeconfig(workspace.dir, await kubeconfigFor(context, ref.namespace, spec)),
+      kubeconfigPath: await writeKubeconfig(workspace.dir, kubeconfig),
       impersonate: spec.serviceAccountName ? `system:serviceaccount:${ref.namespace}:${spec.serviceAccountName}` : undefined,
       home: `${workspace.dir}/helm`,
     };
     workspace.state.connection = connection;
-    const current = await latestStoredRelease(context.clusters, connection, ref.namespace, spec);
+    let current;
+    try {
+      current = await latestStoredRelease(context.clusters, connection, ref.namespace, spec);
+    } catch (error) {
+      await workspaces.close(workspace.id);
+      if (!(error instanceof HelmFailure)) throw error;
+      return unready(HelmReleaseReason.GetLastReleaseFailed, `failed to get last release revision: ${error.message}`, { timing });
+    }
     workspace.state.current = current;
     const history = previous.history ?? [];
     const state = releaseStateOf(current, history, { chartName: chart.chart.name, chartVersion: chart.chart.version, values });
@@ -112,7 +126,9 @@ export function resolveReleaseStep(context: HelmReleaseContext) {
         outcomes: [],
         history: current && history.length === 0 ? [snapshotOf(current)] : history,
       };
-      return { outcome: 'decided', verdict, generation, requestedAt, timing, workspace: workspace.id };
+      // Nothing for Helm to do: the workspace (and the kubeconfig in it) goes now.
+      await workspaces.close(workspace.id);
+      return { outcome: 'decided', verdict, generation, requestedAt, timing };
     }
     return {
       outcome: 'act',
@@ -135,7 +151,6 @@ export function resolveReleaseStep(context: HelmReleaseContext) {
     if (!text) throw new HelmFailure(`could not find kubeconfig Secret '${namespace}/${reference.name}' with key '${key}'`);
     return text;
   }
-
 }
 
 export function attemptOf(spec: HelmReleaseSpec, chart: { name: string; version: string; helmChart: string }, values?: GoMap) {
