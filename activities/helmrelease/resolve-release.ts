@@ -62,7 +62,9 @@ export function resolveReleaseStep(context: HelmReleaseContext) {
     if (notReady) return unready(HelmReleaseReason.DependencyNotReady, notReady, { warning: false, retryAfterMs: dependencyRetryMs, timing });
 
     const chart = await resolveChart(context, ref, object, spec);
-    if ('failure' in chart) return unready(chart.failure.reason, chart.failure.message, { retryAfterMs: dependencyRetryMs, timing });
+    // A chart this reconcile just woke is usually ready in seconds: look again soon (its
+    // notice may miss a consumer this new, whose list the notices share for a few seconds).
+    if ('failure' in chart) return unready(chart.failure.reason, chart.failure.message, { retryAfterMs: chart.woken ? wokenChartRetryMs : dependencyRetryMs, timing });
 
     let values: GoMap;
     try {
@@ -180,11 +182,14 @@ async function dependencyNotReady(context: HelmReleaseContext, spec: HelmRelease
   return undefined;
 }
 
-type ResolvedChart = { chart: { name: string; version: string; artifact: Artifact; helmChart: string } } | { failure: { reason: string; message: string } };
+type ResolvedChart = { chart: { name: string; version: string; artifact: Artifact; helmChart: string } } | { failure: { reason: string; message: string }; woken?: boolean };
+
+const wokenChartRetryMs = 5_000;
 
 /** The HelmChart the release reads: the one its template makes (applied now), or chartRef's. */
 async function resolveChart(context: HelmReleaseContext, ref: FluxObjectRef, object: KubernetesObject, spec: HelmReleaseSpec): Promise<ResolvedChart> {
   let chartRef: FluxObjectRef;
+  let woken = false;
   if (spec.chart) {
     const template = helmChartFromTemplate({ name: ref.name, namespace: ref.namespace }, spec.chart, ((object.spec as { interval?: string }).interval ?? '10m'));
     await context.kube.apply(template as unknown as KubernetesObject, { fieldManager: 'helm-controller', force: true });
@@ -192,7 +197,10 @@ async function resolveChart(context: HelmReleaseContext, ref: FluxObjectRef, obj
     // A new or changed HelmChart is reconciled now (the watcher would start its loop too, later).
     const existing = await context.objects.get(chartRef);
     const observed = (existing?.status as { observedGeneration?: number } | undefined)?.observedGeneration;
-    if (existing && observed !== existing.metadata.generation) await context.requestReconcile?.(chartRef);
+    if (existing && observed !== existing.metadata.generation && context.requestReconcile) {
+      await context.requestReconcile(chartRef);
+      woken = true;
+    }
     const previousChart = ((object.status ?? {}) as HelmReleaseStatus).helmChart;
     if (previousChart && previousChart !== helmChartReferenceOf({ name: ref.name, namespace: ref.namespace }, spec.chart)) {
       const [namespace = ref.namespace, name = ''] = previousChart.split('/');
@@ -208,7 +216,7 @@ async function resolveChart(context: HelmReleaseContext, ref: FluxObjectRef, obj
   if (!chart) return { failure: { reason: HelmReleaseReason.ArtifactFailed, message: `could not get Source object: helmcharts.source.toolkit.fluxcd.io "${chartRef.name}" not found` } };
   const status = (chart.status ?? {}) as { observedGeneration?: number; conditions?: []; artifact?: Artifact; observedChartName?: string };
   const ready = findCondition(status.conditions, 'Ready');
-  const notReady = (detail: string) => ({ failure: { reason: 'SourceNotReady', message: `HelmChart '${id}' is not ready: ${detail}` } });
+  const notReady = (detail: string) => ({ failure: { reason: 'SourceNotReady', message: `HelmChart '${id}' is not ready: ${detail}` }, woken });
   if (status.observedGeneration !== chart.metadata.generation) return notReady(ready?.status === 'False' ? ready.message : 'latest generation of object has not been reconciled');
   const stalled = findCondition(status.conditions, 'Stalled');
   if (stalled?.status === 'True') return notReady(stalled.message);
