@@ -190,14 +190,16 @@ const wokenChartRetryMs = 5_000;
 async function resolveChart(context: HelmReleaseContext, ref: FluxObjectRef, object: KubernetesObject, spec: HelmReleaseSpec): Promise<ResolvedChart> {
   let chartRef: FluxObjectRef;
   let woken = false;
+  // The templated chart is read once, right after its apply; a chartRef's is read below.
+  let read: KubernetesObject | undefined;
   if (spec.chart) {
     const template = helmChartFromTemplate({ name: ref.name, namespace: ref.namespace }, spec.chart, ((object.spec as { interval?: string }).interval ?? '10m'));
     await context.kube.apply(template as unknown as KubernetesObject, { fieldManager: 'helm-controller', force: true });
     chartRef = { kind: 'HelmChart', namespace: template.metadata.namespace, name: template.metadata.name };
     // A new or changed HelmChart is reconciled now (the watcher would start its loop too, later).
-    const existing = await context.objects.get(chartRef);
-    const observed = (existing?.status as { observedGeneration?: number } | undefined)?.observedGeneration;
-    if (existing && observed !== existing.metadata.generation && context.requestReconcile) {
+    read = await context.objects.get(chartRef);
+    const observed = (read?.status as { observedGeneration?: number } | undefined)?.observedGeneration;
+    if (read && observed !== read.metadata.generation && context.requestReconcile) {
       await context.requestReconcile(chartRef);
       woken = true;
     }
@@ -212,7 +214,7 @@ async function resolveChart(context: HelmReleaseContext, ref: FluxObjectRef, obj
     return { failure: { reason: HelmReleaseReason.ArtifactFailed, message: `chartRef of kind '${spec.chartRef?.kind}' is not supported yet` } };
   }
   const id = `${chartRef.namespace}/${chartRef.name}`;
-  const chart = await context.objects.get(chartRef);
+  const chart = read ?? (await context.objects.get(chartRef));
   if (!chart) return { failure: { reason: HelmReleaseReason.ArtifactFailed, message: `could not get Source object: helmcharts.source.toolkit.fluxcd.io "${chartRef.name}" not found` } };
   const status = (chart.status ?? {}) as { observedGeneration?: number; conditions?: []; artifact?: Artifact; observedChartName?: string };
   const ready = findCondition(status.conditions, 'Ready');
