@@ -1,7 +1,7 @@
 // Which objects consume a source, so that a new revision reaches them at once rather
 // than at their next interval: Kustomizations and HelmCharts by `sourceRef`, HelmReleases
-// by `chart.spec.sourceRef`, GitRepositories by `include`. A Kustomization that became
-// Ready is, in the same way, the "source" of those that list it in `dependsOn`.
+// by `chart.spec.sourceRef`, GitRepositories by `include`. A Kustomization or HelmRelease
+// that became Ready is, in the same way, the "source" of those that list it in `dependsOn`.
 import type { KubernetesObject } from '../kube/objects.js';
 
 export interface SourceIdentity {
@@ -21,20 +21,26 @@ function matches(reference: SourceReference | undefined, source: SourceIdentity,
   return reference.kind === source.kind && reference.name === source.name && (reference.namespace ?? ownNamespace) === source.namespace;
 }
 
+/** The kinds whose Ready is awaited through `dependsOn`. */
+const dependsOnKinds = new Set(['Kustomization', 'HelmRelease']);
+
+/** A dependsOn entry names `source`; its kind is the dependent's own unless it says otherwise. */
+function dependsOnSource(spec: Record<string, unknown>, ownKind: string, source: SourceIdentity, namespace: string): boolean {
+  const dependsOn = (Array.isArray(spec.dependsOn) ? spec.dependsOn : []) as SourceReference[];
+  return dependsOn.some((dependency) => (dependency.kind ?? ownKind) === source.kind && dependency.name === source.name && (dependency.namespace || namespace) === source.namespace);
+}
+
 export function referencesSource(object: KubernetesObject, source: SourceIdentity): boolean {
   const namespace = object.metadata.namespace ?? 'default';
   const spec = (object.spec ?? {}) as Record<string, unknown>;
   switch (object.kind) {
-    case 'Kustomization': {
-      if (source.kind === 'Kustomization') {
-        const dependsOn = (Array.isArray(spec.dependsOn) ? spec.dependsOn : []) as SourceReference[];
-        return dependsOn.some((dependency) => dependency.name === source.name && (dependency.namespace ?? namespace) === source.namespace);
-      }
+    case 'Kustomization':
+      if (dependsOnKinds.has(source.kind)) return dependsOnSource(spec, 'Kustomization', source, namespace);
       return matches(spec.sourceRef as SourceReference | undefined, source, namespace);
-    }
     case 'HelmChart':
       return matches(spec.sourceRef as SourceReference | undefined, source, namespace);
     case 'HelmRelease': {
+      if (dependsOnKinds.has(source.kind)) return dependsOnSource(spec, 'HelmRelease', source, namespace);
       const chart = spec.chart as { spec?: { sourceRef?: SourceReference } } | undefined;
       if (source.kind === 'HelmChart') {
         // The HelmChart its template makes (`<namespace>-<name>` in the source's namespace), or chartRef's.

@@ -23,6 +23,9 @@ import type { DependencyReference } from '../schemas/types.js';
 import { celErrorSummary, celValue } from './cel.js';
 import { findCondition, type Condition } from './conditions.js';
 
+/** The kinds that have `dependsOn`; beyond Flux, each may depend on the other. */
+export type DependsOnKind = 'Kustomization' | 'HelmRelease';
+
 /** A dependency's `readyExpr`, parsed and checked. */
 export interface ReadyExpression {
   source: string;
@@ -35,12 +38,16 @@ export type ReadyExpressionsReading =
   | { ok: false; message: string };
 
 export interface DependencyCheck {
-  /** `namespace/name` of the dependency */
+  /** the dependency as messages name it: `namespace/name`, `Kind/namespace/name` when of another kind than the dependent */
   name: string;
+  /** its kind, Kustomization when omitted */
+  kind?: DependsOnKind;
+  /** the kind of the object that waits, whose controller's words a missing dependency is reported in */
+  dependent?: DependsOnKind;
   object: KubernetesObject | undefined;
-  /** the dependent's source, `Kind/namespace/name`, and its current revision */
-  source: { id: string; revision?: string };
-  /** the dependency's `readyExpr`, and the Kustomization that waits (the expression's `self`) */
+  /** the dependent's source, `Kind/namespace/name`, and its current revision (a HelmRelease has none) */
+  source?: { id: string; revision?: string };
+  /** the dependency's `readyExpr`, and the object that waits (the expression's `self`) */
   readyExpr?: { expression: ReadyExpression; self: KubernetesObject };
   /** Flux's AdditiveCELDependencyCheck feature gate (off by default): the built-in check also applies when there is a readyExpr */
   additive?: boolean;
@@ -76,10 +83,13 @@ export function compileReadyExpressions(dependsOn: readonly DependencyReference[
 }
 
 /** Why a dependency is not ready, or undefined when it is. */
-export function dependencyNotReady({ name, object, source, readyExpr, additive = false }: DependencyCheck): string | undefined {
+export function dependencyNotReady({ name, kind = 'Kustomization', dependent = 'Kustomization', object, source, readyExpr, additive = false }: DependencyCheck): string | undefined {
   // Flux's words first (with the API server's own for a missing object), then, where
   // Flux stops, what exactly is awaited.
-  if (!object) return `dependency '${name}' not found: kustomizations.kustomize.toolkit.fluxcd.io "${name.slice(name.indexOf('/') + 1)}" not found`;
+  if (!object) {
+    const missing = `${kind === 'HelmRelease' ? 'helmreleases.helm.toolkit.fluxcd.io' : 'kustomizations.kustomize.toolkit.fluxcd.io'} "${name.slice(name.lastIndexOf('/') + 1)}" not found`;
+    return dependent === 'HelmRelease' ? `unable to get '${name}' dependency: ${missing}` : `dependency '${name}' not found: ${missing}`;
+  }
   if (readyExpr) {
     const { expression, self } = readyExpr;
     let ready: unknown;
@@ -97,7 +107,7 @@ export function dependencyNotReady({ name, object, source, readyExpr, additive =
   const spec = (object.spec ?? {}) as { sourceRef?: { kind?: string; name?: string; namespace?: string } };
   const ref = spec.sourceRef;
   const dependencySource = ref ? `${ref.kind}/${ref.namespace ?? object.metadata.namespace}/${ref.name}` : undefined;
-  if (dependencySource === source.id && source.revision && status.lastAppliedRevision !== source.revision) {
+  if (source && dependencySource === source.id && source.revision && status.lastAppliedRevision !== source.revision) {
     return `dependency '${name}' revision is not up to date (${source.revision} not applied yet)`;
   }
   return undefined;

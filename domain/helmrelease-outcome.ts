@@ -15,6 +15,9 @@ import {
   retriesExceededMessage,
   rollbackFailedMessage,
   rollbackSucceededMessage,
+  testFailedMessage,
+  testPendingMessage,
+  testSucceededMessage,
   truncateHistory,
   uninstallRemediationFailedMessage,
   uninstallRemediationSucceededMessage,
@@ -51,7 +54,9 @@ export type ReleaseOutcome =
   | { action: 'install' | 'upgrade'; ok: boolean; error?: string; snapshot?: Snapshot }
   | { action: 'unlock'; ok: boolean; error?: string; snapshot: Snapshot; pendingStatus: string }
   | { action: 'rollback'; ok: boolean; error?: string; to: Snapshot; snapshot?: Snapshot }
-  | { action: 'uninstall-remediation'; ok: boolean; error?: string; snapshot: Snapshot };
+  | { action: 'uninstall-remediation'; ok: boolean; error?: string; snapshot: Snapshot }
+  /** `snapshot` carries the test hooks' results; `ignored`: the active remediation ignores test failures */
+  | { action: 'test'; ok: boolean; error?: string; snapshot: Snapshot; ignored: boolean };
 
 export interface ReleaseAttempt {
   chartName: string;
@@ -62,6 +67,8 @@ export interface ReleaseAttempt {
   storageNamespace: string;
   helmChart?: string;
   remediation: { installRetries: number; upgradeRetries: number };
+  /** spec.test: whether tests run, and whether their failures are left out of Ready */
+  tests?: { enable: boolean; ignoreFailures: boolean };
   /** the force and reset requests the reconcile handled (their tokens) */
   forceAt?: string;
   resetAt?: string;
@@ -84,6 +91,7 @@ const eventReasons = {
   rollback: [HelmReleaseReason.RollbackSucceeded, HelmReleaseReason.RollbackFailed],
   'uninstall-remediation': [HelmReleaseReason.UninstallSucceeded, HelmReleaseReason.UninstallFailed],
   unlock: [HelmReleaseReason.PendingRelease, HelmReleaseReason.PendingRelease],
+  test: [HelmReleaseReason.TestSucceeded, HelmReleaseReason.TestFailed],
 } as const;
 
 export function nextHelmReleaseStatus(previous: HelmReleaseStatus, verdict: ReleaseVerdict, context: OutcomeContext): { status: HelmReleaseStatus; events: StatusEvent[] } {
@@ -126,12 +134,28 @@ export function nextHelmReleaseStatus(previous: HelmReleaseStatus, verdict: Rele
           ? (outcome.action === 'install' ? installSucceededMessage : upgradeSucceededMessage)(outcome.snapshot!)
           : (outcome.action === 'install' ? installFailedMessage : upgradeFailedMessage)(attempt, outcome.error ?? '');
         condition = { type: 'Released', status: outcome.ok ? 'True' : 'False', reason: outcome.ok ? succeeded : failed, message };
-        if (outcome.ok) conditions = removeCondition(conditions, 'Remediated');
-        else if (outcome.snapshot) {
+        if (outcome.ok) {
+          conditions = removeCondition(conditions, 'Remediated');
+          // A new release awaits its tests (the test step, when it runs, says how they went).
+          if (attempt.tests?.enable) conditions = setCondition(conditions, { type: 'TestSuccess', status: 'Unknown', reason: HelmReleaseReason.AwaitingTests, message: testPendingMessage(outcome.snapshot!) }, ctx);
+        } else if (outcome.snapshot) {
           // A failure counts when Helm wrote a release for it.
           const counter = outcome.action === 'install' ? 'installFailures' : 'upgradeFailures';
           status[counter] = (status[counter] ?? 0) + 1;
           status.failures = (status.failures ?? 0) + 1;
+        }
+        break;
+      }
+      case 'test': {
+        history = [outcome.snapshot, ...history.filter((s) => s.version !== outcome.snapshot.version)];
+        condition = { type: 'TestSuccess', status: outcome.ok ? 'True' : 'False', reason: outcome.ok ? succeeded : failed, message: outcome.ok ? testSucceededMessage(outcome.snapshot) : testFailedMessage(outcome.snapshot, outcome.error ?? '') };
+        if (!outcome.ok) {
+          status.failures = (status.failures ?? 0) + 1;
+          const action = status.lastAttemptedReleaseAction;
+          if (!outcome.ignored && action) {
+            const counter = action === 'install' ? 'installFailures' : 'upgradeFailures';
+            status[counter] = (status[counter] ?? 0) + 1;
+          }
         }
         break;
       }
@@ -166,8 +190,11 @@ export function nextHelmReleaseStatus(previous: HelmReleaseStatus, verdict: Rele
     return { status: { ...status, conditions, observedGeneration: context.generation }, events };
   }
 
-  const summary = findCondition(conditions, 'Remediated') ?? findCondition(conditions, 'Released');
-  if (summary?.status === 'True' && summary.type === 'Released') conditions = markReady(conditions, summary.message, ctx, summary.reason);
+  // Ready summarizes Remediated, then TestSuccess (unless its failures are ignored), then Released.
+  if (!attempt.tests?.enable) conditions = removeCondition(conditions, 'TestSuccess');
+  const testsCount = attempt.tests?.enable === true && !attempt.tests.ignoreFailures;
+  const summary = findCondition(conditions, 'Remediated') ?? (testsCount ? findCondition(conditions, 'TestSuccess') : undefined) ?? findCondition(conditions, 'Released');
+  if (summary?.status === 'True' && summary.type !== 'Remediated') conditions = markReady(conditions, summary.message, ctx, summary.reason);
   else if (summary) conditions = markFailed(conditions, { reason: summary.reason, message: summary.message, stalled: false }, ctx);
   else if (latest) conditions = markReady(conditions, installSucceededMessage(latest), ctx, HelmReleaseReason.InstallSucceeded);
   if (findCondition(conditions, 'Ready')?.status === 'True') status.observedGeneration = context.generation;

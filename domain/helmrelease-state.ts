@@ -4,25 +4,30 @@
 // atomic_release.go actionForState): install an absent release, unlock one a dead
 // worker left pending, upgrade one out of sync or not ours, remediate a failed one
 // (uninstall after an install, rollback or uninstall after an upgrade) while retries
-// last, and stall once they are spent.
+// last, and stall once they are spent. With tests enabled, a deployed release not yet
+// tested is Untested (test it), and one whose test failed is Failed unless the active
+// remediation ignores test failures.
 import { releaseDigest, type StoredRelease } from './helmrelease-digest.js';
 import { configDigest } from './helmrelease-digest.js';
 import type { GoMap } from './go-yaml.js';
 import { retriesExhausted, type Remediation } from './helmrelease-spec.js';
-import { latestSnapshot, previousSnapshot, type ReleaseAction, type Snapshot } from './helmrelease-status.js';
+import { hasBeenTested, hasTestInPhase, latestSnapshot, previousSnapshot, type ReleaseAction, type Snapshot } from './helmrelease-status.js';
 
 export type ReleaseState =
   | { state: 'Absent'; reason: string }
   | { state: 'Locked'; status: string }
   | { state: 'Unmanaged'; reason: string }
-  | { state: 'Failed' }
+  | { state: 'Failed'; reason?: string }
   | { state: 'OutOfSync'; reason: string }
+  | { state: 'Untested' }
   | { state: 'InSync' };
 
 export interface DesiredRelease {
   chartName: string;
   chartVersion: string;
   values: GoMap;
+  /** spec.test.enable, and whether the active remediation ignores test failures */
+  tests?: { enable: boolean; ignoreFailures: boolean };
 }
 
 const pending = new Set(['pending-install', 'pending-upgrade', 'pending-rollback']);
@@ -41,6 +46,11 @@ export function releaseStateOf(current: StoredRelease | undefined, history: read
   const metadata = current.chart?.metadata ?? {};
   if (metadata.name !== desired.chartName || metadata.version !== desired.chartVersion) return { state: 'OutOfSync', reason: 'release chart changed' };
   if (configDigest(current.config) !== configDigest(desired.values)) return { state: 'OutOfSync', reason: 'release config values changed' };
+  // Tests are judged from what the status observed (a user may run `helm test` too).
+  if (desired.tests?.enable) {
+    if (!hasBeenTested(latest)) return { state: 'Untested' };
+    if (!desired.tests.ignoreFailures && hasTestInPhase(latest, 'Failed')) return { state: 'Failed', reason: 'release has test in failed phase' };
+  }
   return { state: 'InSync' };
 }
 
@@ -51,7 +61,7 @@ export interface FailureCounts {
 
 export type NextAction =
   | { action: 'none' }
-  | { action: 'install' | 'upgrade' | 'unlock' }
+  | { action: 'install' | 'upgrade' | 'unlock' | 'test' }
   | { action: 'rollback'; to: Snapshot }
   | { action: 'uninstall-remediation' }
   /** retries are spent: the release stays as it is until the spec changes or a reset is asked */
@@ -68,6 +78,8 @@ export function nextAction(state: ReleaseState, counts: FailureCounts, lastActio
       return forced ? { action: 'upgrade' } : { action: 'none' };
     case 'Locked':
       return { action: 'unlock' };
+    case 'Untested':
+      return forced ? { action: 'upgrade' } : { action: 'test' };
     case 'Absent':
       if (!forced && retriesExhausted(remediation.install, counts.installFailures)) return { action: 'stall', failed: 'install', attempts: counts.installFailures };
       return { action: 'install' };

@@ -29,6 +29,7 @@ export const HelmReleaseReason = {
   InitFailed: 'InitFailed',
   GetLastReleaseFailed: 'GetLastReleaseFailed',
   DependencyNotReady: 'DependencyNotReady',
+  InvalidCELExpression: 'InvalidCELExpression',
   ReconciliationSucceeded: 'ReconciliationSucceeded',
   ReconciliationFailed: 'ReconciliationFailed',
   // Set by the controller before any Helm action (helmrelease_controller.go).

@@ -27,6 +27,8 @@ export interface NamespacedObjectReference {
 
 /** A Flux object this one waits for; `readyExpr` is a CEL expression replacing the Ready check. */
 export interface DependencyReference {
+  /** beyond Flux: the dependency's kind, when not the dependent's own */
+  kind?: 'Kustomization' | 'HelmRelease';
   name: string;
   namespace?: string;
   readyExpr?: string;

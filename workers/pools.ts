@@ -121,6 +121,7 @@ export function poolActivities(queue: TaskQueue, deps: PoolDependencies, workerQ
           workerQueue,
           kubeconfig: deps.kubeconfig,
           requestReconcile: loops && ((ref) => reconcileObject(loops.client, ref, { taskQueuePrefix: loops.taskQueuePrefix }).then(() => undefined)),
+          additiveCELDependencyCheck: deps.additiveCELDependencyCheck,
         }),
         ...(loops ? createDependentsActivities(loops) : {}),
       };

@@ -1,8 +1,8 @@
 // The reconcile loop of one HelmRelease. One reconcile per run, its steps each an
 // activity the Web UI names (`HelmRelease.upgrade`):
 //
-//   resolveRelease → fetchChart → [unlock →] install | upgrade | rollback
-//     | uninstallRemediation → finalizeStatus
+//   resolveRelease → fetchChart → [unlock →] install | upgrade [→ test] | test
+//     [→ rollback | uninstallRemediation] → finalizeStatus
 //
 // resolveRelease runs on the shared helm-controller queue: it applies the chart template's
 // HelmChart, waits for its artifact, composes the values, reads the release Helm has in
@@ -34,6 +34,7 @@ const actionSteps = {
   unlock: 'unlock',
   rollback: 'rollback',
   'uninstall-remediation': 'uninstallRemediation',
+  test: 'test',
 } as const;
 
 export async function helmReleaseLoop({ ref, memory, timing }: HelmReleaseLoopInput): Promise<void> {
@@ -113,6 +114,8 @@ async function reconcile(ref: FluxObjectRef, loop: ReconcileLoop): Promise<Recon
     retry: { maximumAttempts: 1 },
   });
   const steps: (keyof typeof actionSteps)[] = plan === 'unlock' ? ['unlock', 'upgrade'] : [plan as keyof typeof actionSteps];
+  // With tests enabled, a release made now is tested before the reconcile ends.
+  if (resolution.test && ['install', 'upgrade'].includes(steps.at(-1)!)) steps.push('test');
   try {
     setCurrentDetails(`${at}: fetchChart`);
     await onWorker('fetchChart', { local }, `fetch the chart of ${at}`);

@@ -1,6 +1,7 @@
 // The Helm actions of a HelmRelease reconcile, each its own step on the worker that holds
 // the reconcile's workspace, each with the real helm: install, upgrade, rollback, the
-// uninstall that remediates a failed install, and unlock — a release left pending-* by a
+// uninstall that remediates a failed install, test (the chart's test hooks, after a release
+// or for one not yet tested), and unlock — a release left pending-* by a
 // worker that died mid-action is marked failed in Helm's storage, as Flux's unlock does,
 // so the next action never meets "another operation is in progress". Each returns what
 // Helm left in storage; a Helm error is an outcome, not a step failure.
@@ -8,7 +9,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { WorkerLocal } from '../../common/reconcile-steps.js';
 import { goDurationString } from '../../domain/duration.js';
-import { snapshotOf, type StoredRelease } from '../../domain/helmrelease-digest.js';
+import { snapshotOf, testHooksOf, type StoredRelease } from '../../domain/helmrelease-digest.js';
 import type { ReleaseOutcome } from '../../domain/helmrelease-outcome.js';
 import { nextAction } from '../../domain/helmrelease-state.js';
 import { latestSnapshot, unlockedReleaseDescription, type Snapshot } from '../../domain/helmrelease-status.js';
@@ -77,6 +78,16 @@ export function releaseActionSteps(context: HelmReleaseContext) {
       const snapshot = await latestOf(context, work);
       return { action: 'rollback', ok: !error, error, to, snapshot: snapshot && snapshot.version > to.version ? snapshot : undefined };
     }),
+    test: step(async (work) => {
+      const { spec } = work;
+      const filters = spec.test.filters.flatMap((filter) => ['--filter', `${filter.exclude ? '!' : ''}name=${filter.name}`]);
+      const error = await run(work, ['test', spec.releaseName, '--namespace', spec.storageNamespace, ...timeoutFlags(spec.test.timeoutMs), ...filters]);
+      // Helm records each hook's last run in the release it tested (the digest leaves them out).
+      const release = await latestStoredRelease(context.clusters, work.connection, work.ref.namespace, spec);
+      const tested = release ?? work.current!;
+      const last = lastReleaseAction(work);
+      return { action: 'test', ok: !error, error, snapshot: { ...snapshotOf(tested), testHooks: testHooksOf(tested) }, ignored: !last || spec[last].remediation.ignoreTestFailures };
+    }),
     uninstallRemediation: step(async (work) => {
       const { spec } = work;
       // The release the failed action left, else the one the reconcile found.
@@ -107,17 +118,26 @@ export function releaseActionSteps(context: HelmReleaseContext) {
  * (or uninstall) after an upgrade, while retries last or remediateLastFailure asks for it.
  */
 function remediationAfter(work: HelmReleaseWork, outcome: ReleaseOutcome): Outcome['remediate'] {
-  if (outcome.ok || (outcome.action !== 'install' && outcome.action !== 'upgrade') || !outcome.snapshot) return undefined;
-  const counter = outcome.action === 'install' ? 'installFailures' : 'upgradeFailures';
+  if (outcome.ok || !outcome.snapshot) return undefined;
+  // A failed test counts against the remediation of the action that made the release, unless it ignores test failures.
+  const failed = outcome.action === 'install' || outcome.action === 'upgrade' ? outcome.action : outcome.action === 'test' && !outcome.ignored ? lastReleaseAction(work) : undefined;
+  if (!failed) return undefined;
+  const counter = failed === 'install' ? 'installFailures' : 'upgradeFailures';
   work.counts = { ...work.counts, [counter]: work.counts[counter] + 1 };
   const history = [outcome.snapshot, ...(work.previous.history ?? []).filter((s) => s.version !== outcome.snapshot!.version)];
-  const plan = nextAction({ state: 'Failed' }, work.counts, outcome.action, history, { install: work.spec.install.remediation, upgrade: work.spec.upgrade.remediation });
+  const plan = nextAction({ state: 'Failed' }, work.counts, failed, history, { install: work.spec.install.remediation, upgrade: work.spec.upgrade.remediation });
   if (plan.action === 'rollback') {
     work.plan = plan;
     return 'rollback';
   }
   if (plan.action === 'uninstall-remediation') return 'uninstallRemediation';
   return undefined;
+}
+
+/** The install or upgrade this reconcile made, else the last one the status records (GetActiveRemediation). */
+function lastReleaseAction(work: HelmReleaseWork): 'install' | 'upgrade' | undefined {
+  const made = [...work.outcomes].reverse().find((outcome) => outcome.action === 'install' || outcome.action === 'upgrade');
+  return (made?.action as 'install' | 'upgrade' | undefined) ?? work.previous.lastAttemptedReleaseAction;
 }
 
 interface WaitSettings {

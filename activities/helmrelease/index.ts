@@ -26,12 +26,14 @@ export interface HelmReleaseDependencies {
   /** the worker's own cluster as a kubeconfig's text, for helm */
   kubeconfig: string;
   requestReconcile?: (ref: FluxObjectRef) => Promise<void>;
+  /** Flux's AdditiveCELDependencyCheck feature gate */
+  additiveCELDependencyCheck?: boolean;
 }
 
 export function helmReleaseSteps(deps: HelmReleaseDependencies) {
   const schema = specSchemaFor(apiVersionOf('HelmRelease'), 'HelmRelease');
   if (!schema) throw new Error(`schemas/ has no CustomResourceDefinition serving HelmRelease ${apiVersionOf('HelmRelease')}`);
-  const context: HelmReleaseContext = { ...deps, schema, workspaces: createWorkspaces<HelmReleaseWork>({ prefix: 'helmrelease' }) };
+  const context: HelmReleaseContext = { ...deps, additiveCELDependencyCheck: deps.additiveCELDependencyCheck ?? false, schema, workspaces: createWorkspaces<HelmReleaseWork>({ prefix: 'helmrelease' }) };
   return {
     resolveRelease: resolveReleaseStep(context),
     fetchChart: fetchChartStep(context),

@@ -16,8 +16,9 @@ import { forceAtAnnotation, pendingRequest, resetAtAnnotation } from '../../doma
 import { composeValues, ValuesReferenceError } from '../../domain/helmrelease-values.js';
 import type { GoMap } from '../../domain/go-yaml.js';
 import { HelmFailure, writeKubeconfig, type HelmConnection } from '../../helm/helm-cli.js';
-import { fluxKinds, type FluxKindName, type FluxObjectRef } from '../../kube/flux-kinds.js';
+import type { FluxObjectRef } from '../../kube/flux-kinds.js';
 import type { KubernetesObject } from '../../kube/objects.js';
+import { checkDependsOn } from '../depends-on.js';
 import { readFinalizedObject } from '../finalized-object.js';
 import { showProgress } from '../progress.js';
 import { latestStoredRelease } from './stored-release.js';
@@ -29,7 +30,18 @@ export type ReleaseResolution =
   | { outcome: 'suspended'; timing: LoopTiming }
   /** nothing for Helm to do, or a prerequisite failed: straight to finalizeStatus */
   | { outcome: 'decided'; verdict: ReleaseVerdict; generation: number; requestedAt?: string; timing: LoopTiming; retryAfterMs?: number }
-  | { outcome: 'act'; local: { workerQueue: string; workspace: string }; plan: NextAction['action']; revision: string; generation: number; requestedAt?: string; timing: LoopTiming; timeoutMs: number };
+  | {
+      outcome: 'act';
+      local: { workerQueue: string; workspace: string };
+      plan: NextAction['action'];
+      /** spec.test.enable: a release made now is tested in the same reconcile */
+      test?: boolean;
+      revision: string;
+      generation: number;
+      requestedAt?: string;
+      timing: LoopTiming;
+      timeoutMs: number;
+    };
 
 const invalidSpecTiming: LoopTiming = { intervalMs: 600_000, retryIntervalMs: 600_000 };
 
@@ -58,8 +70,9 @@ export function resolveReleaseStep(context: HelmReleaseContext) {
       return unready('InvalidSpec', message, { stalled: true, timing });
     }
 
-    const notReady = await dependencyNotReady(context, spec);
-    if (notReady) return unready(HelmReleaseReason.DependencyNotReady, notReady, { warning: false, retryAfterMs: dependencyRetryMs, timing });
+    const waiting = await checkDependsOn(objects, { self: { kind: 'HelmRelease', namespace: ref.namespace, name: ref.name }, dependsOn: spec.dependsOn, additive: context.additiveCELDependencyCheck });
+    if (waiting?.failure === 'invalid') return unready(HelmReleaseReason.InvalidCELExpression, waiting.message, { stalled: true, timing });
+    if (waiting) return unready(HelmReleaseReason.DependencyNotReady, waiting.message, { warning: false, retryAfterMs: waiting.failure === 'cycle' ? spec.intervalMs : dependencyRetryMs, timing });
 
     const chart = await resolveChart(context, ref, object, spec);
     // A chart this reconcile just woke is usually ready in seconds: look again soon (its
@@ -110,7 +123,10 @@ export function resolveReleaseStep(context: HelmReleaseContext) {
     }
     workspace.state.current = current;
     const history = previous.history ?? [];
-    const state = releaseStateOf(current, history, { chartName: chart.chart.name, chartVersion: chart.chart.version, values });
+    // The remediation of the last action decides whether a failed test counts (GetActiveRemediation).
+    const active = previous.lastAttemptedReleaseAction && spec[previous.lastAttemptedReleaseAction].remediation;
+    const tests = { enable: spec.test.enable, ignoreFailures: active ? active.ignoreTestFailures : true };
+    const state = releaseStateOf(current, history, { chartName: chart.chart.name, chartVersion: chart.chart.version, values, tests });
     const annotations = object.metadata.annotations as Record<string, string> | undefined;
     const forceAt = pendingRequest(annotations, forceAtAnnotation, previous.lastHandledForceAt);
     const resetAt = pendingRequest(annotations, resetAtAnnotation, previous.lastHandledResetAt);
@@ -136,11 +152,12 @@ export function resolveReleaseStep(context: HelmReleaseContext) {
       outcome: 'act',
       local: { workerQueue, workspace: workspace.id },
       plan: plan.action,
+      ...(spec.test.enable ? { test: true } : {}),
       revision: chart.chart.version,
       generation,
       requestedAt,
       timing,
-      timeoutMs: Math.max(spec.install.timeoutMs, spec.upgrade.timeoutMs, spec.rollback.timeoutMs, spec.uninstall.timeoutMs),
+      timeoutMs: Math.max(spec.install.timeoutMs, spec.upgrade.timeoutMs, spec.test.timeoutMs, spec.rollback.timeoutMs, spec.uninstall.timeoutMs),
     };
   };
 
@@ -165,21 +182,8 @@ export function attemptOf(spec: HelmReleaseSpec, chart: { name: string; version:
     storageNamespace: spec.storageNamespace,
     helmChart: chart.helmChart,
     remediation: { installRetries: spec.install.remediation.retries, upgradeRetries: spec.upgrade.remediation.retries },
+    tests: { enable: spec.test.enable, ignoreFailures: spec.test.ignoreFailures },
   };
-}
-
-/** Flux's built-in dependency check: each dependency exists, is Ready, at its latest generation. */
-async function dependencyNotReady(context: HelmReleaseContext, spec: HelmReleaseSpec): Promise<string | undefined> {
-  for (const dependency of spec.dependsOn) {
-    const kind = ((dependency as { kind?: string }).kind ?? 'HelmRelease') as FluxKindName;
-    const name = `${dependency.namespace}/${dependency.name}`;
-    if (!(kind in fluxKinds)) return `unable to get '${name}' dependency: unsupported kind ${kind}`;
-    const object = await context.objects.get({ kind, namespace: dependency.namespace, name: dependency.name });
-    if (!object) return `unable to get '${name}' dependency: ${fluxKinds[kind].plural}.${fluxKinds[kind].group} "${dependency.name}" not found`;
-    const status = (object.status ?? {}) as { observedGeneration?: number; conditions?: [] };
-    if (status.observedGeneration !== object.metadata.generation || findCondition(status.conditions, 'Ready')?.status !== 'True') return `dependency '${name}' is not ready`;
-  }
-  return undefined;
 }
 
 type ResolvedChart = { chart: { name: string; version: string; artifact: Artifact; helmChart: string } } | { failure: { reason: string; message: string }; woken?: boolean };

@@ -47,6 +47,7 @@ export interface HelmReleaseContext {
   kubeconfig: string;
   /** wakes another object's loop (the HelmChart a template made), when Temporal is at hand */
   requestReconcile?: (ref: FluxObjectRef) => Promise<void>;
+  additiveCELDependencyCheck: boolean;
 }
 
 /** Flux's finalizer, which holds a HelmRelease until its release is uninstalled. */

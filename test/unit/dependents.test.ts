@@ -35,6 +35,18 @@ describe('source dependents', () => {
     expect(referencesSource(object('Kustomization', 'apps', { dependsOn: [{ name: 'infra', namespace: 'flux-system' }] }), infra)).toBe(true);
     expect(referencesSource(object('Kustomization', 'apps', { dependsOn: [{ name: 'infra' }] }), infra)).toBe(false);
   });
+
+  it('finds the dependents of a HelmRelease across kinds, by the kind each dependsOn entry names', () => {
+    const cache = { kind: 'HelmRelease', namespace: 'apps', name: 'cache' };
+    // A HelmRelease's entries are HelmReleases unless they say otherwise; a Kustomization's, Kustomizations.
+    expect(referencesSource(object('HelmRelease', 'apps', { dependsOn: [{ name: 'cache' }] }), cache)).toBe(true);
+    expect(referencesSource(object('Kustomization', 'apps', { dependsOn: [{ name: 'cache' }] }), cache)).toBe(false);
+    expect(referencesSource(object('Kustomization', 'flux-system', { dependsOn: [{ kind: 'HelmRelease', name: 'cache', namespace: 'apps' }] }), cache)).toBe(true);
+    expect(referencesSource(object('HelmRelease', 'apps', { dependsOn: [{ kind: 'Kustomization', name: 'cache' }] }), cache)).toBe(false);
+    const infra = { kind: 'Kustomization', namespace: 'apps', name: 'infra' };
+    expect(referencesSource(object('HelmRelease', 'apps', { dependsOn: [{ kind: 'Kustomization', name: 'infra' }] }), infra)).toBe(true);
+    expect(referencesSource(object('HelmRelease', 'apps', { dependsOn: [{ name: 'infra' }] }), infra)).toBe(false);
+  });
 });
 
 describe('telling dependents of a new revision', () => {

@@ -31,6 +31,14 @@ describe('dependsOn', () => {
     );
   });
 
+  it("reports a missing dependency in the words of the dependent's controller, with the dependency's kind", () => {
+    // kustomize-controller: "dependency '%s' not found: %w"; helm-controller: "unable to get '%s' dependency: %w".
+    expect(dependencyNotReady({ name: 'HelmRelease/apps/cache', kind: 'HelmRelease', object: undefined, source })).toBe(
+      'dependency \'HelmRelease/apps/cache\' not found: helmreleases.helm.toolkit.fluxcd.io "cache" not found',
+    );
+    expect(dependencyNotReady({ name: 'apps/db', kind: 'HelmRelease', dependent: 'HelmRelease', object: undefined })).toBe('unable to get \'apps/db\' dependency: helmreleases.helm.toolkit.fluxcd.io "db" not found');
+  });
+
   it('does not compare revisions of a dependency on another source', () => {
     expect(dependencyNotReady({ name: 'flux-system/infra', object: infra({ ...ready, lastAppliedRevision: 'x' }), source: { id: 'GitRepository/flux-system/other', revision } })).toBeUndefined();
   });

@@ -42,6 +42,28 @@ describe('HelmRelease release state', () => {
   });
 });
 
+describe('HelmRelease release state with tests enabled', () => {
+  const current = release(1, 'deployed');
+  const tested = (phase: string) => ({ ...snapshotOf(current), testHooks: { 'demo-test': { lastStarted: '2026-12-01T10:00:01Z', lastCompleted: '2026-12-01T10:00:05Z', phase } } });
+
+  it('is Untested until the status has seen the tests run, then Failed when one failed and failures count', () => {
+    const tests = { enable: true, ignoreFailures: false };
+    expect(releaseStateOf(current, [snapshotOf(current)], { ...desired, tests })).toEqual({ state: 'Untested' });
+    expect(releaseStateOf(current, [tested('Succeeded')], { ...desired, tests })).toEqual({ state: 'InSync' });
+    expect(releaseStateOf(current, [tested('Failed')], { ...desired, tests })).toEqual({ state: 'Failed', reason: 'release has test in failed phase' });
+    expect(releaseStateOf(current, [tested('Failed')], { ...desired, tests: { enable: true, ignoreFailures: true } })).toEqual({ state: 'InSync' });
+    // A chart or values change comes before the tests: the release is upgraded, then tested.
+    expect(releaseStateOf(current, [snapshotOf(current)], { ...desired, chartVersion: '1.0.1', tests }).state).toBe('OutOfSync');
+    expect(releaseStateOf(current, [snapshotOf(current)], { ...desired, tests: { enable: false, ignoreFailures: false } })).toEqual({ state: 'InSync' });
+  });
+
+  it('tests an untested release, and remediates one whose test failed as it would a failed upgrade', () => {
+    expect(nextAction({ state: 'Untested' }, none, 'install', [], settings)).toEqual({ action: 'test' });
+    const history = [tested('Failed'), snapshotOf(release(0, 'superseded'))].map((s, i) => ({ ...s, version: 2 - i }));
+    expect(nextAction({ state: 'Failed', reason: 'release has test in failed phase' }, { installFailures: 0, upgradeFailures: 1 }, 'upgrade', history, { ...settings, upgrade: remediation(1) })).toMatchObject({ action: 'rollback', to: { version: 1 } });
+  });
+});
+
 describe('HelmRelease next action', () => {
   it('installs, unlocks and upgrades as the state asks', () => {
     expect(nextAction({ state: 'Absent', reason: '' }, none, undefined, [], settings)).toEqual({ action: 'install' });
@@ -89,6 +111,47 @@ describe('HelmRelease status after a reconcile', () => {
     expect(status.conditions?.find((c) => c.type === 'Ready')?.status).toBe('False');
     expect(status).toMatchObject({ installFailures: 1, failures: 1 });
     expect(events[0]).toMatchObject({ type: 'Warning', reason: 'InstallFailed' });
+  });
+
+  describe('with tests enabled', () => {
+    const tests = { ...attempt, tests: { enable: true, ignoreFailures: false } };
+    const installed = snapshotOf(release(1, 'deployed'));
+    const testHooks = { 'demo-test': { lastStarted: '2026-12-02T10:00:01Z', lastCompleted: '2026-12-02T10:00:04Z', phase: 'Succeeded' } };
+
+    it("summarizes Ready from TestSuccess, in helm-controller's words (fmtTestSuccess)", () => {
+      const outcomes = [
+        { action: 'install' as const, ok: true, snapshot: installed },
+        { action: 'test' as const, ok: true, snapshot: { ...installed, testHooks }, ignored: false },
+      ];
+      const { status, events } = nextHelmReleaseStatus({}, { kind: 'released', attempt: tests, plan: { action: 'install' }, outcomes, history: [] }, context);
+      const message = 'Helm test succeeded for release apps/demo.v1 with chart demo@1.0.0: 1 test hook completed successfully';
+      expect(status.conditions?.find((c) => c.type === 'TestSuccess')).toMatchObject({ status: 'True', reason: 'TestSucceeded', message });
+      expect(status.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'True', reason: 'TestSucceeded', message });
+      expect(status.history?.[0]?.testHooks).toEqual(testHooks);
+      expect(events.map((e) => e.reason)).toEqual(['InstallSucceeded', 'TestSucceeded']);
+    });
+
+    it('counts a failed test against the action that made the release, unless test failures are ignored', () => {
+      const failedHooks = { 'demo-test': { ...testHooks['demo-test'], phase: 'Failed' } };
+      const outcome = (ignored: boolean) => ({ action: 'test' as const, ok: false, error: 'pod demo-test failed', snapshot: { ...installed, testHooks: failedHooks }, ignored });
+      const failed = nextHelmReleaseStatus({}, { kind: 'released', attempt: { ...tests, remediation: { installRetries: 1, upgradeRetries: 0 } }, plan: { action: 'install' }, outcomes: [{ action: 'install', ok: true, snapshot: installed }, outcome(false)], history: [] }, context).status;
+      const message = 'Helm test failed for release apps/demo.v1 with chart demo@1.0.0: pod demo-test failed';
+      expect(failed.conditions?.find((c) => c.type === 'TestSuccess')).toMatchObject({ status: 'False', reason: 'TestFailed', message });
+      expect(failed.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'TestFailed', message });
+      expect(failed).toMatchObject({ failures: 1, installFailures: 1 });
+      // test.ignoreFailures: the failure is on TestSuccess and counted in `failures` only; Ready comes from Released.
+      const ignoring = { ...tests, tests: { enable: true, ignoreFailures: true } };
+      const ignored = nextHelmReleaseStatus({}, { kind: 'released', attempt: ignoring, plan: { action: 'install' }, outcomes: [{ action: 'install', ok: true, snapshot: installed }, outcome(true)], history: [] }, context).status;
+      expect(ignored.conditions?.find((c) => c.type === 'TestSuccess')).toMatchObject({ status: 'False', reason: 'TestFailed' });
+      expect(ignored.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'True', reason: 'InstallSucceeded' });
+      expect(ignored).toMatchObject({ failures: 1, installFailures: 0 });
+    });
+
+    it('drops TestSuccess once tests are disabled', () => {
+      const previous = { history: [{ ...installed, testHooks }], conditions: [{ type: 'TestSuccess', status: 'True' as const, reason: 'TestSucceeded', message: 'm', lastTransitionTime: '', observedGeneration: 1 }] };
+      const { status } = nextHelmReleaseStatus(previous, { kind: 'released', attempt, plan: { action: 'none' }, outcomes: [], history: previous.history }, context);
+      expect(status.conditions?.find((c) => c.type === 'TestSuccess')).toBeUndefined();
+    });
   });
 
   it('does not count a failure that wrote nothing, and forgets old failures when the values change', () => {
