@@ -1,6 +1,6 @@
 // What the CLI asks of the Kubernetes API: reading and listing Flux objects,
 // merge-patching their spec and annotations (as `flux suspend` and `flux reconcile` do),
-// their events, the server's version and the CRDs it serves. The requests go out over
+// their events, the server's version, the CRDs it serves and a Helm release's manifest. The requests go out over
 // kube/rest.ts, so `get`, `reconcile` and friends start without loading the Kubernetes
 // client library.
 import type { CoreV1Event } from '@kubernetes/client-node';
@@ -8,6 +8,7 @@ import { KubeError } from '../kube/errors.js';
 import { apiVersionOf, fluxKinds, type FluxKindName, type FluxObjectRef } from '../kube/flux-kinds.js';
 import type { KubernetesObject } from '../kube/objects.js';
 import { restJson, type KubeEndpoint } from '../kube/rest.js';
+import { decodeRelease, releaseSecretName } from '../helm/release-storage.js';
 import { cliFieldManager } from './kinds.js';
 
 export interface ServedCrd {
@@ -29,6 +30,8 @@ export interface CliCluster {
   serverVersion(): Promise<string>;
   /** a CustomResourceDefinition by name; undefined when it is not installed */
   crd(name: string): Promise<ServedCrd | undefined>;
+  /** the manifest of a Helm release as Helm's storage Secret holds it; undefined when it is not there */
+  releaseManifest(namespace: string, name: string, version: number): Promise<string | undefined>;
 }
 
 interface Crd {
@@ -72,6 +75,13 @@ export function createCliCluster(endpoint: () => Promise<KubeEndpoint>): CliClus
     },
     async serverVersion() {
       return (await restJson<{ gitVersion: string }>(await endpoint(), { path: '/version' }, 'read the server version')).gitVersion;
+    },
+    async releaseManifest(namespace, name, version) {
+      const secret = { apiVersion: 'v1', kind: 'Secret', namespace, name: releaseSecretName(name, version) };
+      const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets/${encodeURIComponent(secret.name)}`;
+      const read = await unlessNotFound(restJson<{ data?: { release?: string } }>(await endpoint(), { path }, 'get', secret));
+      const value = read?.data?.release;
+      return value === undefined ? undefined : decodeRelease(Buffer.from(value, 'base64').toString('utf8')).manifest;
     },
     async crd(name) {
       const object = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name };

@@ -11,7 +11,7 @@ import { getCommands } from './get.js';
 import { installCommand } from './install.js';
 import { reconcileCommands } from './reconcile.js';
 import { suspendCommands } from './suspend.js';
-import { treeCommand } from './tree.js';
+import { treeCommand, treeHelmReleaseCommand } from './tree.js';
 
 export const commands: readonly Command[] = [
   installCommand,
@@ -23,6 +23,7 @@ export const commands: readonly Command[] = [
   diffCommand,
   buildCommand,
   treeCommand,
+  treeHelmReleaseCommand,
   eventsCommand,
   ...exportCommands,
 ];

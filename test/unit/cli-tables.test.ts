@@ -5,7 +5,7 @@ import type { CoreV1Event } from '@kubernetes/client-node';
 import { renderTable, humanDuration, age } from '../../cli/table.js';
 import { nextReconcile, summarize, summaryTable } from '../../cli/summaries.js';
 import { eventTable, fluxEvents, parseFor } from '../../cli/event-rows.js';
-import { inventoryTree, renderTree } from '../../cli/inventory-tree.js';
+import { inventoryReferences, manifestReferences, ownedTree, renderTree } from '../../cli/inventory-tree.js';
 import { inventoryOf, type Inventory } from '../../domain/inventory.js';
 import type { KubernetesObject } from '../../kube/objects.js';
 
@@ -112,7 +112,10 @@ describe('tree', () => {
   };
 
   it('nests the inventories of the Kustomizations a Kustomization applied', async () => {
-    const tree = await inventoryTree({ ...ks('flux-system'), name: 'flux-system', namespace: 'flux-system' }, async (ref) => inventories[ref.name]);
+    const tree = await ownedTree({ ...ks('flux-system'), name: 'flux-system', namespace: 'flux-system' }, async (ref) => {
+      const inventory = inventories[ref.name];
+      return inventory && inventoryReferences(inventory);
+    });
     expect(renderTree(tree)).toBe(
       [
         'Kustomization/flux-system/flux-system',
@@ -126,5 +129,16 @@ describe('tree', () => {
         '',
       ].join('\n'),
     );
+  });
+
+  it("draws a HelmRelease's objects from its release manifest, in the release namespace unless cluster-scoped", async () => {
+    const manifest = [
+      '---\n# Source: cache/templates/service.yaml\napiVersion: v1\nkind: Service\nmetadata:\n  name: cache\n',
+      '---\n# Source: cache/templates/role.yaml\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: cache-reader\n',
+      '---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: cache\n  namespace: other\n',
+    ].join('');
+    const release = { apiVersion: 'helm.toolkit.fluxcd.io/v2', kind: 'HelmRelease', namespace: 'apps', name: 'cache' };
+    const tree = await ownedTree(release, async () => manifestReferences(manifest, 'apps'));
+    expect(renderTree(tree)).toBe(['HelmRelease/apps/cache', '├── Service/apps/cache', '├── ClusterRole/cache-reader', '└── Deployment/other/cache', ''].join('\n'));
   });
 });
