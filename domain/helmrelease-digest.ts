@@ -246,7 +246,7 @@ function optionalTime<K extends string>(key: K, text: string | undefined): Parti
 }
 
 /** encoding/json with its defaults: map keys sorted by bytes, HTML characters escaped. */
-function goJson(value: JsonValue): string {
+export function goJson(value: JsonValue): string {
   if (value === null || value === undefined) return 'null';
   if (value instanceof Struct) {
     const fields = value.fields.filter(([, field]) => field !== undefined).map(([name, field]) => `${goString(name)}:${goJson(field)}`);

@@ -15,6 +15,7 @@ import {
   retriesExceededMessage,
   rollbackFailedMessage,
   rollbackSucceededMessage,
+  stateErrorMessage,
   testFailedMessage,
   testPendingMessage,
   testSucceededMessage,
@@ -47,6 +48,9 @@ export interface HelmReleaseStatus {
   lastHandledReconcileAt?: string;
   lastHandledForceAt?: string;
   lastHandledResetAt?: string;
+  /** null removes it (the status is merge-patched) */
+  observedPostRenderersDigest?: string | null;
+  observedCommonMetadataDigest?: string | null;
 }
 
 /** What one Helm action did; `snapshot` is the release it left in storage, when it wrote one. */
@@ -55,6 +59,9 @@ export type ReleaseOutcome =
   | { action: 'unlock'; ok: boolean; error?: string; snapshot: Snapshot; pendingStatus: string }
   | { action: 'rollback'; ok: boolean; error?: string; to: Snapshot; snapshot?: Snapshot }
   | { action: 'uninstall-remediation'; ok: boolean; error?: string; snapshot: Snapshot }
+  /** the release's objects compared with the cluster: the event saying what drifted, or why the cluster could not be read */
+  | { action: 'drift-detection'; ok: boolean; event?: StatusEvent; stateError?: string }
+  | { action: 'drift-correction'; ok: boolean; event?: StatusEvent }
   /** `snapshot` carries the test hooks' results; `ignored`: the active remediation ignores test failures */
   | { action: 'test'; ok: boolean; error?: string; snapshot: Snapshot; ignored: boolean };
 
@@ -69,6 +76,9 @@ export interface ReleaseAttempt {
   remediation: { installRetries: number; upgradeRetries: number };
   /** spec.test: whether tests run, and whether their failures are left out of Ready */
   tests?: { enable: boolean; ignoreFailures: boolean };
+  /** the digests of spec.postRenderers and spec.commonMetadata, recorded once Ready */
+  postRenderersDigest?: string;
+  commonMetadataDigest?: string;
   /** the force and reset requests the reconcile handled (their tokens) */
   forceAt?: string;
   resetAt?: string;
@@ -122,7 +132,14 @@ export function nextHelmReleaseStatus(previous: HelmReleaseStatus, verdict: Rele
     Object.assign(status, { lastAttemptedGeneration: context.generation, lastAttemptedRevision: attempt.chartVersion, lastAttemptedConfigDigest: attempt.configDigest, lastAttemptedValuesChecksum: '' });
   }
 
+  let stateError: string | undefined;
   for (const outcome of outcomes) {
+    // Drift is reported by events alone (no new release, no condition), as Flux does.
+    if (outcome.action === 'drift-detection' || outcome.action === 'drift-correction') {
+      if (outcome.event) events.push({ annotations, ...outcome.event });
+      if (outcome.action === 'drift-detection' && outcome.stateError) stateError = outcome.stateError;
+      continue;
+    }
     const [succeeded, failed] = eventReasons[outcome.action];
     let condition: { type: string; status: 'True' | 'False'; reason: string; message: string };
     switch (outcome.action) {
@@ -197,7 +214,13 @@ export function nextHelmReleaseStatus(previous: HelmReleaseStatus, verdict: Rele
   if (summary?.status === 'True' && summary.type !== 'Remediated') conditions = markReady(conditions, summary.message, ctx, summary.reason);
   else if (summary) conditions = markFailed(conditions, { reason: summary.reason, message: summary.message, stalled: false }, ctx);
   else if (latest) conditions = markReady(conditions, installSucceededMessage(latest), ctx, HelmReleaseReason.InstallSucceeded);
-  if (findCondition(conditions, 'Ready')?.status === 'True') status.observedGeneration = context.generation;
+  // The cluster could not be compared with the release: not Ready until it can.
+  if (stateError) conditions = markFailed(conditions, { reason: HelmReleaseReason.StateError, message: stateErrorMessage(stateError), stalled: false }, ctx);
+  if (findCondition(conditions, 'Ready')?.status === 'True') {
+    status.observedGeneration = context.generation;
+    status.observedPostRenderersDigest = attempt.postRenderersDigest ?? null;
+    status.observedCommonMetadataDigest = attempt.commonMetadataDigest ?? null;
+  }
   return { status: { ...status, conditions }, events };
 }
 

@@ -28,6 +28,8 @@ export interface DesiredRelease {
   values: GoMap;
   /** spec.test.enable, and whether the active remediation ignores test failures */
   tests?: { enable: boolean; ignoreFailures: boolean };
+  /** why the post-rendering changed since the generation Ready last observed, if it did */
+  postRenderChanged?: string;
 }
 
 const pending = new Set(['pending-install', 'pending-upgrade', 'pending-rollback']);
@@ -46,6 +48,7 @@ export function releaseStateOf(current: StoredRelease | undefined, history: read
   const metadata = current.chart?.metadata ?? {};
   if (metadata.name !== desired.chartName || metadata.version !== desired.chartVersion) return { state: 'OutOfSync', reason: 'release chart changed' };
   if (configDigest(current.config) !== configDigest(desired.values)) return { state: 'OutOfSync', reason: 'release config values changed' };
+  if (desired.postRenderChanged) return { state: 'OutOfSync', reason: desired.postRenderChanged };
   // Tests are judged from what the status observed (a user may run `helm test` too).
   if (desired.tests?.enable) {
     if (!hasBeenTested(latest)) return { state: 'Untested' };
@@ -62,6 +65,8 @@ export interface FailureCounts {
 export type NextAction =
   | { action: 'none' }
   | { action: 'install' | 'upgrade' | 'unlock' | 'test' }
+  /** in sync by Helm's storage: compare the release's objects with the cluster (spec.driftDetection) */
+  | { action: 'detect-drift' }
   | { action: 'rollback'; to: Snapshot }
   | { action: 'uninstall-remediation' }
   /** retries are spent: the release stays as it is until the spec changes or a reset is asked */

@@ -61,6 +61,11 @@ export async function helm(connection: HelmConnection, args: readonly string[], 
 /** Helm's own error, the CLI's `Error: ` and action prefixes taken off, warnings left out. */
 export function helmError(stderr: string): string {
   const lines = stderr.split('\n').filter((line) => line.trim() !== '' && !/^(WARNING|walk\.go|coalesce\.go)/.test(line));
-  const error = lines.find((line) => line.startsWith('Error: ')) ?? lines.at(-1) ?? '';
-  return error.replace(/^Error: /, '').replace(/^(INSTALLATION|UPGRADE|ROLLBACK|UNINSTALLATION) FAILED: /, '');
+  const at = lines.findIndex((line) => line.startsWith('Error: '));
+  // A post-renderer's own words follow helm's line about it: keep them, not the program's path.
+  const error = at < 0 ? (lines.at(-1) ?? '') : /error while running post render/.test(lines[at]!) ? lines.slice(at).join('\n') : lines[at]!;
+  return error
+    .replace(/^Error: /, '')
+    .replace(/^(INSTALLATION|UPGRADE|ROLLBACK|UNINSTALLATION) FAILED: /, '')
+    .replace(/error while running command \S+\. error output:\n([\s\S]*?)\n?: exit status \d+$/, '$1');
 }

@@ -1,5 +1,6 @@
 // A thin client over the Kubernetes API for what the controllers need: server-side
-// apply, read, delete. Every failure becomes a KubeError naming the object.
+// apply, read, delete, and the plain create and replace Helm's own writes use. Every
+// failure becomes a KubeError naming the object.
 import { createSecureContext, type SecureContext, type SecureContextOptions } from 'node:tls';
 import { KubeConfig, KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
 import { KubeError, toKubeError } from './errors.js';
@@ -20,6 +21,15 @@ export interface KubeClient {
   delete(ref: ObjectReference): Promise<void>;
   /** replaces the object's managedFields; `resourceVersion` guards against a concurrent change */
   setManagedFields(ref: ObjectReference, managedFields: ManagedFieldsEntry[], resourceVersion: string | undefined, fieldManager: string): Promise<void>;
+  // Optional so that test doubles of the calls above need not grow; createKubeClient's have them.
+  /** creates the object (POST); a KubeError with reason AlreadyExists when it exists */
+  create?(object: KubernetesObject, options: WriteOptions): Promise<KubernetesObject>;
+  /** replaces the whole object (PUT); its metadata.resourceVersion guards against a concurrent change */
+  replace?(object: KubernetesObject, options: WriteOptions): Promise<KubernetesObject>;
+}
+
+export interface WriteOptions {
+  fieldManager: string;
 }
 
 export interface KubeClientOptions {
@@ -90,6 +100,22 @@ export function createKubeClient(config: KubeConfig, { throttle = async () => un
       } catch (error) {
         const failure = unservedKind(error, 'delete', ref) ?? toKubeError(error, 'delete', ref);
         if (!failure.notFound) throw failure;
+      }
+    },
+    async create(object, { fieldManager }) {
+      await throttle();
+      try {
+        return (await api.create(object, undefined, undefined, fieldManager)) as KubernetesObject;
+      } catch (error) {
+        throw unservedKind(error, 'create', referenceOf(object)) ?? toKubeError(error, 'create', referenceOf(object));
+      }
+    },
+    async replace(object, { fieldManager }) {
+      await throttle();
+      try {
+        return (await api.replace(object, undefined, undefined, fieldManager)) as KubernetesObject;
+      } catch (error) {
+        throw unservedKind(error, 'replace', referenceOf(object)) ?? toKubeError(error, 'replace', referenceOf(object));
       }
     },
     async setManagedFields(ref, managedFields, resourceVersion, fieldManager) {

@@ -1,8 +1,8 @@
 // The reconcile loop of one HelmRelease. One reconcile per run, its steps each an
 // activity the Web UI names (`HelmRelease.upgrade`):
 //
-//   resolveRelease → fetchChart → [unlock →] install | upgrade [→ test] | test
-//     [→ rollback | uninstallRemediation] → finalizeStatus
+//   resolveRelease → fetchChart → [unlock →] install | upgrade [→ test] | test | detectDrift
+//     [→ rollback | uninstallRemediation | correctDrift] → finalizeStatus
 //
 // resolveRelease runs on the shared helm-controller queue: it applies the chart template's
 // HelmChart, waits for its artifact, composes the values, reads the release Helm has in
@@ -35,6 +35,7 @@ const actionSteps = {
   rollback: 'rollback',
   'uninstall-remediation': 'uninstallRemediation',
   test: 'test',
+  'detect-drift': 'detectDrift',
 } as const;
 
 export async function helmReleaseLoop({ ref, memory, timing }: HelmReleaseLoopInput): Promise<void> {

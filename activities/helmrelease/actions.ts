@@ -14,13 +14,18 @@ import type { ReleaseOutcome } from '../../domain/helmrelease-outcome.js';
 import { nextAction } from '../../domain/helmrelease-state.js';
 import { latestSnapshot, unlockedReleaseDescription, type Snapshot } from '../../domain/helmrelease-status.js';
 import { helm, HelmFailure } from '../../helm/helm-cli.js';
+import { postRendererFlags, writePostRenderPlan } from '../../helm/post-renderer.js';
+import { postRenderPlan } from '../../domain/helmrelease-post-render.js';
+import { clusterStateErrorMessage, correctsDrift, driftCorrectionEvent, driftDetectedEvent, hasDriftChanges } from '../../domain/helmrelease-drift.js';
+import { correctDrift, detectDrift } from './drift.js';
+import { applyReleaseCrds, CrdsError } from './crds.js';
 import { encodeRelease, releaseSecretName } from '../../helm/release-storage.js';
 import { cancellationSignal } from '../heartbeat.js';
 import { latestStoredRelease } from './stored-release.js';
 import type { HelmReleaseContext, HelmReleaseWork } from './work.js';
 
 /** What the workflow learns: whether the action worked, and the remediation its failure calls for. */
-type Outcome = { ok: boolean; version?: number; remediate?: 'rollback' | 'uninstallRemediation' };
+type Outcome = { ok: boolean; version?: number; remediate?: 'rollback' | 'uninstallRemediation' | 'correctDrift' };
 
 export function releaseActionSteps(context: HelmReleaseContext) {
   const { workspaces } = context;
@@ -29,7 +34,7 @@ export function releaseActionSteps(context: HelmReleaseContext) {
       const { dir, state: work } = workspaces.get(local.workspace);
       const outcome = await run(work, dir);
       work.outcomes.push(outcome);
-      return { ok: outcome.ok, version: outcome.snapshot?.version, remediate: remediationAfter(work, outcome) };
+      return { ok: outcome.ok, version: 'snapshot' in outcome ? outcome.snapshot?.version : undefined, remediate: remediationAfter(work, outcome) };
     };
 
   return {
@@ -39,11 +44,12 @@ export function releaseActionSteps(context: HelmReleaseContext) {
       const flags = [
         ...waitFlags(settings),
         ...(settings.createNamespace ? ['--create-namespace'] : []),
-        ...(settings.crds === 'Skip' ? ['--skip-crds'] : []),
+        // The chart's CRDs are applied by applyReleaseCrds, by spec's policy, as Flux does.
+        '--skip-crds',
         ...(settings.replace ? ['--replace'] : []),
         ...commonFlags(settings),
       ];
-      return helmAction(context, work, 'install', ['install', spec.releaseName, work.chartPath!, ...(await valuesFlags(work, dir)), ...timeoutFlags(settings.timeoutMs), ...flags]);
+      return helmAction(context, work, 'install', ['install', spec.releaseName, work.chartPath!, ...(await valuesFlags(work, dir)), ...(await postRenderFlags(work, dir)), ...timeoutFlags(settings.timeoutMs), ...flags]);
     }),
     upgrade: step(async (work, dir) => {
       const { spec } = work;
@@ -55,10 +61,11 @@ export function releaseActionSteps(context: HelmReleaseContext) {
         String(spec.maxHistory),
         ...(settings.force ? ['--force'] : []),
         ...(settings.cleanupOnFail ? ['--cleanup-on-fail'] : []),
-        ...(settings.crds === 'Skip' ? ['--skip-crds'] : []),
+        // The chart's CRDs are applied by applyReleaseCrds, by spec's policy, as Flux does.
+        '--skip-crds',
         ...commonFlags(settings),
       ];
-      return helmAction(context, work, 'upgrade', ['upgrade', spec.releaseName, work.chartPath!, ...(await valuesFlags(work, dir)), ...timeoutFlags(settings.timeoutMs), ...flags]);
+      return helmAction(context, work, 'upgrade', ['upgrade', spec.releaseName, work.chartPath!, ...(await valuesFlags(work, dir)), ...(await postRenderFlags(work, dir)), ...timeoutFlags(settings.timeoutMs), ...flags]);
     }),
     rollback: step(async (work) => {
       const { spec } = work;
@@ -88,10 +95,23 @@ export function releaseActionSteps(context: HelmReleaseContext) {
       const last = lastReleaseAction(work);
       return { action: 'test', ok: !error, error, snapshot: { ...snapshotOf(tested), testHooks: testHooksOf(tested) }, ignored: !last || spec[last].remediation.ignoreTestFailures };
     }),
+    detectDrift: step(async (work) => {
+      const client = await releaseClient(context, work);
+      const report = await detectDrift(client, work.current!, work.spec.driftDetection, 'helm-controller', cancellationSignal());
+      work.drift = report;
+      const latest = latestSnapshot(work.previous.history ?? [])!;
+      if (hasDriftChanges(report.objects)) return { action: 'drift-detection', ok: false, event: driftDetectedEvent(latest, report.objects) };
+      if (report.errors.length > 0) return { action: 'drift-detection', ok: false, stateError: clusterStateErrorMessage(report.errors) };
+      return { action: 'drift-detection', ok: true };
+    }),
+    correctDrift: step(async (work) => {
+      const result = await correctDrift(await releaseClient(context, work), work.drift!, cancellationSignal());
+      return { action: 'drift-correction', ok: result.errors.length === 0, event: driftCorrectionEvent(latestSnapshot(work.previous.history ?? [])!, result) };
+    }),
     uninstallRemediation: step(async (work) => {
       const { spec } = work;
       // The release the failed action left, else the one the reconcile found.
-      const failed = [...work.outcomes].reverse().find((outcome) => outcome.snapshot)?.snapshot;
+      const failed = [...work.outcomes].reverse().flatMap((outcome) => ('snapshot' in outcome && outcome.snapshot ? [outcome.snapshot] : []))[0];
       const latest = failed ?? (work.current ? snapshotOf(work.current) : latestSnapshot(work.previous.history ?? [])!);
       const error = await uninstall(work, spec.releaseName);
       return { action: 'uninstall-remediation', ok: !error, error, snapshot: latest };
@@ -118,7 +138,9 @@ export function releaseActionSteps(context: HelmReleaseContext) {
  * (or uninstall) after an upgrade, while retries last or remediateLastFailure asks for it.
  */
 function remediationAfter(work: HelmReleaseWork, outcome: ReleaseOutcome): Outcome['remediate'] {
-  if (outcome.ok || !outcome.snapshot) return undefined;
+  // Drift is corrected in enabled mode, only reported in warn mode.
+  if (outcome.action === 'drift-detection') return !outcome.ok && !outcome.stateError && correctsDrift(work.spec.driftDetection) ? 'correctDrift' : undefined;
+  if (outcome.ok || outcome.action === 'drift-correction' || !outcome.snapshot) return undefined;
   // A failed test counts against the remediation of the action that made the release, unless it ignores test failures.
   const failed = outcome.action === 'install' || outcome.action === 'upgrade' ? outcome.action : outcome.action === 'test' && !outcome.ignored ? lastReleaseAction(work) : undefined;
   if (!failed) return undefined;
@@ -170,6 +192,12 @@ async function valuesFlags(work: HelmReleaseWork, dir: string): Promise<string[]
   return ['--namespace', work.spec.releaseNamespace, '--values', path];
 }
 
+/** Every release is post-rendered, as Flux's are: spec.postRenderers, commonMetadata, then the origin labels. */
+async function postRenderFlags(work: HelmReleaseWork, dir: string): Promise<string[]> {
+  const plan = postRenderPlan({ name: work.ref.name, namespace: work.ref.namespace }, { postRenderers: work.spec.postRenderers, commonMetadata: work.spec.commonMetadata });
+  return postRendererFlags(await writePostRenderPlan(dir, plan));
+}
+
 /** Runs helm; Helm's error text when it failed. */
 async function run(work: HelmReleaseWork, args: string[]): Promise<string | undefined> {
   try {
@@ -182,6 +210,13 @@ async function run(work: HelmReleaseWork, args: string[]): Promise<string | unde
 }
 
 async function helmAction(context: HelmReleaseContext, work: HelmReleaseWork, action: 'install' | 'upgrade', args: string[]): Promise<ReleaseOutcome> {
+  try {
+    await applyReleaseCrds(context, work, action);
+  } catch (error) {
+    // Before Helm: nothing written, nothing counted.
+    if (error instanceof CrdsError) return { action, ok: false, error: error.message };
+    throw error;
+  }
   const error = await run(work, args);
   const snapshot = await latestOf(context, work);
   // Only a release this action wrote counts as its outcome.
@@ -206,9 +241,15 @@ export function uninstallArgs(name: string, namespace: string, settings: HelmRel
   return ['uninstall', name, '--namespace', namespace, ...timeoutFlags(settings.timeoutMs), ...flags];
 }
 
+/** The release's cluster, as the HelmRelease's identity (serviceAccountName, kubeConfig) reaches it. */
+function releaseClient(context: HelmReleaseContext, work: HelmReleaseWork) {
+  const { spec, ref } = work;
+  return context.clusters.clientFor({ namespace: ref.namespace, serviceAccountName: spec.serviceAccountName, kubeConfig: spec.kubeConfig?.secretRef && { secretName: spec.kubeConfig.secretRef.name, key: spec.kubeConfig.secretRef.key } });
+}
+
 /** Writes `release` back to its Secret, as Helm's Secret driver would, with its status label. */
 async function writeRelease(context: HelmReleaseContext, work: HelmReleaseWork, release: StoredRelease): Promise<void> {
-  const client = await context.clusters.clientFor({ namespace: work.ref.namespace, serviceAccountName: work.spec.serviceAccountName, kubeConfig: work.spec.kubeConfig?.secretRef && { secretName: work.spec.kubeConfig.secretRef.name, key: work.spec.kubeConfig.secretRef.key } });
+  const client = await releaseClient(context, work);
   await client.apply(
     {
       apiVersion: 'v1',

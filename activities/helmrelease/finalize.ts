@@ -49,7 +49,7 @@ export function finalizeStatusStep(context: HelmReleaseContext) {
       verdict =
         input.failure && work.outcomes.length === 0
           ? { kind: 'unready', ...input.failure, stalled: false, warning: true }
-          : { kind: 'released', attempt: { ...attemptOf(work.spec, work.chart, work.values), ...work.requests }, plan: work.plan, outcomes: work.outcomes, history: work.previous.history ?? [] };
+          : { kind: 'released', attempt: { ...attemptOf(work.spec, work.chart, work.values), ...work.postRender, ...work.requests }, plan: work.plan, outcomes: work.outcomes, history: work.previous.history ?? [] };
     }
     if (!verdict) throw new Error(`HelmRelease ${ref.namespace}/${ref.name}: finalizeStatus was given no outcome`);
     try {

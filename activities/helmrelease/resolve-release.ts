@@ -18,6 +18,9 @@ import type { GoMap } from '../../domain/go-yaml.js';
 import { HelmFailure, writeKubeconfig, type HelmConnection } from '../../helm/helm-cli.js';
 import type { FluxObjectRef } from '../../kube/flux-kinds.js';
 import type { KubernetesObject } from '../../kube/objects.js';
+import { commonMetadataDigest, postRenderersDigest } from '../../domain/helmrelease-post-render.js';
+import type { CommonMetadata, PostRenderer } from '../../schemas/types.js';
+import { detectsDrift } from '../../domain/helmrelease-drift.js';
 import { checkDependsOn } from '../depends-on.js';
 import { readFinalizedObject } from '../finalized-object.js';
 import { showProgress } from '../progress.js';
@@ -87,6 +90,10 @@ export function resolveReleaseStep(context: HelmReleaseContext) {
       return unready(HelmReleaseReason.ValuesError, error.message, { timing });
     }
 
+    // Flux digests the fields as written: an absent field is no digest, an empty list one.
+    const written = object.spec as { postRenderers?: PostRenderer[]; commonMetadata?: CommonMetadata };
+    const postRender = { postRenderersDigest: postRenderersDigest(written.postRenderers), commonMetadataDigest: commonMetadataDigest(written.commonMetadata) };
+
     let kubeconfig: string;
     try {
       kubeconfig = await kubeconfigFor(context, ref.namespace, spec);
@@ -101,6 +108,7 @@ export function resolveReleaseStep(context: HelmReleaseContext) {
       previous,
       values,
       chart: chart.chart,
+      postRender,
       connection: { kubeconfigPath: '', home: '' },
       plan: { action: 'none' },
       counts: { installFailures: 0, upgradeFailures: 0 },
@@ -126,20 +134,31 @@ export function resolveReleaseStep(context: HelmReleaseContext) {
     // The remediation of the last action decides whether a failed test counts (GetActiveRemediation).
     const active = previous.lastAttemptedReleaseAction && spec[previous.lastAttemptedReleaseAction].remediation;
     const tests = { enable: spec.test.enable, ignoreFailures: active ? active.ignoreTestFailures : true };
-    const state = releaseStateOf(current, history, { chartName: chart.chart.name, chartVersion: chart.chart.version, values, tests });
+    // A new generation that changed how the release is post-rendered is out of sync too.
+    const readyGeneration = findCondition(previous.conditions, 'Ready')?.observedGeneration;
+    const postRenderChanged =
+      readyGeneration !== generation &&
+      ((previous.observedPostRenderersDigest ?? '') !== (postRender.postRenderersDigest ?? '')
+        ? 'postrenderers digest has changed'
+        : (previous.observedCommonMetadataDigest ?? '') !== (postRender.commonMetadataDigest ?? '')
+          ? 'common metadata digest has changed'
+          : undefined);
+    const state = releaseStateOf(current, history, { chartName: chart.chart.name, chartVersion: chart.chart.version, values, tests, postRenderChanged: postRenderChanged || undefined });
     const annotations = object.metadata.annotations as Record<string, string> | undefined;
     const forceAt = pendingRequest(annotations, forceAtAnnotation, previous.lastHandledForceAt);
     const resetAt = pendingRequest(annotations, resetAtAnnotation, previous.lastHandledResetAt);
     const countsReset = resetAt !== undefined || previous.lastAttemptedGeneration !== generation || previous.lastAttemptedRevision !== chart.chart.version || previous.lastAttemptedConfigDigest !== configDigest(values);
     const counts = countsReset ? { installFailures: 0, upgradeFailures: 0 } : { installFailures: previous.installFailures ?? 0, upgradeFailures: previous.upgradeFailures ?? 0 };
-    const plan = nextAction(state, counts, previous.lastAttemptedReleaseAction, history, { install: spec.install.remediation, upgrade: spec.upgrade.remediation }, forceAt !== undefined);
+    const decided = nextAction(state, counts, previous.lastAttemptedReleaseAction, history, { install: spec.install.remediation, upgrade: spec.upgrade.remediation }, forceAt !== undefined);
+    // In sync by Helm's storage: with drift detection on, the cluster is compared too.
+    const plan: NextAction = decided.action === 'none' && state.state === 'InSync' && current && history.length > 0 && detectsDrift(spec.driftDetection) ? { action: 'detect-drift' } : decided;
     workspace.state.plan = plan;
     workspace.state.counts = counts;
     workspace.state.requests = { forceAt, resetAt };
     if (plan.action === 'none' || plan.action === 'stall') {
       const verdict: ReleaseVerdict = {
         kind: 'released',
-        attempt: { ...attemptOf(spec, chart.chart, values), forceAt, resetAt },
+        attempt: { ...attemptOf(spec, chart.chart, values), ...postRender, forceAt, resetAt },
         plan,
         outcomes: [],
         history: current && history.length === 0 ? [snapshotOf(current)] : history,

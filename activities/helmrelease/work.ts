@@ -13,6 +13,7 @@ import type { FluxObjectRef } from '../../kube/flux-kinds.js';
 import type { FluxObjects } from '../../kube/flux-objects.js';
 import type { ClusterTargets } from '../../kube/targets.js';
 import type { Workspaces } from '../workspaces.js';
+import type { DriftReport } from './drift.js';
 import type { HelmReleaseStatus, ReleaseOutcome } from '../../domain/helmrelease-outcome.js';
 
 export interface HelmReleaseWork {
@@ -30,8 +31,12 @@ export interface HelmReleaseWork {
   counts: FailureCounts;
   /** the force and reset requests this reconcile handles */
   requests: { forceAt?: string; resetAt?: string };
+  /** the observed digests of spec.postRenderers and spec.commonMetadata (undefined: the field is not set) */
+  postRender: { postRenderersDigest?: string; commonMetadataDigest?: string };
   /** set by fetchChart */
   chartPath?: string;
+  /** set by detectDrift: the release's objects against the cluster (live objects: never in a payload) */
+  drift?: DriftReport;
   /** set by the action steps, in order */
   outcomes: ReleaseOutcome[];
 }

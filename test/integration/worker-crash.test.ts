@@ -1,6 +1,7 @@
 // A source-controller worker process killed in the middle of a fetch: another worker
 // takes the reconcile over once the dead one stops heartbeating, and the object
-// converges, with one artifact and no error left on it.
+// converges, with one artifact and no error left on it. The same for a kustomize-controller
+// worker killed mid-apply, and a helm-controller worker (with its helm) killed mid-upgrade.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,10 @@ import { startWorkerService } from '../harness/worker-processes.js';
 import { startTestWorkers, uniqueSuffix, type TestWorkers } from '../harness/test-workers.js';
 import { newGitRoot, startHttpGitServer, TestRepository, type HttpGitServer } from '../harness/git-servers.js';
 import { eventually } from '../harness/eventually.js';
+import { startChartRepository, type ChartRepository } from '../harness/chart-repository.js';
+import { sharedEnvironment } from '../harness/shared-environment.js';
+import { requireBinary } from '../../tools/paths.js';
+import { execFileSync } from 'node:child_process';
 
 describe('a worker killed during a fetch', () => {
   let http: HttpGitServer;
@@ -156,5 +161,81 @@ describe('a worker killed in the middle of an apply', () => {
     );
     expect(status.inventory?.entries).toHaveLength(count + 1);
     expect(await configMaps()).toBe(count);
+  });
+});
+
+describe('a helm-controller worker killed in the middle of an upgrade', () => {
+  let charts: ChartRepository;
+  let doomed: Service | undefined;
+  let sources: TestWorkers;
+  let survivor: TestWorkers | undefined;
+  const suffix = uniqueSuffix();
+  const namespace = `crash-helm-${suffix}`;
+  const taskQueuePrefix = `crash-helm-${suffix}/`;
+  const state = mkdtempSync(join(tmpdir(), 'kimbernetes-doomed-'));
+  const ref = { kind: 'HelmRelease' as const, namespace, name: 'app' };
+  const helm = (...args: string[]) =>
+    execFileSync(requireBinary('helm'), args, {
+      env: { ...process.env, KUBECONFIG: sharedEnvironment().kubeconfigPath, HELM_CACHE_HOME: join(state, 'helm-cache'), HELM_CONFIG_HOME: join(state, 'helm-config'), HELM_DATA_HOME: join(state, 'helm-data') },
+      encoding: 'utf8',
+    });
+  const history = () => JSON.parse(helm('history', 'app', '--namespace', namespace, '--output', 'json')) as { revision: number; status: string; description: string }[];
+  const release = (values: Record<string, unknown>) => ({
+    apiVersion: 'helm.toolkit.fluxcd.io/v2',
+    kind: 'HelmRelease',
+    metadata: { name: 'app', namespace },
+    spec: { interval: '1h', chart: { spec: { chart: 'app', version: '1.0.0', sourceRef: { kind: 'HelmRepository', name: 'charts' } } }, values },
+  });
+  const readyStatus = () =>
+    eventually(
+      async () => ((await sources.objects.get(ref))?.status ?? {}) as { conditions?: Condition[]; history?: { version: number }[] },
+      (s) => findCondition(s.conditions, 'Ready')?.status === 'True',
+      { timeoutMs: 150_000, what: 'the HelmRelease Ready' },
+    );
+
+  beforeAll(async () => {
+    charts = await startChartRepository();
+    // A pre-upgrade hook whose Job is never scheduled: helm waits on it until it is killed.
+    charts.addChart('app', '1.0.0', {
+      'templates/configmap.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\ndata:\n  message: {{ .Values.message | quote }}\n',
+      'templates/hook.yaml':
+        '{{- if .Values.hook }}\napiVersion: batch/v1\nkind: Job\nmetadata:\n  name: app-migrate\n  annotations:\n    helm.sh/hook: pre-upgrade\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      nodeSelector:\n        kimbernetes.test/no-such-node: "true"\n      containers:\n        - name: migrate\n          image: busybox\n{{- end }}\n',
+    });
+    sources = await startTestWorkers('crash-helm-sources', [TaskQueue.Source], { namespace, taskQueuePrefix });
+    await sources.kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }, { fieldManager: 'test' });
+    await sources.kube.apply({ apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'HelmRepository', metadata: { name: 'charts', namespace }, spec: { interval: '1h', url: charts.url } }, { fieldManager: 'test' });
+  });
+
+  afterAll(async () => {
+    await doomed?.stop();
+    await survivor?.stop();
+    await sources?.kube.delete({ apiVersion: 'v1', kind: 'Namespace', name: namespace });
+    await sources?.stop();
+    await charts?.stop();
+  });
+
+  it('leaves a pending upgrade that the next worker unlocks, as its own, and upgrades', async () => {
+    doomed = startWorkerService(TaskQueue.Helm, { taskQueuePrefix, watchNamespace: namespace, logFile: join(state, 'worker.log') });
+    await sources.kube.apply(release({ message: 'first' }), { fieldManager: 'test' });
+    await readyStatus();
+    await sources.kube.apply(release({ message: 'stuck', hook: true }), { fieldManager: 'test' });
+    await eventually(async () => history().at(-1)?.status, (s) => s === 'pending-upgrade', { timeoutMs: 90_000, what: 'the upgrade under way' });
+    // The worker and the helm it runs die together, as a pod would.
+    process.kill(-doomed.pid, 'SIGKILL');
+    await doomed.stop();
+    expect(history().at(-1)).toMatchObject({ revision: 2, status: 'pending-upgrade' });
+
+    await sources.kube.apply(release({ message: 'after the crash' }), { fieldManager: 'test' });
+    survivor = await startTestWorkers('crash-helm-survivor', [TaskQueue.Helm], { namespace, taskQueuePrefix });
+    const s = await readyStatus();
+    expect(s.history?.[0]?.version).toBe(3);
+    expect(history().map((r) => [r.revision, r.status])).toEqual([
+      [1, 'superseded'],
+      [2, 'failed'],
+      [3, 'deployed'],
+    ]);
+    expect(history()[1]?.description).toBe("Release unlocked from stale 'pending-upgrade' state");
+    const configMap = (await sources.kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace, name: 'app' })) as { data?: Record<string, string> } | undefined;
+    expect(configMap?.data).toEqual({ message: 'after the crash' });
   });
 });

@@ -1,0 +1,144 @@
+// A fleet repository in our users' layout, reconciled end to end on the local cluster:
+// `cluster/dev` holds the Kustomizations, `overlays/base/cache` a HelmRelease on a
+// HelmRepository (a chart repository with basic auth, served by the test), and
+// `overlays/dev` patches the release's values for the environment with kustomize and adds
+// a site layer that dependsOn the HelmRelease (a Kustomization waiting on a HelmRelease,
+// beyond Flux). The release is asked of `helm` itself.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
+import { main } from '../../cli/main.js';
+import { TaskQueue } from '../../common/task-queues.js';
+import { findCondition, type Condition } from '../../domain/conditions.js';
+import type { KubernetesObject } from '../../kube/objects.js';
+import { reconcileObject } from '../../temporal/object-loops.js';
+import { requireBinary } from '../../tools/paths.js';
+import { startChartRepository, type ChartRepository } from '../harness/chart-repository.js';
+import { eventually } from '../harness/eventually.js';
+import { newGitRoot, TestRepository } from '../harness/git-servers.js';
+import { sharedEnvironment } from '../harness/shared-environment.js';
+import { startTestWorkers, uniqueSuffix, type TestWorkers } from '../harness/test-workers.js';
+
+describe('a fleet with a HelmRelease patched per environment', () => {
+  let workers: TestWorkers;
+  let taskQueuePrefix: string;
+  let charts: ChartRepository;
+  const namespace = `helm-fleet-${uniqueSuffix()}`;
+  const credentials = { username: 'fleet', password: 'fleet-charts-pa55' };
+
+  type Status = { conditions?: Condition[]; observedGeneration?: number };
+  const status = async (kind: 'Kustomization' | 'HelmRelease', name: string) => ((await workers.objects.get({ kind, namespace, name }))?.status ?? {}) as Status;
+  const ready = (s: Status) => findCondition(s.conditions, 'Ready');
+  const apply = (object: KubernetesObject) => workers.kube.apply(object, { fieldManager: 'test' });
+  const helm = (...args: string[]) =>
+    execFileSync(requireBinary('helm'), args, {
+      env: { ...process.env, KUBECONFIG: sharedEnvironment().kubeconfigPath, HELM_CACHE_HOME: '/tmp/helm-test-cache', HELM_CONFIG_HOME: '/tmp/helm-test-config', HELM_DATA_HOME: '/tmp/helm-test-data' },
+      encoding: 'utf8',
+    });
+
+  beforeAll(async () => {
+    workers = await startTestWorkers('helm-fleet', [TaskQueue.Source, TaskQueue.Kustomize, TaskQueue.Helm], { namespace });
+    taskQueuePrefix = workers.taskQueue(TaskQueue.Source).slice(0, -TaskQueue.Source.length);
+    charts = await startChartRepository({ credentials });
+    charts.addChart('cache', '1.2.0', {
+      'values.yaml': 'maxmemory: 64mb\n',
+      'templates/deployment.yaml': `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ .Release.Name }}
+spec:
+  replicas: 1
+  selector:
+    matchLabels: { app: {{ .Release.Name }} }
+  template:
+    metadata:
+      labels: { app: {{ .Release.Name }} }
+    spec:
+      containers:
+        - name: cache
+          image: redis:7
+          args: ["--maxmemory", {{ .Values.maxmemory | quote }}]
+`,
+    });
+    const repository = new TestRepository(newGitRoot(), 'fleet');
+    const kustomization = (name: string, path: string, extra: Record<string, unknown> = {}) => ({
+      apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+      kind: 'Kustomization',
+      metadata: { name, namespace },
+      spec: { interval: '1h', retryInterval: '5s', path, prune: true, sourceRef: { kind: 'GitRepository', name: 'fleet' }, ...extra },
+    });
+    const yaml = (...objects: unknown[]) => objects.map((object) => JSON.stringify(object)).join('\n---\n');
+    repository.commit({
+      'cluster/dev/layers.yaml': yaml(
+        kustomization('infrastructure', './overlays/dev/infrastructure', { targetNamespace: namespace }),
+        kustomization('site', './overlays/dev/site', { targetNamespace: namespace, dependsOn: [{ kind: 'HelmRelease', name: 'cache' }] }),
+      ),
+      'overlays/base/cache/kustomization.yaml': 'resources:\n  - repository.yaml\n  - release.yaml\n',
+      'overlays/base/cache/repository.yaml': yaml({ apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'HelmRepository', metadata: { name: 'charts' }, spec: { interval: '1h', url: charts.url, secretRef: { name: 'charts-auth' } } }),
+      'overlays/base/cache/release.yaml': yaml({
+        apiVersion: 'helm.toolkit.fluxcd.io/v2',
+        kind: 'HelmRelease',
+        metadata: { name: 'cache' },
+        spec: { interval: '1h', chart: { spec: { chart: 'cache', version: '1.x', sourceRef: { kind: 'HelmRepository', name: 'charts' } } }, valuesFrom: [{ kind: 'Secret', name: 'cache-settings' }] },
+      }),
+      'overlays/dev/infrastructure/kustomization.yaml': `resources:
+  - ../../base/cache
+patches:
+  - target: { kind: HelmRelease, name: cache }
+    patch: |
+      apiVersion: helm.toolkit.fluxcd.io/v2
+      kind: HelmRelease
+      metadata:
+        name: cache
+      spec:
+        values:
+          maxmemory: 32mb
+`,
+      'overlays/dev/site/site.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: site\ndata:\n  env: dev\n',
+    });
+    await apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+    await apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'charts-auth', namespace }, stringData: credentials });
+    await apply({ apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: { name: 'fleet', namespace }, spec: { url: repository.fileUrl, interval: '1h', ref: { branch: 'main' } } });
+    await apply(kustomization('fleet', './cluster/dev'));
+    await reconcileObject(workers.client, { kind: 'GitRepository', namespace, name: 'fleet' }, { taskQueuePrefix });
+    await reconcileObject(workers.client, { kind: 'Kustomization', namespace, name: 'fleet' }, { taskQueuePrefix });
+  });
+
+  afterAll(async () => {
+    await workers?.kube.delete({ apiVersion: 'v1', kind: 'Namespace', name: namespace });
+    await workers?.stop();
+    await charts?.stop();
+  });
+
+  it('holds the site back until the HelmRelease is Ready, then reconciles all of it; helm shows the release with the environment values', async () => {
+    // The release's valuesFrom Secret does not exist yet: the HelmRelease cannot be Ready, and the site waits on it.
+    const waiting = await eventually(() => status('Kustomization', 'site'), (s) => ready(s)?.reason === 'DependencyNotReady', { what: 'the site waiting', timeoutMs: 120_000 });
+    expect(ready(waiting)?.message).toMatch(new RegExp(`^dependency 'HelmRelease/${namespace}/cache' (is not ready|not found)`));
+    await eventually(() => status('HelmRelease', 'cache'), (s) => ready(s)?.reason === 'ValuesError', { what: 'the HelmRelease without its values', timeoutMs: 120_000 });
+    expect(await workers.kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace, name: 'site' })).toBeUndefined();
+
+    await apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'cache-settings', namespace }, stringData: { 'values.yaml': 'maxmemory: 16mb\n' } });
+    await reconcileObject(workers.client, { kind: 'HelmRelease', namespace, name: 'cache' }, { taskQueuePrefix });
+    const release = await eventually(() => status('HelmRelease', 'cache'), (s) => ready(s)?.status === 'True', { what: 'the HelmRelease Ready', timeoutMs: 120_000 });
+    expect(ready(release)?.message).toBe(`Helm install succeeded for release ${namespace}/cache.v1 with chart cache@1.2.0`);
+    // The HelmRelease heard of, the site goes on at once, not at its retry.
+    const site = await eventually(() => status('Kustomization', 'site'), (s) => ready(s)?.status === 'True', { what: 'the site Ready', timeoutMs: 60_000 });
+    expect(ready(site)?.message).toMatch(/^Applied revision: main@sha1:[0-9a-f]{40}$/);
+    expect(await workers.kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace, name: 'site' })).toBeDefined();
+    for (const name of ['fleet', 'infrastructure']) expect(ready(await status('Kustomization', name))?.status).toBe('True');
+
+    const releases = JSON.parse(helm('list', '--all-namespaces', '--output', 'json')) as { name: string; namespace: string; status: string; chart: string }[];
+    expect(releases).toContainEqual(expect.objectContaining({ name: 'cache', namespace, status: 'deployed', chart: 'cache-1.2.0' }));
+    // The environment's patch over the base, the Secret's values under them (spec.values wins).
+    expect(JSON.parse(helm('get', 'values', 'cache', '--namespace', namespace, '--output', 'json'))).toEqual({ maxmemory: '32mb' });
+    const deployment = (await workers.kube.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace, name: 'cache' })) as { spec: { template: { spec: { containers: { args: string[] }[] } } } } | undefined;
+    expect(deployment?.spec.template.spec.containers[0]?.args).toEqual(['--maxmemory', '32mb']);
+
+    // `tree` draws the layer's HelmRelease with the objects of its release beneath it.
+    let out = '';
+    const io = { stdout: { write: (text: string) => (out += text) }, stderr: { write: () => undefined }, env: { PATH: process.env.PATH, HOME: process.env.HOME } };
+    const shared = sharedEnvironment();
+    const code = await main(['--kubeconfig', shared.kubeconfigPath, '--temporal-address', shared.temporalAddress, '--temporal-namespace', shared.temporalNamespace, '-n', namespace, 'tree', 'kustomization', 'infrastructure'], io);
+    expect(code).toBe(0);
+    expect(out).toBe([`Kustomization/${namespace}/infrastructure`, `├── HelmRepository/${namespace}/charts`, `└── HelmRelease/${namespace}/cache`, `    └── Deployment/${namespace}/cache`, ''].join('\n'));
+  });
+});
