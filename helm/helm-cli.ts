@@ -63,7 +63,10 @@ export function helmError(stderr: string): string {
   const lines = stderr.split('\n').filter((line) => line.trim() !== '' && !/^(WARNING|walk\.go|coalesce\.go)/.test(line));
   const at = lines.findIndex((line) => line.startsWith('Error: '));
   // A post-renderer's own words follow helm's line about it: keep them, not the program's path.
-  const error = at < 0 ? (lines.at(-1) ?? '') : /error while running post render/.test(lines[at]!) ? lines.slice(at).join('\n') : lines[at]!;
+  // Helm's multi-error ("1 error occurred:" then "\t* job x failed: ...") goes on indented lines.
+  const continued = at < 0 ? 0 : lines.slice(at + 1).findIndex((line) => !/^[\t ]/.test(line));
+  const error =
+    at < 0 ? (lines.at(-1) ?? '') : /error while running post render/.test(lines[at]!) ? lines.slice(at).join('\n') : lines.slice(at, continued < 0 ? undefined : at + 1 + continued).join('\n');
   return error
     .replace(/^Error: /, '')
     .replace(/^(INSTALLATION|UPGRADE|ROLLBACK|UNINSTALLATION) FAILED: /, '')

@@ -17,11 +17,15 @@ import { eventually } from '../harness/eventually.js';
 import { newGitRoot, TestRepository } from '../harness/git-servers.js';
 import { sharedEnvironment } from '../harness/shared-environment.js';
 import { startTestWorkers, uniqueSuffix, type TestWorkers } from '../harness/test-workers.js';
+import { loadKubeConfig } from '../../kube/client.js';
+import { startDiscovery } from '../../workers/discovery.js';
+import type { Watcher } from '../../workers/watcher.js';
 
 describe('a fleet with a HelmRelease patched per environment', () => {
   let workers: TestWorkers;
   let taskQueuePrefix: string;
   let charts: ChartRepository;
+  let watcher: Watcher | undefined;
   const namespace = `helm-fleet-${uniqueSuffix()}`;
   const credentials = { username: 'fleet', password: 'fleet-charts-pa55' };
 
@@ -38,6 +42,9 @@ describe('a fleet with a HelmRelease patched per environment', () => {
   beforeAll(async () => {
     workers = await startTestWorkers('helm-fleet', [TaskQueue.Source, TaskQueue.Kustomize, TaskQueue.Helm], { namespace });
     taskQueuePrefix = workers.taskQueue(TaskQueue.Source).slice(0, -TaskQueue.Source.length);
+    // The watcher starts the loops of what the layers apply, as a deployed worker's does.
+    const shared = sharedEnvironment();
+    watcher = await startDiscovery({ address: shared.temporalAddress, namespace: shared.temporalNamespace }, loadKubeConfig(shared.kubeconfigPath), [TaskQueue.Source, TaskQueue.Kustomize, TaskQueue.Helm], { namespace, taskQueuePrefix });
     charts = await startChartRepository({ credentials });
     charts.addChart('cache', '1.2.0', {
       'values.yaml': 'maxmemory: 64mb\n',
@@ -104,6 +111,7 @@ patches:
   });
 
   afterAll(async () => {
+    await watcher?.stop();
     await workers?.kube.delete({ apiVersion: 'v1', kind: 'Namespace', name: namespace });
     await workers?.stop();
     await charts?.stop();
@@ -139,6 +147,8 @@ patches:
     const shared = sharedEnvironment();
     const code = await main(['--kubeconfig', shared.kubeconfigPath, '--temporal-address', shared.temporalAddress, '--temporal-namespace', shared.temporalNamespace, '-n', namespace, 'tree', 'kustomization', 'infrastructure'], io);
     expect(code).toBe(0);
-    expect(out).toBe([`Kustomization/${namespace}/infrastructure`, `├── HelmRepository/${namespace}/charts`, `└── HelmRelease/${namespace}/cache`, `    └── Deployment/${namespace}/cache`, ''].join('\n'));
+    expect(out).toBe(
+      [`Kustomization/${namespace}/infrastructure`, `├── HelmRelease/${namespace}/cache`, `│   ├── ConfigMap/${namespace}/cache`, `│   └── Deployment/${namespace}/cache`, `└── HelmRepository/${namespace}/charts`, ''].join('\n'),
+    );
   });
 });
