@@ -137,7 +137,7 @@ spec:
     await applyRelease('tested', { values: { message: 'second' }, test: { enable: true, ignoreFailures: true } });
     const s = await eventually(() => status('tested'), (x) => condition(x, 'TestSuccess')?.status === 'False', { what: 'TestSuccess=False', timeoutMs: 120_000 });
     expect(condition(s, 'TestSuccess')?.reason).toBe('TestFailed');
-    expect(condition(s, 'TestSuccess')?.message).toMatch(new RegExp(`^Helm test failed for release ${namespace}/tested.v2 with chart checked@1.0.0: .*tested-fails`));
+    expect(condition(s, 'TestSuccess')?.message).toMatch(new RegExp(`^Helm test failed for release ${namespace}/tested.v2 with chart checked@1.0.0: [\\s\\S]*job tested-fails failed`));
     expect(condition(s, 'Ready')).toMatchObject({ status: 'True', reason: 'UpgradeSucceeded' });
     expect(s.history![0]!.testHooks!['tested-fails']?.phase).toBe('Failed');
     expect(s).toMatchObject({ failures: 1, upgradeFailures: 0 });

@@ -204,6 +204,7 @@ describe('a helm-controller worker killed in the middle of an upgrade', () => {
     sources = await startTestWorkers('crash-helm-sources', [TaskQueue.Source], { namespace, taskQueuePrefix });
     await sources.kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }, { fieldManager: 'test' });
     await sources.kube.apply({ apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'HelmRepository', metadata: { name: 'charts', namespace }, spec: { interval: '1h', url: charts.url } }, { fieldManager: 'test' });
+    await reconcileObject(sources.client, { kind: 'HelmRepository', namespace, name: 'charts' }, { taskQueuePrefix });
   });
 
   afterAll(async () => {
