@@ -136,7 +136,7 @@ export function nextHelmReleaseStatus(previous: HelmReleaseStatus, verdict: Rele
   for (const outcome of outcomes) {
     // Drift is reported by events alone (no new release, no condition), as Flux does.
     if (outcome.action === 'drift-detection' || outcome.action === 'drift-correction') {
-      if (outcome.event) events.push({ annotations, ...outcome.event });
+      if (outcome.event) events.push(outcome.event);
       if (outcome.action === 'drift-detection' && outcome.stateError) stateError = outcome.stateError;
       continue;
     }

@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import { tmpdir } from 'node:os';
-import { join, normalize } from 'node:path';
+import { dirname, join, normalize } from 'node:path';
 import { freePort } from '../../local/process.js';
 import { requireBinary } from '../../tools/paths.js';
 
@@ -72,7 +72,10 @@ export async function startChartRepository(options: ChartRepositoryOptions = {})
       writeFileSync(join(chart, 'Chart.yaml'), `apiVersion: v2\nname: ${name}\nversion: ${version}\ndescription: a test chart\n`);
       writeFileSync(join(chart, 'values.yaml'), 'message: hello\n');
       writeFileSync(join(chart, 'templates', 'configmap.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\ndata:\n  message: {{ .Values.message }}\n');
-      for (const [path, content] of Object.entries(files)) writeFileSync(join(chart, path), content);
+      for (const [path, content] of Object.entries(files)) {
+        mkdirSync(dirname(join(chart, path)), { recursive: true });
+        writeFileSync(join(chart, path), content);
+      }
       helm('package', chart, '--destination', dir);
       helm('repo', 'index', dir, '--url', url);
     },
