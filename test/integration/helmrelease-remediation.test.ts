@@ -17,6 +17,7 @@ import { reconcileObject } from '../../temporal/object-loops.js';
 import { requireBinary } from '../../tools/paths.js';
 import { startChartRepository, type ChartRepository } from '../harness/chart-repository.js';
 import { eventually } from '../harness/eventually.js';
+import { fetchHistoryJson } from '../harness/replay.js';
 import { sharedEnvironment } from '../harness/shared-environment.js';
 import { startTestWorkers, uniqueSuffix, type TestWorkers } from '../harness/test-workers.js';
 
@@ -126,6 +127,9 @@ spec:
     expect(s.history![0]!.testHooks!['tested-fails']).toEqual({});
     expect(s.history![0]!.testHooks!['tested-passes']).toMatchObject({ phase: 'Succeeded', lastStarted: expect.any(String), lastCompleted: expect.any(String) });
     expect((await events()).some((e) => e.involvedObject.name === 'tested' && e.reason === 'TestSucceeded' && e.message === message)).toBe(true);
+    // The test is a step of its own in the Web UI, after the install.
+    const history = JSON.stringify(await fetchHistoryJson(`helmrelease/${namespace}/tested`, 'helmrelease-tested.json'));
+    expect(history.indexOf('HelmRelease.test')).toBeGreaterThan(history.indexOf('HelmRelease.install'));
 
     // A reconcile with nothing changed does not test again.
     await reconcileObject(workers.client, releaseRef('tested'), { taskQueuePrefix });
