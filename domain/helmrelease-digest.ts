@@ -264,7 +264,8 @@ export function goJson(value: JsonValue): string {
   return `{${keys.map((key) => `${goString(key)}:${goJson(value[key])}`).join(',')}}`;
 }
 
-function goString(text: string): string {
+/** A string as encoding/json writes it by default (HTMLEscape on). */
+export function goString(text: string): string {
   let out = '"';
   for (const character of text) {
     const code = character.codePointAt(0)!;

@@ -15,6 +15,7 @@
 // status.observedPostRenderersDigest and status.observedCommonMetadataDigest.
 import { createHash } from 'node:crypto';
 import { compareGoStrings } from './go-yaml.js';
+import { goString } from './helmrelease-digest.js';
 import type { CommonMetadata, KustomizeImage, KustomizePatch, KustomizeSelector, PostRenderer } from '../schemas/types.js';
 
 /** OriginLabels: which HelmRelease an object was rendered for, as helm.toolkit.fluxcd.io labels. */
@@ -223,25 +224,6 @@ function optionalStringMap(map: Record<string, string> | null | undefined): stri
   const keys = Object.keys(map).sort(compareGoStrings);
   if (keys.length === 0) return undefined;
   return `{${keys.map((key) => `${goString(key)}:${goString(map[key]!)}`).join(',')}}`;
-}
-
-/** A string as encoding/json writes it by default (HTMLEscape on). */
-function goString(text: string): string {
-  let out = '"';
-  for (const character of text) {
-    const code = character.codePointAt(0)!;
-    if (character === '"' || character === '\\') out += `\\${character}`;
-    else if (character === '\n') out += '\\n';
-    else if (character === '\r') out += '\\r';
-    else if (character === '\t') out += '\\t';
-    else if (character === '\b') out += '\\b';
-    else if (character === '\f') out += '\\f';
-    else if (code < 0x20 || character === '<' || character === '>' || character === '&' || code === 0x2028 || code === 0x2029) out += `\\u${code.toString(16).padStart(4, '0')}`;
-    // A lone surrogate is no UTF-8: Go writes the replacement character.
-    else if (code >= 0xd800 && code <= 0xdfff) out += '\\ufffd';
-    else out += character;
-  }
-  return `${out}"`;
 }
 
 function sha256(text: string): string {

@@ -13,6 +13,7 @@ import type { KubernetesObject } from '../../kube/objects.js';
 import { reconcileObject } from '../../temporal/object-loops.js';
 import { requireBinary } from '../../tools/paths.js';
 import { startChartRepository, type ChartRepository } from '../harness/chart-repository.js';
+import { deploymentTemplate } from '../harness/chart-templates.js';
 import { eventually } from '../harness/eventually.js';
 import { newGitRoot, TestRepository } from '../harness/git-servers.js';
 import { sharedEnvironment } from '../harness/shared-environment.js';
@@ -48,23 +49,7 @@ describe('a fleet with a HelmRelease patched per environment', () => {
     charts = await startChartRepository({ credentials });
     charts.addChart('cache', '1.2.0', {
       'values.yaml': 'maxmemory: 64mb\n',
-      'templates/deployment.yaml': `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: {{ .Release.Name }}
-spec:
-  replicas: 1
-  selector:
-    matchLabels: { app: {{ .Release.Name }} }
-  template:
-    metadata:
-      labels: { app: {{ .Release.Name }} }
-    spec:
-      containers:
-        - name: cache
-          image: redis:7
-          args: ["--maxmemory", {{ .Values.maxmemory | quote }}]
-`,
+      'templates/deployment.yaml': deploymentTemplate({ image: 'redis:7', args: '["--maxmemory", {{ .Values.maxmemory | quote }}]' }),
     });
     const repository = new TestRepository(newGitRoot(), 'fleet');
     const kustomization = (name: string, path: string, extra: Record<string, unknown> = {}) => ({

@@ -16,6 +16,7 @@ import type { KubernetesObject } from '../../kube/objects.js';
 import { reconcileObject } from '../../temporal/object-loops.js';
 import { requireBinary } from '../../tools/paths.js';
 import { startChartRepository, type ChartRepository } from '../harness/chart-repository.js';
+import { deploymentTemplate } from '../harness/chart-templates.js';
 import { eventually } from '../harness/eventually.js';
 import { fetchHistoryJson } from '../harness/replay.js';
 import { sharedEnvironment } from '../harness/shared-environment.js';
@@ -79,27 +80,11 @@ describe('HelmRelease tests and remediation', () => {
     charts.addChart('checked', '1.0.0', {
       'values.yaml': 'message: hello\nunschedulable: false\nfailHook: false\n',
       'templates/configmap.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\ndata:\n  message: {{ .Values.message | quote }}\n',
-      'templates/deployment.yaml': `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: {{ .Release.Name }}
-spec:
-  replicas: 1
-  selector:
-    matchLabels: { app: {{ .Release.Name }} }
-  template:
-    metadata:
-      labels: { app: {{ .Release.Name }} }
-      annotations: { message: {{ .Values.message | quote }} }
-    spec:
-{{- if .Values.unschedulable }}
-      nodeSelector:
-        kimbernetes.test/no-such-node: "true"
-{{- end }}
-      containers:
-        - name: app
-          image: busybox
-`,
+      'templates/deployment.yaml': deploymentTemplate({
+        image: 'busybox',
+        annotations: '{ message: {{ .Values.message | quote }} }',
+        podSpec: '{{- if .Values.unschedulable }}\n      nodeSelector:\n        kimbernetes.test/no-such-node: "true"\n{{- end }}',
+      }),
       'templates/hook.yaml': `{{- if .Values.failHook }}\n${job('{{ .Release.Name }}-migrate', { 'helm.sh/hook': 'pre-upgrade' }, 'true')}{{- end }}\n`,
       'templates/test-passes.yaml': job('{{ .Release.Name }}-passes', { 'helm.sh/hook': 'test' }, 'false'),
       'templates/test-fails.yaml': job('{{ .Release.Name }}-fails', { 'helm.sh/hook': 'test', 'helm.sh/hook-weight': '1' }, 'true'),

@@ -14,26 +14,12 @@ import type { KubernetesObject } from '../../kube/objects.js';
 import { reconcileObject } from '../../temporal/object-loops.js';
 import { requireBinary } from '../../tools/paths.js';
 import { startChartRepository, type ChartRepository } from '../harness/chart-repository.js';
+import { deploymentTemplate } from '../harness/chart-templates.js';
 import { eventually } from '../harness/eventually.js';
 import { sharedEnvironment } from '../harness/shared-environment.js';
 import { startTestWorkers, uniqueSuffix, type TestWorkers } from '../harness/test-workers.js';
 
-const deployment = `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: {{ .Release.Name }}
-spec:
-  replicas: 1
-  selector:
-    matchLabels: { app: {{ .Release.Name }} }
-  template:
-    metadata:
-      labels: { app: {{ .Release.Name }} }
-    spec:
-      containers:
-        - name: app
-          image: registry.example.com/app:1.0.0
-`;
+const deployment = deploymentTemplate({ image: 'registry.example.com/app:1.0.0' });
 
 const widgets = (column: string) => `apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
