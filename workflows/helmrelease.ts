@@ -118,8 +118,11 @@ async function reconcile(ref: FluxObjectRef, loop: ReconcileLoop): Promise<Recon
   // With tests enabled, a release made now is tested before the reconcile ends.
   if (resolution.test && ['install', 'upgrade'].includes(steps.at(-1)!)) steps.push('test');
   try {
-    setCurrentDetails(`${at}: fetchChart`);
-    await onWorker('fetchChart', { local }, `fetch the chart of ${at}`);
+    // Testing a release or comparing it with the cluster reads the release, not the chart.
+    if (plan !== 'test' && plan !== 'detect-drift') {
+      setCurrentDetails(`${at}: fetchChart`);
+      await onWorker('fetchChart', { local }, `fetch the chart of ${at}`);
+    }
     for (const step of steps) {
       setCurrentDetails(`${at}: ${actionSteps[step]}`);
       const { ok, remediate } = await action(actionSteps[step], { local }, `helm ${step} for ${at}`);
