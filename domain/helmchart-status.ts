@@ -15,6 +15,8 @@ export const HelmChartReason = {
   NoSourceArtifact: 'NoSourceArtifact',
   UnsupportedSourceKind: 'UnsupportedSourceKind',
   AuthenticationFailed: 'AuthenticationFailed',
+  /** an OCI HelmRepository whose URL Helm's client cannot be built for */
+  Failed: 'Failed',
   URLInvalid: 'URLInvalid',
   InvalidSpec: 'InvalidSpec',
   StorageOperationFailed: 'ArchiveOperationFailed',

@@ -1,10 +1,9 @@
 // Downloading a file from a Helm repository as Helm's HTTP getter does: basic auth only
 // when both halves are set and only to the repository's own host (unless passCredentials),
 // the CA added to the system's, redirects followed, within a timeout and a size limit.
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
-import { rootCertificates } from 'node:tls';
+import type { IncomingMessage } from 'node:http';
 import type { HelmClientOptions } from '../domain/helm-repository-auth.js';
+import { readBody, sendGet } from './http-get.js';
 
 const maxRedirects = 10;
 
@@ -54,49 +53,20 @@ export async function download(target: string, options: DownloadOptions, limit: 
       response.resume();
       throw new DownloadFailure(`failed to fetch ${href} : ${status} ${response.statusMessage ?? ''}`.trimEnd(), status);
     }
-    return readLimited(response, limit.maxSize, signal, limit.tooLarge, href);
+    return readBody(
+      response,
+      limit.maxSize,
+      () => new DownloadFailure(limit.tooLarge),
+      (error) => new DownloadFailure(`Get "${href}": ${signal.aborted ? 'context deadline exceeded' : error.message}`),
+    );
   }
 }
 
 function get(href: string, options: HelmClientOptions, sendCredentials: boolean, signal: AbortSignal): Promise<IncomingMessage> {
-  const url = new URL(href);
   const headers: Record<string, string> = { 'User-Agent': 'kimbernetes-source-controller' };
   // Helm sends basic auth only when both halves are set.
   if (sendCredentials && options.basicAuth?.username && options.basicAuth.password) {
     headers.Authorization = `Basic ${Buffer.from(`${options.basicAuth.username}:${options.basicAuth.password}`).toString('base64')}`;
   }
-  const tls = options.tls;
-  return new Promise((resolve, reject) => {
-    const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(
-      url,
-      {
-        method: 'GET',
-        headers,
-        signal,
-        // Flux adds the CA to the system's, not in place of them.
-        ...(url.protocol === 'https:' && tls ? { ca: tls.ca ? [...rootCertificates, tls.ca] : undefined, cert: tls.cert, key: tls.key } : {}),
-      },
-      resolve,
-    );
-    request.on('error', reject);
-    request.end();
-  });
-}
-
-function readLimited(response: IncomingMessage, maxSize: number, signal: AbortSignal, tooLarge: string, href: string): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    response.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > maxSize) {
-        response.destroy();
-        reject(new DownloadFailure(tooLarge));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    response.on('end', () => resolve(Buffer.concat(chunks)));
-    response.on('error', (error) => reject(new DownloadFailure(`Get "${href}": ${signal.aborted ? 'context deadline exceeded' : error.message}`)));
-  });
+  return sendGet(href, headers, options.tls, signal);
 }

@@ -1,6 +1,7 @@
 // The first step of a HelmChart reconcile: read the object and its source, and decide
 // what the build will be. For a HelmRepository the version is chosen from the stored
-// index, so an equal build (same chart name and version, same generation) is known here
+// index (for an OCI one, from the registry's tags, or taken as it is when the spec names
+// one), so an equal build (same chart name and version, same generation) is known here
 // and costs nothing more; for a Git or Bucket source an unchanged source revision says
 // the same. Otherwise the reconcile's workspace opens on this worker and the fetch,
 // package and store steps run on its own queue.
@@ -11,8 +12,10 @@ import { findCondition } from '../../domain/conditions.js';
 import { buildFailure, BuildErrorReason, effectiveValuesFiles, versionMetadata, withVersionMetadata, type ChartBuild } from '../../domain/helmchart-build.js';
 import { readHelmChartSpec, type HelmChartSpec } from '../../domain/helmchart-spec.js';
 import { HelmChartReason, type ChartResult, type HelmChartObserved, type HelmChartStatus } from '../../domain/helmchart-status.js';
-import { readHelmRepositorySpec } from '../../domain/helmrepository-spec.js';
+import { normalizeRepositoryUrl, readHelmRepositorySpec } from '../../domain/helmrepository-spec.js';
+import { chartVersionsFromTags, isConcreteVersion, ociChartReference, OciReferenceError, selectTaggedVersion, type OciChartReference } from '../../domain/oci-reference.js';
 import { chartDownloadUrl, ChartReferenceError, selectChartVersion, type ChartVersion } from '../../helm/chart-version.js';
+import { ociRegistryClient, OciRegistryError } from '../../helm/oci-registry.js';
 import { IndexError, loadIndex, type RepositoryIndex } from '../../helm/repository-index.js';
 import { specSchemaFor } from '../../kube/crd-schemas.js';
 import { apiVersionOf, fluxKinds, type FluxObjectRef } from '../../kube/flux-kinds.js';
@@ -20,6 +23,7 @@ import type { KubernetesObject } from '../../kube/objects.js';
 import type { SourceCheck } from '../../workflows/source-loop.js';
 import { readHelmRepositoryClient } from '../helm-repository-client.js';
 import { showProgress } from '../progress.js';
+import { readOciRegistryOptions } from './oci-client.js';
 import { invalidSpecTiming, readSourceObject } from '../source-object.js';
 import type { HelmChartContext, HelmChartWork } from './work.js';
 
@@ -58,13 +62,11 @@ export function checkSourceStep(context: HelmChartContext) {
     if (!source) {
       return failed({ reason: HelmChartReason.SourceUnavailable, message: `failed to get source: ${fluxKinds[sourceKind].plural}.${fluxKinds[sourceKind].group} "${spec.sourceRef.name}" not found`, stalled: false });
     }
+    // An OCI HelmRepository is a data container with no artifact: the registry is asked directly.
     const isOciRepository = sourceKind === 'HelmRepository' && (source.spec as { type?: string } | undefined)?.type === 'oci';
-    if (isOciRepository) {
-      return failed({ ...buildFailure(BuildErrorReason.ChartPull, `OCI Helm repositories are not supported yet (HelmRepository '${spec.sourceRef.name}')`), stalled: true });
-    }
     const artifact = (source.status as { artifact?: Artifact } | undefined)?.artifact;
-    if (!artifact) return failed({ reason: HelmChartReason.NoSourceArtifact, message: `no artifact available for ${sourceKind} source '${spec.sourceRef.name}'`, stalled: false });
-    observed = { ...observed, sourceRevision: artifact.revision };
+    if (!artifact && !isOciRepository) return failed({ reason: HelmChartReason.NoSourceArtifact, message: `no artifact available for ${sourceKind} source '${spec.sourceRef.name}'`, stalled: false });
+    if (artifact) observed = { ...observed, sourceRevision: artifact.revision };
 
     const stored = previous.artifact && (await store.has(previous.artifact)) ? previous.artifact : undefined;
     const force = generation !== previous.observedGeneration;
@@ -79,13 +81,13 @@ export function checkSourceStep(context: HelmChartContext) {
 
     if (sourceKind === 'GitRepository') {
       // The chart is a path in the source: an unchanged source revision builds the same chart.
-      if (stored && !force && previous.observedSourceArtifactRevision === artifact.revision && previous.observedChartName) {
+      if (stored && !force && previous.observedSourceArtifactRevision === artifact!.revision && previous.observedChartName) {
         const packaged = findCondition(previous.conditions, 'ArtifactInStorage')?.reason === 'ChartPackageSucceeded';
         const build: ChartBuild = { name: previous.observedChartName, version: stored.revision, packaged, valuesFiles: previous.observedValuesFiles ?? effectiveValuesFiles(spec.valuesFiles) };
         return decided({ outcome: 'unchanged', artifact: { ...stored, url: store.url(stored.path) }, build });
       }
     } else {
-      const planned = await planRepositoryChart(context, source, artifact, spec, generation, repositorySchema);
+      const planned = isOciRepository ? await planOciChart(context, source, spec, generation, repositorySchema) : await planRepositoryChart(context, source, artifact!, spec, generation, repositorySchema);
       if ('failure' in planned) return failed(planned.failure);
       work.remote = planned.remote;
       work.build = planned.build;
@@ -95,7 +97,7 @@ export function checkSourceStep(context: HelmChartContext) {
       }
     }
     const workspace = await workspaces.open(work);
-    return { outcome: 'changed', local: { workerQueue, workspace: workspace.id }, revision: artifact.revision, generation, requestedAt, observed, timing };
+    return { outcome: 'changed', local: { workerQueue, workspace: workspace.id }, revision: artifact?.revision ?? work.build!.version, generation, requestedAt, observed, timing };
   };
 }
 
@@ -112,10 +114,8 @@ async function planRepositoryChart(
 ): Promise<Plan> {
   const reading = readHelmRepositorySpec(repository.spec, repositorySchema);
   if (!reading.ok) return { failure: { reason: HelmChartReason.URLInvalid, message: `invalid Helm repository URL: ${reading.message}`, stalled: true } };
-  if (spec.chart === '') return { failure: buildFailure(BuildErrorReason.ChartReference, 'no name set for remote chart reference') };
-  if (!chartNamePattern.test(spec.chart)) {
-    return { failure: buildFailure(BuildErrorReason.ChartReference, `invalid chart name '${spec.chart}': a valid name must be lower case letters and numbers and MAY be separated with dashes (-), slashes (/) or periods (.)`) };
-  }
+  const invalidName = chartNameFailure(spec.chart);
+  if (invalidName) return { failure: invalidName };
   const client = await readHelmRepositoryClient(context.objects, repository.metadata.namespace ?? 'default', reading.spec);
   if (!client.ok) return { failure: { reason: HelmChartReason.AuthenticationFailed, message: client.message, stalled: false } };
 
@@ -144,9 +144,73 @@ async function planRepositoryChart(
   const metadata = versionMetadata({ generation, valuesFiles });
   return {
     remote: {
+      kind: 'http',
       downloadUrl,
       client: { ...client.options, timeoutMs: reading.spec.timeoutMs, passCredentials: reading.spec.passCredentials, credentialsHost: new URL(reading.spec.url).host },
     },
     build: { name: chartVersion.name, version: withVersionMetadata(chartVersion.version, metadata), packaged: valuesFiles.length > 0 || metadata !== undefined, valuesFiles },
+  };
+}
+
+/** Flux's RemoteReference.Validate: a chart name is required, and must look like one. */
+function chartNameFailure(chart: string): Omit<Failure, 'outcome'> | undefined {
+  if (chart === '') return buildFailure(BuildErrorReason.ChartReference, 'no name set for remote chart reference');
+  if (!chartNamePattern.test(chart)) {
+    return buildFailure(BuildErrorReason.ChartReference, `invalid chart name '${chart}': a valid name must be lower case letters and numbers and MAY be separated with dashes (-), slashes (/) or periods (.)`);
+  }
+  return undefined;
+}
+
+/**
+ * The version an OCI HelmRepository's registry offers for the spec (OCIChartRepository
+ * GetChartVersion): a concrete version is taken as its tag without listing; otherwise
+ * the newest tag the constraint admits. Failures to get a version are pull errors,
+ * retried, as Flux's ErrExternal is.
+ */
+async function planOciChart(
+  context: HelmChartContext,
+  repository: KubernetesObject,
+  spec: HelmChartSpec,
+  generation: number,
+  repositorySchema: NonNullable<ReturnType<typeof specSchemaFor>>,
+): Promise<Plan> {
+  const reading = readHelmRepositorySpec(repository.spec, repositorySchema);
+  if (!reading.ok) return { failure: { reason: HelmChartReason.URLInvalid, message: `invalid Helm repository URL: ${reading.message}`, stalled: true } };
+  let reference: OciChartReference;
+  try {
+    reference = ociChartReference(normalizeRepositoryUrl(reading.spec.url), spec.chart);
+  } catch (error) {
+    if (!(error instanceof OciReferenceError)) throw error;
+    return { failure: { reason: HelmChartReason.Failed, message: `failed to construct Helm client: ${error.message}`, stalled: true } };
+  }
+  const invalidName = chartNameFailure(spec.chart);
+  if (invalidName) return { failure: invalidName };
+  const insecure = (repository.spec as { insecure?: boolean } | undefined)?.insecure === true;
+  const client = await readOciRegistryOptions(context.objects, repository.metadata.namespace ?? 'default', { ...reading.spec, insecure }, reference.host);
+  if (!client.ok) return { failure: { reason: HelmChartReason.AuthenticationFailed, message: client.message, stalled: false } };
+
+  const versionFailure = (cause: string) => ({ failure: buildFailure(BuildErrorReason.ChartPull, `failed to get chart version for remote reference: ${cause}`) });
+  let version = spec.version;
+  if (!isConcreteVersion(spec.version)) {
+    let versions: string[];
+    try {
+      versions = chartVersionsFromTags(await ociRegistryClient(reference.host, client.options).tags(reference.repository));
+    } catch (error) {
+      if (!(error instanceof OciRegistryError)) throw error;
+      return versionFailure(`could not get tags for "${spec.chart}": could not fetch tags for "${reference.url}": ${error.message}`);
+    }
+    if (versions.length === 0) return versionFailure(`could not get tags for "${spec.chart}": unable to locate any tags in provided repository: ${reference.url}`);
+    try {
+      version = selectTaggedVersion(versions, spec.version);
+    } catch (error) {
+      if (!(error instanceof OciReferenceError)) throw error;
+      return versionFailure(error.message);
+    }
+  }
+  const valuesFiles = effectiveValuesFiles(spec.valuesFiles);
+  const metadata = versionMetadata({ generation, valuesFiles });
+  return {
+    remote: { kind: 'oci', reference, version, client: client.options },
+    build: { name: spec.chart, version: withVersionMetadata(version, metadata), packaged: valuesFiles.length > 0 || metadata !== undefined, valuesFiles },
   };
 }

@@ -1,17 +1,20 @@
 // The fetch step of a HelmChart reconcile, on the worker that opened it: a repository's
-// chart downloaded from the URL its index gives (with the repository's credentials), or a
-// Git or Bucket source's artifact unpacked and the chart found at spec.chart in it, its
-// Chart.yaml read and the build decided (an equal build keeps the stored chart).
+// chart downloaded from the URL its index gives, or pulled from its OCI registry at the
+// chosen tag (with the repository's credentials), or a Git or Bucket source's artifact
+// unpacked and the chart found at spec.chart in it, its Chart.yaml read and the build
+// decided (an equal build keeps the stored chart).
 import { writeFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { ArtifactError, fetchArtifact } from '../../artifacts/fetch.js';
 import type { WorkerLocal } from '../../common/reconcile-steps.js';
 import { buildFailure, BuildErrorReason, effectiveValuesFiles, versionMetadata, withVersionMetadata, type BuildErrorKind } from '../../domain/helmchart-build.js';
 import type { ChartResult } from '../../domain/helmchart-status.js';
+import { OciReferenceError, tagOfVersion } from '../../domain/oci-reference.js';
 import { ChartFilesError, exists, insideRoot, readChartMetadata, unpackChart } from '../../helm/chart-files.js';
 import { download, DownloadFailure } from '../../helm/http-download.js';
+import { ociRegistryClient, OciRegistryError } from '../../helm/oci-registry.js';
 import { cancellationSignal } from '../heartbeat.js';
-import { maxChartSize, type HelmChartContext, type HelmChartWork } from './work.js';
+import { maxChartSize, type HelmChartContext, type HelmChartWork, type RemoteChart } from './work.js';
 
 type Failure = Extract<ChartResult, { outcome: 'failed' }>;
 export type StepResult = { failure?: Failure };
@@ -28,13 +31,8 @@ export function fetchChartStep(context: HelmChartContext) {
 
 async function fetchRemoteChart(work: HelmChartWork, dir: string): Promise<StepResult> {
   const { remote, build } = work;
-  let bytes: Buffer;
-  try {
-    bytes = await download(remote!.downloadUrl, { ...remote!.client, signal: cancellationSignal() }, { maxSize: maxChartSize, tooLarge: `chart exceeds the maximum chart file size of ${maxChartSize} bytes` });
-  } catch (error) {
-    if (!(error instanceof DownloadFailure)) throw error;
-    return failedWith(BuildErrorReason.ChartPull, `failed to download chart for remote reference: ${error.message}`);
-  }
+  const bytes = await downloadRemoteChart(remote!);
+  if (typeof bytes === 'string') return failedWith(BuildErrorReason.ChartPull, `failed to download chart for remote reference: ${bytes}`);
   const packagePath = join(dir, 'served.tgz');
   await writeFile(packagePath, bytes);
   try {
@@ -47,6 +45,26 @@ async function fetchRemoteChart(work: HelmChartWork, dir: string): Promise<StepR
   }
   if (!build!.packaged) work.packagePath = packagePath;
   return {};
+}
+
+/** The package as served, or why it could not be had (the cause Flux's message wraps). */
+async function downloadRemoteChart(remote: RemoteChart): Promise<Buffer | string> {
+  const limit = { maxSize: maxChartSize, tooLarge: `chart exceeds the maximum chart file size of ${maxChartSize} bytes` };
+  if (remote.kind === 'http') {
+    try {
+      return await download(remote.downloadUrl, { ...remote.client, signal: cancellationSignal() }, limit);
+    } catch (error) {
+      if (!(error instanceof DownloadFailure)) throw error;
+      return error.message;
+    }
+  }
+  const { reference, version, client } = remote;
+  try {
+    return await ociRegistryClient(reference.host, { ...client, signal: cancellationSignal() }).pullChart(reference.repository, tagOfVersion(version), limit);
+  } catch (error) {
+    if (!(error instanceof OciRegistryError) && !(error instanceof OciReferenceError)) throw error;
+    return `failed to get '${reference.url}:${version}': ${error.message}`;
+  }
 }
 
 async function fetchSourceChart(context: HelmChartContext, work: HelmChartWork, dir: string): Promise<StepResult> {

@@ -6,16 +6,17 @@ import type { ChartBuild } from '../../domain/helmchart-build.js';
 import type { HelmChartSpec } from '../../domain/helmchart-spec.js';
 import type { ChartResult } from '../../domain/helmchart-status.js';
 import type { SchemaNode } from '../../domain/schema-validation.js';
+import type { OciChartReference } from '../../domain/oci-reference.js';
 import type { DownloadOptions } from '../../helm/http-download.js';
+import type { OciRegistryOptions } from '../../helm/oci-registry.js';
 import type { FluxObjectRef } from '../../kube/flux-kinds.js';
 import type { FluxObjects } from '../../kube/flux-objects.js';
 import type { Workspaces } from '../workspaces.js';
 
-/** A chart in a repository's index: where to download it, and how. */
-export interface RemoteChart {
-  downloadUrl: string;
-  client: DownloadOptions;
-}
+/** A HelmRepository's chart: the URL its index gives, or the tag an OCI registry holds it under; and how to reach it. */
+export type RemoteChart =
+  | { kind: 'http'; downloadUrl: string; client: DownloadOptions }
+  | { kind: 'oci'; reference: OciChartReference; version: string; client: OciRegistryOptions };
 
 export interface HelmChartWork {
   ref: FluxObjectRef;
@@ -28,7 +29,7 @@ export interface HelmChartWork {
   source: { kind: string; name: string; artifact?: Artifact };
   /** a HelmRepository's chart; a Git or Bucket source's chart is a path in its artifact */
   remote?: RemoteChart;
-  /** the build, known from the index for a repository chart, from Chart.yaml for others */
+  /** the build, known from the index or the registry's tags for a repository chart, from Chart.yaml for others */
   build?: ChartBuild;
   /** set by fetchChart: the unpacked chart (when it is to be packaged) or the package as served */
   chartDir?: string;
