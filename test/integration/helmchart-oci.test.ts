@@ -72,7 +72,7 @@ describe('HelmChart from an OCI HelmRepository', () => {
     pushChart('podinfo', '1.1.0', { 'values-prod.yaml': 'replicas: 3\n' });
     pushChart('podinfo', '2.0.0');
 
-    workers = await startTestWorkers('helmchart-oci', [TaskQueue.Source], { namespace });
+    workers = await startTestWorkers('helmchart-oci', [TaskQueue.Source, TaskQueue.Helm], { namespace });
     taskQueuePrefix = workers.taskQueue(TaskQueue.Source).slice(0, -TaskQueue.Source.length);
     await apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
     await apply({ apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'HelmRepository', metadata: { name: 'registry', namespace }, spec: { type: 'oci', url: `oci://${registryHost}/charts`, insecure: true, interval: '1h' } });
@@ -147,5 +147,20 @@ describe('HelmChart from an OCI HelmRepository', () => {
     await reconcileObject(workers.client, chartRef('ranged'), { taskQueuePrefix });
     const s = await eventually(() => status('ranged'), (x) => x.artifact?.revision === '2.1.0', { what: 'the new tag', timeoutMs: 60_000 });
     expect(ready(s)?.message).toBe("pulled 'podinfo' chart with version '2.1.0'");
+  });
+
+  it('installs a HelmRelease of a chart in the registry, through the HelmChart its template makes', async () => {
+    const ref = { kind: 'HelmRelease' as const, namespace, name: 'from-registry' };
+    await apply({
+      apiVersion: 'helm.toolkit.fluxcd.io/v2',
+      kind: 'HelmRelease',
+      metadata: { name: ref.name, namespace },
+      spec: { interval: '1h', chart: { spec: { chart: 'podinfo', version: '1.x', sourceRef: { kind: 'HelmRepository', name: 'registry' } } }, values: { message: 'from the registry' } },
+    });
+    await reconcileObject(workers.client, ref, { taskQueuePrefix });
+    const s = await eventually(async () => ((await workers.objects.get(ref))?.status ?? {}) as { conditions?: HelmChartStatus['conditions'] }, (x) => findCondition(x.conditions, 'Ready')?.status === 'True', { what: 'the HelmRelease Ready', timeoutMs: 120_000 });
+    expect(findCondition(s.conditions, 'Ready')?.message).toBe(`Helm install succeeded for release ${namespace}/from-registry.v1 with chart podinfo@1.1.0`);
+    const configMap = (await workers.kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace, name: 'from-registry' })) as { data?: Record<string, string> } | undefined;
+    expect(configMap?.data).toEqual({ message: 'from the registry' });
   });
 });
