@@ -17,6 +17,8 @@ export interface HelmRepositorySpec {
   /** `tls.crt`, `tls.key`, `ca.crt` */
   certSecretName?: string;
   passCredentials: boolean;
+  /** an OCI registry over plain HTTP */
+  insecure: boolean;
   suspend: boolean;
 }
 
@@ -44,6 +46,7 @@ export function readHelmRepositorySpec(raw: unknown, schema: SchemaNode): SpecRe
       secretName: spec.secretRef?.name,
       certSecretName: spec.certSecretRef?.name,
       passCredentials: spec.passCredentials === true,
+      insecure: spec.insecure === true,
       suspend: spec.suspend === true,
     },
   };

@@ -12,14 +12,13 @@ import { findCondition } from '../../domain/conditions.js';
 import { buildFailure, BuildErrorReason, effectiveValuesFiles, versionMetadata, withVersionMetadata, type ChartBuild } from '../../domain/helmchart-build.js';
 import { readHelmChartSpec, type HelmChartSpec } from '../../domain/helmchart-spec.js';
 import { HelmChartReason, type ChartResult, type HelmChartObserved, type HelmChartStatus } from '../../domain/helmchart-status.js';
-import { normalizeRepositoryUrl, readHelmRepositorySpec } from '../../domain/helmrepository-spec.js';
+import { normalizeRepositoryUrl, readHelmRepositorySpec, type HelmRepositorySpec } from '../../domain/helmrepository-spec.js';
 import { chartVersionsFromTags, isConcreteVersion, ociChartReference, OciReferenceError, selectTaggedVersion, type OciChartReference } from '../../domain/oci-reference.js';
 import { chartDownloadUrl, ChartReferenceError, selectChartVersion, type ChartVersion } from '../../helm/chart-version.js';
 import { ociRegistryClient, OciRegistryError } from '../../helm/oci-registry.js';
 import { IndexError, loadIndex, type RepositoryIndex } from '../../helm/repository-index.js';
 import { specSchemaFor } from '../../kube/crd-schemas.js';
 import { apiVersionOf, fluxKinds, type FluxObjectRef } from '../../kube/flux-kinds.js';
-import type { KubernetesObject } from '../../kube/objects.js';
 import type { SourceCheck } from '../../workflows/source-loop.js';
 import { readHelmRepositoryClient } from '../helm-repository-client.js';
 import { showProgress } from '../progress.js';
@@ -67,6 +66,13 @@ export function checkSourceStep(context: HelmChartContext) {
     const artifact = (source.status as { artifact?: Artifact } | undefined)?.artifact;
     if (!artifact && !isOciRepository) return failed({ reason: HelmChartReason.NoSourceArtifact, message: `no artifact available for ${sourceKind} source '${spec.sourceRef.name}'`, stalled: false });
     if (artifact) observed = { ...observed, sourceRevision: artifact.revision };
+    // A HelmRepository's spec, read once for either kind of repository.
+    let repository: HelmRepositorySpec | undefined;
+    if (sourceKind === 'HelmRepository') {
+      const reading = readHelmRepositorySpec(source.spec, repositorySchema);
+      if (!reading.ok) return failed({ reason: HelmChartReason.URLInvalid, message: `invalid Helm repository URL: ${reading.message}`, stalled: true });
+      repository = reading.spec;
+    }
 
     const stored = previous.artifact && (await store.has(previous.artifact)) ? previous.artifact : undefined;
     const force = generation !== previous.observedGeneration;
@@ -87,7 +93,8 @@ export function checkSourceStep(context: HelmChartContext) {
         return decided({ outcome: 'unchanged', artifact: { ...stored, url: store.url(stored.path) }, build });
       }
     } else {
-      const planned = isOciRepository ? await planOciChart(context, source, spec, generation, repositorySchema) : await planRepositoryChart(context, source, artifact!, spec, generation, repositorySchema);
+      const namespace = source.metadata.namespace ?? 'default';
+      const planned = isOciRepository ? await planOciChart(context, namespace, repository!, spec, generation) : await planRepositoryChart(context, namespace, repository!, artifact!, spec, generation);
       if ('failure' in planned) return failed(planned.failure);
       work.remote = planned.remote;
       work.build = planned.build;
@@ -104,19 +111,10 @@ export function checkSourceStep(context: HelmChartContext) {
 type Plan = { remote: NonNullable<HelmChartWork['remote']>; build: ChartBuild } | { failure: Omit<Failure, 'outcome'> };
 
 /** The version a HelmRepository's stored index offers for the spec, and how to download it. */
-async function planRepositoryChart(
-  context: HelmChartContext,
-  repository: KubernetesObject,
-  artifact: Artifact,
-  spec: HelmChartSpec,
-  generation: number,
-  repositorySchema: NonNullable<ReturnType<typeof specSchemaFor>>,
-): Promise<Plan> {
-  const reading = readHelmRepositorySpec(repository.spec, repositorySchema);
-  if (!reading.ok) return { failure: { reason: HelmChartReason.URLInvalid, message: `invalid Helm repository URL: ${reading.message}`, stalled: true } };
+async function planRepositoryChart(context: HelmChartContext, namespace: string, repository: HelmRepositorySpec, artifact: Artifact, spec: HelmChartSpec, generation: number): Promise<Plan> {
   const invalidName = chartNameFailure(spec.chart);
   if (invalidName) return { failure: invalidName };
-  const client = await readHelmRepositoryClient(context.objects, repository.metadata.namespace ?? 'default', reading.spec);
+  const client = await readHelmRepositoryClient(context.objects, namespace, repository);
   if (!client.ok) return { failure: { reason: HelmChartReason.AuthenticationFailed, message: client.message, stalled: false } };
 
   let index: RepositoryIndex;
@@ -135,7 +133,7 @@ async function planRepositoryChart(
     return { failure: buildFailure(BuildErrorReason.ChartReference, `failed to get chart version for remote reference: ${error.message}`) };
   }
   try {
-    downloadUrl = chartDownloadUrl(reading.spec.url, chartVersion);
+    downloadUrl = chartDownloadUrl(repository.url, chartVersion);
   } catch (error) {
     if (!(error instanceof ChartReferenceError)) throw error;
     return { failure: buildFailure(BuildErrorReason.ChartPull, `failed to download chart for remote reference: ${error.message}`) };
@@ -146,7 +144,7 @@ async function planRepositoryChart(
     remote: {
       kind: 'http',
       downloadUrl,
-      client: { ...client.options, timeoutMs: reading.spec.timeoutMs, passCredentials: reading.spec.passCredentials, credentialsHost: new URL(reading.spec.url).host },
+      client: { ...client.options, timeoutMs: repository.timeoutMs, passCredentials: repository.passCredentials, credentialsHost: new URL(repository.url).host },
     },
     build: { name: chartVersion.name, version: withVersionMetadata(chartVersion.version, metadata), packaged: valuesFiles.length > 0 || metadata !== undefined, valuesFiles },
   };
@@ -167,26 +165,17 @@ function chartNameFailure(chart: string): Omit<Failure, 'outcome'> | undefined {
  * the newest tag the constraint admits. Failures to get a version are pull errors,
  * retried, as Flux's ErrExternal is.
  */
-async function planOciChart(
-  context: HelmChartContext,
-  repository: KubernetesObject,
-  spec: HelmChartSpec,
-  generation: number,
-  repositorySchema: NonNullable<ReturnType<typeof specSchemaFor>>,
-): Promise<Plan> {
-  const reading = readHelmRepositorySpec(repository.spec, repositorySchema);
-  if (!reading.ok) return { failure: { reason: HelmChartReason.URLInvalid, message: `invalid Helm repository URL: ${reading.message}`, stalled: true } };
+async function planOciChart(context: HelmChartContext, namespace: string, repository: HelmRepositorySpec, spec: HelmChartSpec, generation: number): Promise<Plan> {
   let reference: OciChartReference;
   try {
-    reference = ociChartReference(normalizeRepositoryUrl(reading.spec.url), spec.chart);
+    reference = ociChartReference(normalizeRepositoryUrl(repository.url), spec.chart);
   } catch (error) {
     if (!(error instanceof OciReferenceError)) throw error;
     return { failure: { reason: HelmChartReason.Failed, message: `failed to construct Helm client: ${error.message}`, stalled: true } };
   }
   const invalidName = chartNameFailure(spec.chart);
   if (invalidName) return { failure: invalidName };
-  const insecure = (repository.spec as { insecure?: boolean } | undefined)?.insecure === true;
-  const client = await readOciRegistryOptions(context.objects, repository.metadata.namespace ?? 'default', { ...reading.spec, insecure }, reference.host);
+  const client = await readOciRegistryOptions(context.objects, namespace, repository, reference.host);
   if (!client.ok) return { failure: { reason: HelmChartReason.AuthenticationFailed, message: client.message, stalled: false } };
 
   const versionFailure = (cause: string) => ({ failure: buildFailure(BuildErrorReason.ChartPull, `failed to get chart version for remote reference: ${cause}`) });

@@ -17,7 +17,7 @@ const dockerConfigKey = '.dockerconfigjson';
 export async function readOciRegistryOptions(
   objects: FluxObjects,
   namespace: string,
-  spec: Pick<HelmRepositorySpec, 'secretName' | 'certSecretName' | 'timeoutMs'> & { insecure: boolean },
+  spec: Pick<HelmRepositorySpec, 'secretName' | 'certSecretName' | 'timeoutMs' | 'insecure'>,
   host: string,
 ): Promise<OciRegistryClientReading> {
   const options: OciRegistryOptions = { insecure: spec.insecure, timeoutMs: spec.timeoutMs };
