@@ -206,7 +206,8 @@ spec:
   });
 
   it('gets sources, Kustomizations and all, as tables and as JSON, with the loops’ next reconcile', async () => {
-    const table = await cli('get', 'kustomizations');
+    // The previous case's reconcile may still have a follow-up under way: read the loop once it waits.
+    const table = await eventually(() => cli('get', 'kustomizations'), (t) => /^apps\s.*\sin \d+m/m.test(t.stdout), { what: 'the apps loop waiting for its next reconcile', timeoutMs: 60_000 });
     expect(table.code).toBe(0);
     const [header, ...rows] = table.stdout.trimEnd().split('\n');
     expect(header).toMatch(/^NAME\s+REVISION\s+SUSPENDED\s+READY\s+AGE\s+NEXT RECONCILE\s+MESSAGE$/);
