@@ -2,7 +2,8 @@
 // apply, read, delete, and the plain create and replace Helm's own writes use. Every
 // failure becomes a KubeError naming the object.
 import { createSecureContext, type SecureContext, type SecureContextOptions } from 'node:tls';
-import { KubeConfig, KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
+import { KubeConfig, PatchStrategy } from '@kubernetes/client-node';
+import { VerbatimObjectApi } from './verbatim-object-api.js';
 import { KubeError, toKubeError } from './errors.js';
 import { describeReference, referenceOf, type KubernetesObject, type ObjectReference } from './objects.js';
 import type { ManagedFieldsEntry } from './managed-fields.js';
@@ -73,12 +74,12 @@ function secureContextOf(options: Record<string, unknown>): SecureContext {
 }
 
 export function createKubeClient(config: KubeConfig, { throttle = async () => undefined }: KubeClientOptions = {}): KubeClient {
-  const api = KubernetesObjectApi.makeApiClient(config);
+  const api = VerbatimObjectApi.forConfig(config);
   return {
     async apply(object, { fieldManager, force = true, dryRun = false }) {
       await throttle();
       try {
-        return (await api.patch(object, undefined, dryRun ? 'All' : undefined, fieldManager, force, PatchStrategy.ServerSideApply)) as KubernetesObject;
+        return await api.write(object, 'patch', { dryRun: dryRun ? 'All' : undefined, fieldManager, force: String(force) }, PatchStrategy.ServerSideApply);
       } catch (error) {
         throw unservedKind(error, 'apply', referenceOf(object)) ?? toKubeError(error, 'apply', referenceOf(object));
       }
@@ -105,7 +106,7 @@ export function createKubeClient(config: KubeConfig, { throttle = async () => un
     async create(object, { fieldManager }) {
       await throttle();
       try {
-        return (await api.create(object, undefined, undefined, fieldManager)) as KubernetesObject;
+        return await api.write(object, 'create', { fieldManager });
       } catch (error) {
         throw unservedKind(error, 'create', referenceOf(object)) ?? toKubeError(error, 'create', referenceOf(object));
       }
@@ -113,7 +114,7 @@ export function createKubeClient(config: KubeConfig, { throttle = async () => un
     async replace(object, { fieldManager }) {
       await throttle();
       try {
-        return (await api.replace(object, undefined, undefined, fieldManager)) as KubernetesObject;
+        return await api.write(object, 'replace', { fieldManager });
       } catch (error) {
         throw unservedKind(error, 'replace', referenceOf(object)) ?? toKubeError(error, 'replace', referenceOf(object));
       }
