@@ -6,6 +6,8 @@
 // - An entry applies to every object of its API group and kind; the version in its
 //   apiVersion does not matter. A second entry for the same group and kind is a spec
 //   error. `current` is required; an empty `inProgress` or `failed` counts as absent.
+//   A HelmRelease's entry may leave out `kind` (helm-controller v1.5): it then applies to
+//   every kind of its group that no entry names.
 // - The expressions see the object's own top-level fields as variables: `metadata`,
 //   `spec`, `status`, or `data` for a ConfigMap. A field the object lacks is an
 //   evaluation error, not false; `has(status.x)` or `status.?x.orValue(...)` guard it.
@@ -52,6 +54,7 @@ interface CompiledExpression {
 /** One `spec.healthCheckExprs` entry, parsed once; built inside the activity that evaluates it. */
 export interface CompiledHealthCheck {
   group: string;
+  /** '' for every kind of the group */
   kind: string;
   /** in evaluation order; the last is `current` */
   expressions: CompiledExpression[];
@@ -69,7 +72,8 @@ export function compileHealthExpressions(entries: readonly CustomHealthCheck[]):
   for (const [index, entry] of entries.entries()) {
     const field = `spec.healthCheckExprs[${index}]`;
     const group = groupOf(entry.apiVersion);
-    const groupKind = group ? `${entry.kind}.${group}` : entry.kind;
+    const kind = entry.kind ?? '';
+    const groupKind = group ? `${kind || '*'}.${group}` : kind || '*';
     const first = seen.get(groupKind);
     if (first !== undefined) {
       return { ok: false, message: `${field}: a second health check for ${groupKind}, which spec.healthCheckExprs[${first}] already has` };
@@ -84,21 +88,26 @@ export function compileHealthExpressions(entries: readonly CustomHealthCheck[]):
       if (typeof compiled === 'string') return { ok: false, message: `${field}.${name}: ${compiled}` };
       expressions.push({ name, source, health, evaluate: compiled });
     }
-    checks.push({ group, kind: entry.kind, expressions });
+    checks.push({ group, kind, expressions });
   }
   return { ok: true, checks };
 }
 
-/** The health the expressions give `object`, or undefined when no check is for its kind (then kstatus rules apply). */
-/** Whether an expression judges objects of this kind (kstatus rules do otherwise). */
-export function hasExpressionFor(ref: { apiVersion: string; kind: string }, checks: readonly CompiledHealthCheck[]): boolean {
+/** The check for objects of this kind: the one that names it, else its group's (kstatus rules apply without one). */
+function checkFor(ref: { apiVersion: string; kind: string }, checks: readonly CompiledHealthCheck[]): CompiledHealthCheck | undefined {
   const group = groupOf(ref.apiVersion);
-  return checks.some((check) => check.group === group && check.kind === ref.kind);
+  const ofGroup = checks.filter((check) => check.group === group);
+  return ofGroup.find((check) => check.kind === ref.kind) ?? ofGroup.find((check) => check.kind === '');
 }
 
+/** Whether an expression judges objects of this kind (kstatus rules do otherwise). */
+export function hasExpressionFor(ref: { apiVersion: string; kind: string }, checks: readonly CompiledHealthCheck[]): boolean {
+  return checkFor(ref, checks) !== undefined;
+}
+
+/** The health the expressions give `object`, or undefined when no check is for its kind (then kstatus rules apply). */
 export function expressionHealthOf(object: KubernetesObject, checks: readonly CompiledHealthCheck[]): Health | undefined {
-  const group = groupOf(object.apiVersion);
-  const check = checks.find((candidate) => candidate.group === group && candidate.kind === object.kind);
+  const check = checkFor(object, checks);
   if (!check) return undefined;
   const inProgress = (message: string): Health => ({ status: HealthStatus.InProgress, message });
 

@@ -11,6 +11,7 @@ import type { SpecReading } from './gitrepository-spec.js';
 import { validateSchema, type SchemaNode } from './schema-validation.js';
 import type {
   CommonMetadata,
+  CustomHealthCheck,
   DependencyReference,
   HelmChartSpec,
   HelmChartTemplate,
@@ -122,6 +123,13 @@ export interface HelmReleaseSpec {
   /** HelmReleases, each namespace defaulted to the release's */
   dependsOn: (DependencyReference & { namespace: string })[];
   driftDetection: { mode: 'enabled' | 'warn' | 'disabled'; ignore: IgnoreRule[] };
+  /**
+   * How install and upgrade wait for the release's objects: `legacy` is Helm v3's own
+   * wait (helm-controller v1.4, and so the default here); `poller` judges every object
+   * of the release by kstatus and healthCheckExprs (helm-controller v1.5).
+   */
+  waitStrategy: 'poller' | 'legacy';
+  healthCheckExprs: CustomHealthCheck[];
   install: InstallSettings;
   upgrade: UpgradeSettings;
   test: TestSettings;
@@ -251,6 +259,8 @@ export function readHelmReleaseSpec(raw: unknown, schema: SchemaNode, metadata: 
       kubeConfig: spec.kubeConfig,
       dependsOn: (spec.dependsOn ?? []).map((dependency) => ({ ...dependency, namespace: dependency.namespace || metadata.namespace })),
       driftDetection: { mode: spec.driftDetection?.mode || 'disabled', ignore: spec.driftDetection?.ignore ?? [] },
+      waitStrategy: spec.waitStrategy?.name ?? 'legacy',
+      healthCheckExprs: spec.healthCheckExprs ?? [],
       install: {
         timeoutMs: actionTimeout(install),
         // crdPolicyOrDefault; the deprecated skipCRDs is no longer read.

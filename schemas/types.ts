@@ -294,7 +294,8 @@ export interface NamespacedObjectKindReference {
 /** CEL expressions deciding the health of a custom resource kind. */
 export interface CustomHealthCheck {
   apiVersion: string;
-  kind: string;
+  /** required in a Kustomization; in a HelmRelease, every kind of the group when omitted */
+  kind?: string;
   current: string;
   inProgress?: string;
   failed?: string;
@@ -386,6 +387,10 @@ export interface HelmReleaseSpec {
   maxHistory?: number;
   serviceAccountName?: string;
   persistentClient?: boolean;
+  /** helm-controller v1.5's field; legacy when omitted, as helm-controller v1.4 waits */
+  waitStrategy?: { name: 'poller' | 'legacy' };
+  /** helm-controller v1.5's field: used by the poller wait strategy */
+  healthCheckExprs?: CustomHealthCheck[];
   driftDetection?: DriftDetection;
   // Helm's action settings: the CRD keeps them free-form.
   install?: Record<string, unknown>;

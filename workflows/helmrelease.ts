@@ -1,7 +1,7 @@
 // The reconcile loop of one HelmRelease. One reconcile per run, its steps each an
 // activity the Web UI names (`HelmRelease.upgrade`):
 //
-//   resolveRelease → fetchChart → [unlock →] install | upgrade [→ test] | test | detectDrift
+//   resolveRelease → fetchChart → [unlock →] install | upgrade [→ checkHealth] [→ test] | test | detectDrift
 //     [→ rollback | uninstallRemediation | correctDrift] → finalizeStatus
 //
 // resolveRelease runs on the shared helm-controller queue: it applies the chart template's
@@ -36,6 +36,7 @@ const actionSteps = {
   'uninstall-remediation': 'uninstallRemediation',
   test: 'test',
   'detect-drift': 'detectDrift',
+  'check-health': 'checkHealth',
 } as const;
 
 export async function helmReleaseLoop({ ref, memory, timing }: HelmReleaseLoopInput): Promise<void> {
@@ -115,8 +116,13 @@ async function reconcile(ref: FluxObjectRef, loop: ReconcileLoop): Promise<Recon
     retry: { maximumAttempts: 1 },
   });
   const steps: (keyof typeof actionSteps)[] = plan === 'unlock' ? ['unlock', 'upgrade'] : [plan as keyof typeof actionSteps];
-  // With tests enabled, a release made now is tested before the reconcile ends.
-  if (resolution.test && ['install', 'upgrade'].includes(steps.at(-1)!)) steps.push('test');
+  const made = steps.at(-1);
+  if (made === 'install' || made === 'upgrade') {
+    // With the poller wait strategy, the release's objects are waited for in a step of their own.
+    if (resolution.checkHealth?.includes(made)) steps.push('check-health');
+    // With tests enabled, a release made now is tested before the reconcile ends.
+    if (resolution.test) steps.push('test');
+  }
   try {
     // Testing a release or comparing it with the cluster reads the release, not the chart.
     if (plan !== 'test' && plan !== 'detect-drift') {
@@ -125,7 +131,7 @@ async function reconcile(ref: FluxObjectRef, loop: ReconcileLoop): Promise<Recon
     }
     for (const step of steps) {
       setCurrentDetails(`${at}: ${actionSteps[step]}`);
-      const { ok, remediate } = await action(actionSteps[step], { local }, `helm ${step} for ${at}`);
+      const { ok, remediate } = await action(actionSteps[step], { local }, step === 'check-health' ? `wait for the objects of ${at}` : `helm ${step} for ${at}`);
       if (ok) continue;
       // A failure Flux remediates at once: the remediation ends this reconcile.
       if (remediate) {

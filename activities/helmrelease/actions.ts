@@ -22,7 +22,8 @@ import { applyReleaseCrds, CrdsError } from './crds.js';
 import { encodeRelease, releaseSecretName } from '../../helm/release-storage.js';
 import { cancellationSignal } from '../heartbeat.js';
 import { latestStoredRelease } from './stored-release.js';
-import type { HelmReleaseContext, HelmReleaseWork } from './work.js';
+import { releaseHealthFailure } from './health.js';
+import { releaseTarget, type HelmReleaseContext, type HelmReleaseWork } from './work.js';
 
 /** What the workflow learns: whether the action worked, and the remediation its failure calls for. */
 type Outcome = { ok: boolean; version?: number; remediate?: 'rollback' | 'uninstallRemediation' | 'correctDrift' };
@@ -42,7 +43,7 @@ export function releaseActionSteps(context: HelmReleaseContext) {
       const { spec } = work;
       const settings = spec.install;
       const flags = [
-        ...waitFlags(settings),
+        ...waitFlags(settings, spec.waitStrategy),
         ...(settings.createNamespace ? ['--create-namespace'] : []),
         // The chart's CRDs are applied by applyReleaseCrds, by spec's policy, as Flux does.
         '--skip-crds',
@@ -55,7 +56,7 @@ export function releaseActionSteps(context: HelmReleaseContext) {
       const { spec } = work;
       const settings = spec.upgrade;
       const flags = [
-        ...waitFlags(settings),
+        ...waitFlags(settings, spec.waitStrategy),
         settings.preserveValues ? '--reuse-values' : '--reset-values',
         '--history-max',
         String(spec.maxHistory),
@@ -116,6 +117,27 @@ export function releaseActionSteps(context: HelmReleaseContext) {
       const error = await uninstall(work, spec.releaseName);
       return { action: 'uninstall-remediation', ok: !error, error, snapshot: latest };
     }),
+    /**
+     * The poller's wait for the release the install or upgrade just made. A release that
+     * does not become healthy fails as Helm fails one whose wait failed: marked failed in
+     * storage (the release before it left as it was), then counted and remediated.
+     */
+    async checkHealth({ local }: { local: WorkerLocal }): Promise<Outcome> {
+      const { state: work } = workspaces.get(local.workspace);
+      const made = work.outcomes.at(-1);
+      if (!made || (made.action !== 'install' && made.action !== 'upgrade') || !made.ok) throw new Error('checkHealth follows a successful install or upgrade');
+      const release = await latestStoredRelease(context.clusters, work.connection, work.ref.namespace, work.spec);
+      if (!release) throw new Error(`the release ${work.spec.releaseName} the ${made.action} made is not in storage`);
+      const failure = await releaseHealthFailure(context, work, release, work.spec[made.action]);
+      if (failure === undefined) return { ok: true, version: release.version };
+      const description = made.action === 'install' ? `Release "${release.name}" failed: ${failure}` : `Upgrade "${release.name}" failed: ${failure}`;
+      const failed: StoredRelease = { ...release, info: { ...release.info, status: 'failed', description } };
+      await writeRelease(context, work, failed);
+      if (made.action === 'upgrade' && work.current) await writeRelease(context, work, work.current);
+      const outcome: ReleaseOutcome = { action: made.action, ok: false, error: failure, snapshot: snapshotOf(failed) };
+      work.outcomes[work.outcomes.length - 1] = outcome;
+      return { ok: false, version: release.version, remediate: remediationAfter(work, outcome) };
+    },
     unlock: step(async (work) => {
       const current = work.current!;
       const pendingStatus = current.info?.status ?? '';
@@ -167,8 +189,9 @@ interface WaitSettings {
   disableWaitForJobs: boolean;
 }
 
-function waitFlags(settings: WaitSettings): string[] {
-  if (settings.disableWait) return [];
+/** Helm's own wait, unless the poller (checkHealth) waits instead: rollbacks and uninstalls always wait as Helm does. */
+function waitFlags(settings: WaitSettings, strategy: 'poller' | 'legacy' = 'legacy'): string[] {
+  if (settings.disableWait || strategy === 'poller') return [];
   return ['--wait', ...(settings.disableWaitForJobs ? [] : ['--wait-for-jobs'])];
 }
 
@@ -244,7 +267,7 @@ export function uninstallArgs(name: string, namespace: string, settings: HelmRel
 /** The release's cluster, as the HelmRelease's identity (serviceAccountName, kubeConfig) reaches it. */
 function releaseClient(context: HelmReleaseContext, work: HelmReleaseWork) {
   const { spec, ref } = work;
-  return context.clusters.clientFor({ namespace: ref.namespace, serviceAccountName: spec.serviceAccountName, kubeConfig: spec.kubeConfig?.secretRef && { secretName: spec.kubeConfig.secretRef.name, key: spec.kubeConfig.secretRef.key } });
+  return context.clusters.clientFor(releaseTarget(ref.namespace, spec));
 }
 
 /** Writes `release` back to its Secret, as Helm's Secret driver would, with its status label. */

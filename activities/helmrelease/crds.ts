@@ -12,7 +12,7 @@ import type { KubeClient } from '../../kube/client.js';
 import { KubeError } from '../../kube/errors.js';
 import { describeReference, referenceOf, type KubernetesObject, type ObjectReference } from '../../kube/objects.js';
 import { cancellationSignal } from '../heartbeat.js';
-import type { HelmReleaseContext, HelmReleaseWork } from './work.js';
+import { releaseTarget, type HelmReleaseContext, type HelmReleaseWork } from './work.js';
 
 /** How long Flux waits for the CRDs it wrote to be Established. */
 export const crdEstablishTimeoutMs = 60_000;
@@ -58,7 +58,7 @@ export async function applyReleaseCrds(context: HelmReleaseContext, work: HelmRe
     throw crdsError(error);
   }
   if (crds.length === 0) return { created: [], replaced: [] };
-  const client = await context.clusters.clientFor({ namespace: ref.namespace, serviceAccountName: spec.serviceAccountName, kubeConfig: spec.kubeConfig?.secretRef && { secretName: spec.kubeConfig.secretRef.name, key: spec.kubeConfig.secretRef.key } });
+  const client = await context.clusters.clientFor(releaseTarget(ref.namespace, spec));
   return applyChartCrds(client, crds, policy, { origin: ref, timeoutMs: crdEstablishTimeoutMs, signal: cancellationSignal() });
 }
 

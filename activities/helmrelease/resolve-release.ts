@@ -21,6 +21,7 @@ import type { KubernetesObject } from '../../kube/objects.js';
 import { commonMetadataDigest, postRenderersDigest } from '../../domain/helmrelease-post-render.js';
 import type { CommonMetadata, PostRenderer } from '../../schemas/types.js';
 import { detectsDrift } from '../../domain/helmrelease-drift.js';
+import { compileHealthExpressions } from '../../domain/health-expressions.js';
 import { checkDependsOn } from '../depends-on.js';
 import { readFinalizedObject } from '../finalized-object.js';
 import { showProgress } from '../progress.js';
@@ -39,6 +40,8 @@ export type ReleaseResolution =
       plan: NextAction['action'];
       /** spec.test.enable: a release made now is tested in the same reconcile */
       test?: boolean;
+      /** the actions whose release the poller wait strategy judges, in the checkHealth step */
+      checkHealth?: ('install' | 'upgrade')[];
       revision: string;
       generation: number;
       requestedAt?: string;
@@ -71,6 +74,12 @@ export function resolveReleaseStep(context: HelmReleaseContext) {
     if (spec.storageNamespace !== spec.releaseNamespace) {
       const message = `storageNamespace '${spec.storageNamespace}' differs from the release namespace '${spec.releaseNamespace}': Kimbernetes stores a release where it installs it (helm's own rule); set spec.storageNamespace to '${spec.releaseNamespace}'`;
       return unready('InvalidSpec', message, { stalled: true, timing });
+    }
+
+    // The poller's expressions are checked before anything else is done, as a Kustomization's are.
+    if (spec.waitStrategy === 'poller') {
+      const expressions = compileHealthExpressions(spec.healthCheckExprs);
+      if (!expressions.ok) return unready(HelmReleaseReason.InvalidCELExpression, expressions.message, { stalled: true, timing });
     }
 
     const waiting = await checkDependsOn(objects, { self: { kind: 'HelmRelease', namespace: ref.namespace, name: ref.name }, dependsOn: spec.dependsOn, additive: context.additiveCELDependencyCheck });
@@ -172,6 +181,7 @@ export function resolveReleaseStep(context: HelmReleaseContext) {
       local: { workerQueue, workspace: workspace.id },
       plan: plan.action,
       ...(spec.test.enable ? { test: true } : {}),
+      ...(pollerWaits(spec).length > 0 ? { checkHealth: pollerWaits(spec) } : {}),
       revision: chart.chart.version,
       generation,
       requestedAt,
@@ -259,4 +269,10 @@ async function valuesOf(context: HelmReleaseContext, namespace: string, spec: He
     else data.set(key, ((await context.kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace, name: reference.name })) as { data?: Record<string, string> } | undefined)?.data);
   }
   return composeValues(namespace, spec, (kind, name) => data.get(`${kind}/${name}`));
+}
+
+/** The install and upgrade the poller waits for: each that does not disable waiting. */
+function pollerWaits(spec: HelmReleaseSpec): ('install' | 'upgrade')[] {
+  if (spec.waitStrategy !== 'poller') return [];
+  return (['install', 'upgrade'] as const).filter((action) => !spec[action].disableWait);
 }

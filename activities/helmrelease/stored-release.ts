@@ -7,6 +7,7 @@ import type { StoredRelease } from '../../domain/helmrelease-digest.js';
 import type { HelmReleaseSpec } from '../../domain/helmrelease-spec.js';
 import type { ClusterTargets } from '../../kube/targets.js';
 import { cancellationSignal } from '../heartbeat.js';
+import { releaseTarget } from './work.js';
 
 export async function latestStoredRelease(clusters: ClusterTargets, connection: HelmConnection, namespace: string, spec: HelmReleaseSpec): Promise<StoredRelease | undefined> {
   let version: number;
@@ -16,11 +17,7 @@ export async function latestStoredRelease(clusters: ClusterTargets, connection: 
     if (error instanceof HelmFailure && error.notFound) return undefined;
     throw error;
   }
-  const client = await clusters.clientFor({
-    namespace,
-    serviceAccountName: spec.serviceAccountName,
-    kubeConfig: spec.kubeConfig?.secretRef && { secretName: spec.kubeConfig.secretRef.name, key: spec.kubeConfig.secretRef.key },
-  });
+  const client = await clusters.clientFor(releaseTarget(namespace, spec));
   const secret = (await client.get({ apiVersion: 'v1', kind: 'Secret', namespace: spec.storageNamespace, name: releaseSecretName(spec.releaseName, version) })) as { data?: { release?: string } } | undefined;
   if (!secret?.data?.release) return undefined;
   return decodeRelease(Buffer.from(secret.data.release, 'base64').toString('utf8'));

@@ -11,7 +11,7 @@ import type { HelmConnection } from '../../helm/helm-cli.js';
 import type { KubeClient } from '../../kube/client.js';
 import type { FluxObjectRef } from '../../kube/flux-kinds.js';
 import type { FluxObjects } from '../../kube/flux-objects.js';
-import type { ClusterTargets } from '../../kube/targets.js';
+import type { ClusterTarget, ClusterTargets } from '../../kube/targets.js';
 import type { Workspaces } from '../workspaces.js';
 import type { DriftReport } from './drift.js';
 import type { HelmReleaseStatus, ReleaseOutcome } from '../../domain/helmrelease-outcome.js';
@@ -59,3 +59,9 @@ export interface HelmReleaseContext {
 export const finalizer = 'finalizers.fluxcd.io';
 /** Flux's --requeue-dependency */
 export const dependencyRetryMs = 30_000;
+
+/** The release's cluster and identity: spec.kubeConfig's cluster (else the worker's), as spec.serviceAccountName. */
+export function releaseTarget(namespace: string, spec: Pick<HelmReleaseSpec, 'serviceAccountName' | 'kubeConfig'>): ClusterTarget {
+  const secretRef = spec.kubeConfig?.secretRef;
+  return { namespace, serviceAccountName: spec.serviceAccountName, kubeConfig: secretRef && { secretName: secretRef.name, key: secretRef.key } };
+}

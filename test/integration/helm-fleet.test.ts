@@ -5,19 +5,18 @@
 // a site layer that dependsOn the HelmRelease (a Kustomization waiting on a HelmRelease,
 // beyond Flux). The release is asked of `helm` itself.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { execFileSync } from 'node:child_process';
 import { main } from '../../cli/main.js';
 import { TaskQueue } from '../../common/task-queues.js';
 import { findCondition, type Condition } from '../../domain/conditions.js';
 import type { KubernetesObject } from '../../kube/objects.js';
 import { reconcileObject } from '../../temporal/object-loops.js';
-import { requireBinary } from '../../tools/paths.js';
 import { startChartRepository, type ChartRepository } from '../harness/chart-repository.js';
 import { deploymentTemplate } from '../harness/chart-templates.js';
 import { eventually } from '../harness/eventually.js';
 import { newGitRoot, TestRepository } from '../harness/git-servers.js';
 import { sharedEnvironment } from '../harness/shared-environment.js';
 import { startTestWorkers, uniqueSuffix, type TestWorkers } from '../harness/test-workers.js';
+import { helmRunner } from '../harness/helm.js';
 import { loadKubeConfig } from '../../kube/client.js';
 import { startDiscovery } from '../../workers/discovery.js';
 import type { Watcher } from '../../workers/watcher.js';
@@ -34,11 +33,7 @@ describe('a fleet with a HelmRelease patched per environment', () => {
   const status = async (kind: 'Kustomization' | 'HelmRelease', name: string) => ((await workers.objects.get({ kind, namespace, name }))?.status ?? {}) as Status;
   const ready = (s: Status) => findCondition(s.conditions, 'Ready');
   const apply = (object: KubernetesObject) => workers.kube.apply(object, { fieldManager: 'test' });
-  const helm = (...args: string[]) =>
-    execFileSync(requireBinary('helm'), args, {
-      env: { ...process.env, KUBECONFIG: sharedEnvironment().kubeconfigPath, HELM_CACHE_HOME: '/tmp/helm-test-cache', HELM_CONFIG_HOME: '/tmp/helm-test-config', HELM_DATA_HOME: '/tmp/helm-test-data' },
-      encoding: 'utf8',
-    });
+  const helm = helmRunner();
 
   beforeAll(async () => {
     workers = await startTestWorkers('helm-fleet', [TaskQueue.Source, TaskQueue.Kustomize, TaskQueue.Helm], { namespace });

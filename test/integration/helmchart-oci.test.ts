@@ -5,7 +5,6 @@
 // (source-controller internal/helm/repository/oci_chart_repository.go and
 // internal/helm/chart/builder_remote.go); the stored package is the pushed one, byte for byte.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +18,7 @@ import { reconcileObject } from '../../temporal/object-loops.js';
 import { requireBinary } from '../../tools/paths.js';
 import { eventually } from '../harness/eventually.js';
 import { startTestWorkers, uniqueSuffix, type TestWorkers } from '../harness/test-workers.js';
+import { helmRunner } from '../harness/helm.js';
 
 describe('HelmChart from an OCI HelmRepository', () => {
   let workers: TestWorkers;
@@ -36,11 +36,7 @@ describe('HelmChart from an OCI HelmRepository', () => {
   const fileDigest = (path: string) => `sha256:${createHash('sha256').update(readFileSync(path)).digest('hex')}`;
 
   // Helm's home folders in the test's own folder: no registry login or cache of the user's is read or written.
-  const helm = (...args: string[]) =>
-    execFileSync(requireBinary('helm'), args, {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, HELM_CACHE_HOME: join(work, 'helm', 'cache'), HELM_CONFIG_HOME: join(work, 'helm', 'config'), HELM_DATA_HOME: join(work, 'helm', 'data') },
-    });
+  const helm = (...args: string[]) => helmRunner({ home: join(work, 'helm'), cluster: false })(...args);
 
   /** packages the chart at `version` and pushes it to `oci://<registry>/charts` (plain HTTP: Helm 3 refuses the downgrade otherwise) */
   function pushChart(name: string, version: string, files: Record<string, string> = {}) {

@@ -7,20 +7,19 @@
 // helm-controller's; `helm history` is asked what Helm recorded.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CoreV1Api } from '@kubernetes/client-node';
-import { execFileSync } from 'node:child_process';
 import { TaskQueue } from '../../common/task-queues.js';
 import { findCondition } from '../../domain/conditions.js';
 import type { HelmReleaseStatus } from '../../domain/helmrelease-outcome.js';
 import { loadKubeConfig } from '../../kube/client.js';
 import type { KubernetesObject } from '../../kube/objects.js';
 import { reconcileObject } from '../../temporal/object-loops.js';
-import { requireBinary } from '../../tools/paths.js';
 import { startChartRepository, type ChartRepository } from '../harness/chart-repository.js';
 import { deploymentTemplate } from '../harness/chart-templates.js';
 import { eventually } from '../harness/eventually.js';
 import { fetchHistoryJson } from '../harness/replay.js';
 import { sharedEnvironment } from '../harness/shared-environment.js';
 import { startTestWorkers, uniqueSuffix, type TestWorkers } from '../harness/test-workers.js';
+import { helmHistory, helmRunner } from '../harness/helm.js';
 
 /** A Job whose Pod runs to completion on kwok, or, `stuck`, is never scheduled and fails at its deadline. */
 const job = (name: string, annotations: Record<string, string>, stuck: string) => `apiVersion: batch/v1
@@ -58,9 +57,8 @@ describe('HelmRelease tests and remediation', () => {
   const status = async (name: string) => ((await workers.objects.get(releaseRef(name)))?.status ?? {}) as HelmReleaseStatus;
   const condition = (s: HelmReleaseStatus, type: string) => findCondition(s.conditions, type);
   const apply = (object: KubernetesObject) => workers.kube.apply(object, { fieldManager: 'test' });
-  const helmEnv = () => ({ ...process.env, KUBECONFIG: sharedEnvironment().kubeconfigPath, HELM_CACHE_HOME: '/tmp/helm-test-cache', HELM_CONFIG_HOME: '/tmp/helm-test-config', HELM_DATA_HOME: '/tmp/helm-test-data' });
-  const helmHistory = (name: string) =>
-    JSON.parse(execFileSync(requireBinary('helm'), ['history', name, '--namespace', namespace, '--output', 'json'], { env: helmEnv(), encoding: 'utf8' })) as { revision: number; status: string; description: string }[];
+  const helm = helmRunner();
+  const releaseHistory = (name: string) => helmHistory(helm, name, namespace);
   const events = async () => (await loadKubeConfig(sharedEnvironment().kubeconfigPath).makeApiClient(CoreV1Api).listNamespacedEvent({ namespace })).items;
 
   async function applyRelease(name: string, spec: Record<string, unknown>) {
@@ -141,7 +139,7 @@ describe('HelmRelease tests and remediation', () => {
     expect(condition(s, 'TestSuccess')).toMatchObject({ status: 'False', reason: 'TestFailed' });
     expect(condition(s, 'Ready')?.status).toBe('False');
     expect(s.upgradeFailures).toBe(1);
-    expect(helmHistory('tested').find((r) => r.revision === 4)).toMatchObject({ status: 'deployed', description: 'Rollback to 1' });
+    expect(releaseHistory('tested').find((r) => r.revision === 4)).toMatchObject({ status: 'deployed', description: 'Rollback to 1' });
   });
 
   it('rolls back an upgrade whose Deployment never becomes ready, and one whose hook fails, keeping the release that worked', async () => {
@@ -154,7 +152,7 @@ describe('HelmRelease tests and remediation', () => {
     expect(condition(stuck, 'Released')?.message).toMatch(new RegExp(`^Helm upgrade failed for release ${namespace}/app with chart checked@1.0.0: .*(context deadline exceeded|timed out)`));
     expect(condition(stuck, 'Remediated')).toMatchObject({ reason: 'RollbackSucceeded', message: `Helm rollback to previous release ${namespace}/app.v1 with chart checked@1.0.0 succeeded` });
     expect(stuck.upgradeFailures).toBeGreaterThanOrEqual(1);
-    expect(helmHistory('app').find((r) => r.revision === 2)?.status).toBe('failed');
+    expect(releaseHistory('app').find((r) => r.revision === 2)?.status).toBe('failed');
 
     await applyRelease('app', { values: { message: 'hook fails', failHook: true }, upgrade: { remediation: { retries: 2 } } });
     const hooked = await eventually(() => status('app'), (x) => x.lastAttemptedGeneration === 3 && condition(x, 'Remediated')?.status === 'True', { what: 'Remediated after the hook', timeoutMs: 120_000 });

@@ -5,19 +5,18 @@
 // Messages are helm-controller's.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CoreV1Api } from '@kubernetes/client-node';
-import { execFileSync } from 'node:child_process';
 import { TaskQueue } from '../../common/task-queues.js';
 import { findCondition } from '../../domain/conditions.js';
 import type { HelmReleaseStatus } from '../../domain/helmrelease-outcome.js';
 import { loadKubeConfig } from '../../kube/client.js';
 import type { KubernetesObject } from '../../kube/objects.js';
 import { reconcileObject } from '../../temporal/object-loops.js';
-import { requireBinary } from '../../tools/paths.js';
 import { startChartRepository, type ChartRepository } from '../harness/chart-repository.js';
 import { deploymentTemplate } from '../harness/chart-templates.js';
 import { eventually } from '../harness/eventually.js';
 import { sharedEnvironment } from '../harness/shared-environment.js';
 import { startTestWorkers, uniqueSuffix, type TestWorkers } from '../harness/test-workers.js';
+import { helmList, helmRunner } from '../harness/helm.js';
 
 const deployment = deploymentTemplate({ image: 'registry.example.com/app:1.0.0' });
 
@@ -56,8 +55,8 @@ describe('HelmRelease rendering, drift and CRDs', () => {
   const image = async (name: string) => ((await get('apps/v1', 'Deployment', name))?.spec as { template: { spec: { containers: { image: string }[] } } }).template.spec.containers[0]?.image;
   const events = async (name: string, reason: string) =>
     (await loadKubeConfig(sharedEnvironment().kubeconfigPath).makeApiClient(CoreV1Api).listNamespacedEvent({ namespace })).items.filter((e) => e.involvedObject.name === name && e.reason === reason);
-  const helmRevision = (name: string) =>
-    (JSON.parse(execFileSync(requireBinary('helm'), ['list', '--namespace', namespace, '--output', 'json'], { env: { ...process.env, KUBECONFIG: sharedEnvironment().kubeconfigPath, HELM_CACHE_HOME: '/tmp/helm-test-cache', HELM_CONFIG_HOME: '/tmp/helm-test-config', HELM_DATA_HOME: '/tmp/helm-test-data' }, encoding: 'utf8' })) as { name: string; revision: string }[]).find((r) => r.name === name)?.revision;
+  const helm = helmRunner();
+  const helmRevision = (name: string) => helmList(helm, namespace).find((r) => r.name === name)?.revision;
 
   async function applyRelease(name: string, chart: { name: string; version: string }, spec: Record<string, unknown>) {
     await apply({

@@ -16,8 +16,8 @@ import { requireBinary } from '../../tools/paths.js';
 import { startChartRepository, type ChartRepository } from '../harness/chart-repository.js';
 import { eventually } from '../harness/eventually.js';
 import { fetchHistoryJson } from '../harness/replay.js';
-import { sharedEnvironment } from '../harness/shared-environment.js';
 import { startTestWorkers, uniqueSuffix, type TestWorkers } from '../harness/test-workers.js';
+import { helmEnvironment, helmHistory, helmList as listReleases, helmRunner } from '../harness/helm.js';
 
 describe('HelmRelease', () => {
   let workers: TestWorkers;
@@ -31,9 +31,8 @@ describe('HelmRelease', () => {
   const ready = (s: HelmReleaseStatus) => findCondition(s.conditions, 'Ready');
   const apply = (object: KubernetesObject) => workers.kube.apply(object, { fieldManager: 'test' });
   const sha256 = (text: string) => `sha256:${createHash('sha256').update(text).digest('hex')}`;
-  const helmEnv = () => ({ ...process.env, KUBECONFIG: sharedEnvironment().kubeconfigPath, HELM_CACHE_HOME: '/tmp/helm-test-cache', HELM_CONFIG_HOME: '/tmp/helm-test-config', HELM_DATA_HOME: '/tmp/helm-test-data' });
-  const helm = (...args: string[]) => execFileSync(requireBinary('helm'), args, { env: helmEnv(), encoding: 'utf8' });
-  const helmList = () => JSON.parse(helm('list', '--namespace', namespace, '--all', '--output', 'json')) as { name: string; revision: string; status: string; chart: string }[];
+  const helm = helmRunner();
+  const helmList = () => listReleases(helm, namespace);
   const configMapData = async (name: string) => ((await workers.kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace, name })) as { data?: Record<string, string> } | undefined)?.data;
 
   async function applyRelease(name: string, spec: Record<string, unknown>) {
@@ -126,7 +125,7 @@ describe('HelmRelease', () => {
     const valuesFile = `/tmp/${namespace}-hook.json`;
     execFileSync('sh', ['-c', `echo '{"message":"stuck","hook":true}' > ${valuesFile}`]);
     const chart = `${charts.dir}/demo-1.0.0.tgz`;
-    const killed = spawn(requireBinary('helm'), ['upgrade', 'demo', chart, '--namespace', namespace, '--values', valuesFile, '--timeout', '10m'], { env: helmEnv(), stdio: 'ignore' });
+    const killed = spawn(requireBinary('helm'), ['upgrade', 'demo', chart, '--namespace', namespace, '--values', valuesFile, '--timeout', '10m'], { env: helmEnvironment(), stdio: 'ignore' });
     await eventually(async () => helmList()[0]?.status, (x) => x === 'pending-upgrade', { what: 'pending-upgrade', timeoutMs: 60_000 });
     killed.kill('SIGKILL');
     await new Promise((resolve) => killed.on('exit', resolve));
@@ -136,7 +135,7 @@ describe('HelmRelease', () => {
     const s = await eventually(() => status('demo'), (x) => ready(x)?.status === 'True' && (x.history?.[0]?.version ?? 0) >= 5, { what: 'upgraded after the unlock', timeoutMs: 120_000 });
     expect(helmList()[0]).toMatchObject({ status: 'deployed', revision: '5' });
     expect(ready(s)?.message).toBe(`Helm upgrade succeeded for release ${namespace}/demo.v5 with chart demo@1.0.0`);
-    expect(JSON.parse(helm('history', 'demo', '--namespace', namespace, '--output', 'json')).find((r: { revision: number }) => r.revision === 4)).toMatchObject({ status: 'failed', description: "Release unlocked from stale 'pending-upgrade' state" });
+    expect(helmHistory(helm, 'demo', namespace).find((r) => r.revision === 4)).toMatchObject({ status: 'failed', description: "Release unlocked from stale 'pending-upgrade' state" });
   });
 
   it('rolls back an upgrade that fails after writing its release, then stalls once the retries are spent', async () => {
@@ -148,7 +147,7 @@ describe('HelmRelease', () => {
     expect(findCondition(remediated.conditions, 'Released')?.message).toMatch(new RegExp(`^Helm upgrade failed for release ${namespace}/demo with chart demo@1.0.0: .*Not_A_Valid_Name`));
     expect(ready(remediated)?.status).toBe('False');
     expect(remediated.upgradeFailures).toBe(1);
-    const history = JSON.parse(helm('history', 'demo', '--namespace', namespace, '--output', 'json')) as { revision: number; status: string; description: string }[];
+    const history = helmHistory(helm, 'demo', namespace);
     expect(history.find((r) => r.revision === 6)?.status).toBe('failed');
     expect(history.find((r) => r.revision === 7)).toMatchObject({ status: 'deployed', description: 'Rollback to 5' });
     expect(await configMapData('demo')).toEqual({ message: 'fixed', replicas: '1' });

@@ -16,9 +16,7 @@ import { startTestWorkers, uniqueSuffix, type TestWorkers } from '../harness/tes
 import { newGitRoot, startHttpGitServer, TestRepository, type HttpGitServer } from '../harness/git-servers.js';
 import { eventually } from '../harness/eventually.js';
 import { startChartRepository, type ChartRepository } from '../harness/chart-repository.js';
-import { sharedEnvironment } from '../harness/shared-environment.js';
-import { requireBinary } from '../../tools/paths.js';
-import { execFileSync } from 'node:child_process';
+import { helmHistory, helmRunner } from '../harness/helm.js';
 
 describe('a worker killed during a fetch', () => {
   let http: HttpGitServer;
@@ -174,12 +172,8 @@ describe('a helm-controller worker killed in the middle of an upgrade', () => {
   const taskQueuePrefix = `crash-helm-${suffix}/`;
   const state = mkdtempSync(join(tmpdir(), 'kimbernetes-doomed-'));
   const ref = { kind: 'HelmRelease' as const, namespace, name: 'app' };
-  const helm = (...args: string[]) =>
-    execFileSync(requireBinary('helm'), args, {
-      env: { ...process.env, KUBECONFIG: sharedEnvironment().kubeconfigPath, HELM_CACHE_HOME: join(state, 'helm-cache'), HELM_CONFIG_HOME: join(state, 'helm-config'), HELM_DATA_HOME: join(state, 'helm-data') },
-      encoding: 'utf8',
-    });
-  const history = () => JSON.parse(helm('history', 'app', '--namespace', namespace, '--output', 'json')) as { revision: number; status: string; description: string }[];
+  const helm = helmRunner({ home: join(state, 'helm') });
+  const history = () => helmHistory(helm, 'app', namespace);
   const release = (values: Record<string, unknown>) => ({
     apiVersion: 'helm.toolkit.fluxcd.io/v2',
     kind: 'HelmRelease',

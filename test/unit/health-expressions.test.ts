@@ -207,4 +207,18 @@ describe('invalid health check expressions', () => {
   it('accepts no expressions at all', () => {
     expect(compileHealthExpressions([])).toEqual({ ok: true, checks: [] });
   });
+
+  it("judges every kind of a group by an entry without a kind, unless an entry names the kind (a HelmRelease's)", () => {
+    const checks = compile(
+      { apiVersion: 'db.example.com/v1', current: 'status.phase == "Ready"' },
+      { apiVersion: 'db.example.com/v1', kind: 'Database', current: 'status.phase == "Up"' },
+    );
+    const of = (kind: string, phase: string): KubernetesObject => ({ apiVersion: 'db.example.com/v1alpha1', kind, metadata: { name: 'x', namespace: 'apps' }, status: { phase } });
+    expect(expressionHealthOf(of('Backup', 'Ready'), checks)?.status).toBe(HealthStatus.Current);
+    expect(expressionHealthOf(of('Database', 'Ready'), checks)?.status).toBe(HealthStatus.InProgress);
+    expect(expressionHealthOf(of('Database', 'Up'), checks)?.status).toBe(HealthStatus.Current);
+    expect(expressionHealthOf({ ...of('Backup', 'Ready'), apiVersion: 'other.example.com/v1' }, checks)).toBeUndefined();
+    const twice = compileHealthExpressions([{ apiVersion: 'db.example.com/v1', current: 'true' }, { apiVersion: 'db.example.com/v2', current: 'true' }]);
+    expect(twice).toEqual({ ok: false, message: 'spec.healthCheckExprs[1]: a second health check for *.db.example.com, which spec.healthCheckExprs[0] already has' });
+  });
 });

@@ -30,6 +30,9 @@ describe('HelmRelease defaults', () => {
       suspend: false,
       persistentClient: true,
       driftDetection: { mode: 'disabled', ignore: [] },
+      // helm-controller v1.4 waits as Helm v3 does: the poller is asked for.
+      waitStrategy: 'legacy',
+      healthCheckExprs: [],
       valuesFrom: [],
       postRenderers: [],
       dependsOn: [],
