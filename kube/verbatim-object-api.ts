@@ -4,8 +4,10 @@
 // names: a CustomResourceDefinition's `x-kubernetes-preserve-unknown-fields` or
 // `x-kubernetes-int-or-string`, a schema's `$ref`, and any field newer than the library
 // would be dropped without a word, and the API server would then prune what the schema
-// no longer admits. Paths (discovery), credentials and answers stay the library's.
-import { KubernetesObjectApi, type KubeConfig } from '@kubernetes/client-node';
+// no longer admits. Answers are read the same way, as the server sent them (the models
+// would rename those fields and drop unknown ones from what drift detection compares).
+// Paths (discovery), credentials and errors stay the library's.
+import { KubernetesObjectApi, type KubeConfig, type KubernetesObject as LibraryObject } from '@kubernetes/client-node';
 import type { KubernetesObject } from './objects.js';
 
 export type ObjectWrite = 'create' | 'replace' | 'patch';
@@ -13,6 +15,7 @@ export type ObjectWrite = 'create' | 'replace' | 'patch';
 const methods = { create: 'POST', replace: 'PUT', patch: 'PATCH' } as const;
 
 type RequestMethod = Parameters<KubernetesObjectApi['configuration']['baseServer']['makeRequestContext']>[1];
+type Response = Parameters<KubernetesObjectApi['processResponse']>[0];
 
 export class VerbatimObjectApi extends KubernetesObjectApi {
   static forConfig(config: KubeConfig): VerbatimObjectApi {
@@ -30,5 +33,11 @@ export class VerbatimObjectApi extends KubernetesObjectApi {
     for (const [name, value] of Object.entries(query)) if (value !== undefined) request.setQueryParam(name, value);
     request.setBody(JSON.stringify(object));
     return this.requestPromise<KubernetesObject>(request);
+  }
+
+  /** A 2xx answer's JSON as it is; any other the library's ApiException, as before. */
+  protected override async processResponse<T extends LibraryObject>(response: Response, type?: string): Promise<T> {
+    if (response.httpStatusCode >= 200 && response.httpStatusCode <= 299) return JSON.parse(await response.body.text()) as T;
+    return super.processResponse<T>(response, type);
   }
 }

@@ -227,7 +227,7 @@ describe('GitRepository over SSH', () => {
     await workers.kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }, { fieldManager: 'test' });
     await applySecret(ssh.knownHosts);
     await workers.kube.apply(
-      { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: ref, spec: { url: ssh.url(repository), interval: '1h', ref: { branch: 'main' }, secretRef: { name: 'ssh-auth' } } },
+      { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: { name: ref.name, namespace }, spec: { url: ssh.url(repository), interval: '1h', ref: { branch: 'main' }, secretRef: { name: 'ssh-auth' } } },
       { fieldManager: 'test' },
     );
   });

@@ -49,14 +49,54 @@ describe('staged apply', () => {
     ],
   });
   const webhooks: string[] = [];
+  const crds: string[] = [];
 
   beforeAll(async () => {
     await kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }, { fieldManager: 'test' });
   });
   afterAll(async () => {
     for (const name of webhooks) await kube.delete({ apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration', name });
+    for (const name of crds) await kube.delete({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name });
     await kube.delete({ apiVersion: 'v1', kind: 'Namespace', name: namespace });
     clusters.close();
+  });
+
+  it("applies a CRD's x-kubernetes-* schema fields as written, so its custom resources keep what the schema admits", async () => {
+    const group = `verbatim-${suffix}.example.com`;
+    const crd: KubernetesObject = {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: `gizmos.${group}`, labels },
+      spec: {
+        group,
+        names: { kind: 'Gizmo', plural: 'gizmos', singular: 'gizmo' },
+        scope: 'Namespaced',
+        versions: [
+          {
+            name: 'v1',
+            served: true,
+            storage: true,
+            schema: {
+              openAPIV3Schema: {
+                type: 'object',
+                properties: {
+                  spec: {
+                    type: 'object',
+                    properties: { port: { 'x-kubernetes-int-or-string': true }, settings: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+                  },
+                },
+              },
+            },
+          },
+        ],
+      },
+    };
+    const gizmo: KubernetesObject = { apiVersion: `${group}/v1`, kind: 'Gizmo', metadata: { name: 'one', namespace, labels }, spec: { port: 'http', settings: { colour: 'blue', sizes: [1, 2] } } };
+    crds.push(crd.metadata.name);
+    await stagedApply(kube, [crd, gizmo], options);
+    const schema = ((await kube.get({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: crd.metadata.name })) as unknown as { spec: { versions: { schema: unknown }[] } }).spec.versions[0]!.schema;
+    expect(schema).toEqual((crd as unknown as { spec: { versions: { schema: unknown }[] } }).spec.versions[0]!.schema);
+    expect(((await kube.get({ apiVersion: `${group}/v1`, kind: 'Gizmo', namespace, name: 'one' })) as { spec?: unknown } | undefined)?.spec).toEqual(gizmo.spec);
   });
 
   it('registers a failing-closed webhook after what it guards, so the first apply goes through', async () => {
