@@ -115,7 +115,8 @@ describe('HelmRepository', () => {
     });
     expect(findCondition(s.conditions, 'FetchFailed')?.status).toBe('True');
     expect(s.artifact).toEqual(before);
-    expect((await events()).some((event) => event.type === 'Warning' && event.reason === 'Failed')).toBe(true);
+    // The event is recorded just after the status is written.
+    await eventually(events, (list) => list.some((event) => event.type === 'Warning' && event.reason === 'Failed'), { what: 'a Warning Failed event', timeoutMs: 10_000 });
     expect(JSON.stringify(await events())).not.toContain('wrong-password');
 
     await apply(secret('charts-auth', credentials));
