@@ -4,6 +4,7 @@
 // waiter Flux hands Helm judges them. Unlike Helm v3's wait, it reads custom resources
 // too (a Certificate, a SealedSecret) and a Deployment only counts once every replica
 // is updated and available. Hooks are not in the manifest, and not judged (nor by Helm).
+import { createLimiter } from '../../common/limiter.js';
 import { referenceKey, referenceOf, type KubernetesObject, type ObjectReference } from '../../kube/objects.js';
 import type { AppliedVersion } from '../../kube/object-watches.js';
 import type { StoredRelease } from '../../domain/helmrelease-digest.js';
@@ -13,6 +14,8 @@ import { cancellationSignal } from '../heartbeat.js';
 import { releaseTarget, type HelmReleaseContext, type HelmReleaseWork } from './work.js';
 
 const pollIntervalMs = 1000;
+/** Requests in flight at once while the release's objects are first read, as drift detection reads them. */
+const concurrency = 5;
 
 /** Undefined once every object of `release` is healthy; else why not, in the wait's words. */
 export async function releaseHealthFailure(context: HelmReleaseContext, work: HelmReleaseWork, release: StoredRelease, settings: { timeoutMs: number; disableWaitForJobs: boolean }): Promise<string | undefined> {
@@ -40,15 +43,18 @@ async function resolveScopes(
   objects: KubernetesObject[],
   releaseNamespace: string,
 ): Promise<{ refs: ObjectReference[]; applied: Map<string, AppliedVersion> }> {
-  const refs: ObjectReference[] = [];
+  const limited = createLimiter(concurrency);
+  const found = await Promise.all(
+    objects.map((object) =>
+      limited(async () => {
+        cancellationSignal()?.throwIfAborted();
+        const defaulted = referenceOf(object.metadata.namespace ? object : { ...object, metadata: { ...object.metadata, namespace: releaseNamespace } });
+        const live = await client.get(defaulted);
+        return { ref: live ? referenceOf(live) : defaulted, live };
+      }),
+    ),
+  );
   const applied = new Map<string, AppliedVersion>();
-  for (const object of objects) {
-    cancellationSignal()?.throwIfAborted();
-    const defaulted = referenceOf(object.metadata.namespace ? object : { ...object, metadata: { ...object.metadata, namespace: releaseNamespace } });
-    const live = await client.get(defaulted);
-    const ref = live ? referenceOf(live) : defaulted;
-    refs.push(ref);
-    if (live) applied.set(referenceKey(ref), { uid: live.metadata.uid, generation: live.metadata.generation });
-  }
-  return { refs, applied };
+  for (const { ref, live } of found) if (live) applied.set(referenceKey(ref), { uid: live.metadata.uid, generation: live.metadata.generation });
+  return { refs: found.map((entry) => entry.ref), applied };
 }

@@ -176,12 +176,13 @@ export function resolveReleaseStep(context: HelmReleaseContext) {
       await workspaces.close(workspace.id);
       return { outcome: 'decided', verdict, generation, requestedAt, timing };
     }
+    const waitedByPoller = pollerWaits(spec);
     return {
       outcome: 'act',
       local: { workerQueue, workspace: workspace.id },
       plan: plan.action,
       ...(spec.test.enable ? { test: true } : {}),
-      ...(pollerWaits(spec).length > 0 ? { checkHealth: pollerWaits(spec) } : {}),
+      ...(waitedByPoller.length > 0 ? { checkHealth: waitedByPoller } : {}),
       revision: chart.chart.version,
       generation,
       requestedAt,
