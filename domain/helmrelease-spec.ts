@@ -113,7 +113,10 @@ export interface HelmReleaseSpec {
   releaseNameUnshortened: string;
   /** where the chart's objects go */
   releaseNamespace: string;
-  /** where Helm's release Secrets go */
+  /**
+   * where Helm's release Secrets go: by default where the release is installed, as the helm
+   * CLI keeps them (Flux's default is the HelmRelease's namespace; see docs/migrating-from-flux.md)
+   */
   storageNamespace: string;
   targetNamespace?: string;
   suspend: boolean;
@@ -251,7 +254,7 @@ export function readHelmReleaseSpec(raw: unknown, schema: SchemaNode, metadata: 
       releaseName: shortenReleaseName(releaseNameUnshortened),
       releaseNameUnshortened,
       releaseNamespace: spec.targetNamespace || metadata.namespace,
-      storageNamespace: spec.storageNamespace || metadata.namespace,
+      storageNamespace: spec.storageNamespace || spec.targetNamespace || metadata.namespace,
       targetNamespace: spec.targetNamespace || undefined,
       suspend: spec.suspend === true,
       serviceAccountName: spec.serviceAccountName || undefined,

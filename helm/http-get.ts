@@ -20,9 +20,32 @@ export function sendGet(href: string, headers: Record<string, string>, tls: Helm
       },
       resolve,
     );
-    request.on('error', reject);
+    request.on('error', (error: NodeJS.ErrnoException) => reject(new Error(networkCause(error, url))));
     request.end();
   });
+}
+
+/**
+ * A connection failure in the words of Go's net package, which Flux's messages carry
+ * (`dial tcp 127.0.0.1:8080: connect: connection refused`), for the codes a user meets;
+ * any other error keeps Node's message.
+ */
+export function networkCause(error: NodeJS.ErrnoException & { address?: string; port?: number }, url: URL): string {
+  const address = error.address ? `${error.address.includes(':') ? `[${error.address}]` : error.address}:${error.port ?? url.port}` : url.host;
+  switch (error.code) {
+    case 'ECONNREFUSED':
+      return `dial tcp ${address}: connect: connection refused`;
+    case 'ENOTFOUND':
+      return `dial tcp: lookup ${url.hostname}: no such host`;
+    case 'EHOSTUNREACH':
+      return `dial tcp ${address}: connect: no route to host`;
+    case 'ENETUNREACH':
+      return `dial tcp ${address}: connect: network is unreachable`;
+    case 'ECONNRESET':
+      return `read tcp ${address}: read: connection reset by peer`;
+    default:
+      return error.message;
+  }
 }
 
 /** The body, or the error `tooLarge` makes once it passes `maxSize` bytes, or `broken`'s when the stream fails. */

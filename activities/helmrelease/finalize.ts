@@ -1,19 +1,20 @@
 // The one place a HelmRelease reconcile's outcome is written: conditions, history,
 // counters, last attempt and observedGeneration (domain/helmrelease-outcome.ts), and one
 // event per Helm action; and, for a HelmRelease being deleted, its release uninstalled
-// (not while suspended, as Flux), its templated HelmChart deleted and its finalizer
-// released.
+// on its own cluster (not while suspended, as Flux), its templated HelmChart deleted and
+// its finalizer released.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { WorkerLocal } from '../../common/reconcile-steps.js';
 import { findCondition } from '../../domain/conditions.js';
 import { nextHelmReleaseStatus, type HelmReleaseStatus, type ReleaseVerdict } from '../../domain/helmrelease-outcome.js';
-import { readHelmReleaseSpec } from '../../domain/helmrelease-spec.js';
-import { helm, HelmFailure, writeKubeconfig } from '../../helm/helm-cli.js';
+import { readHelmReleaseSpec, type HelmReleaseSpec } from '../../domain/helmrelease-spec.js';
+import { helm, HelmFailure } from '../../helm/helm-cli.js';
 import type { FluxObjectRef } from '../../kube/flux-kinds.js';
 import { cancellationSignal } from '../heartbeat.js';
 import { uninstallArgs } from './actions.js';
+import { releaseConnection, releaseKubeconfig } from './connection.js';
 import { attemptOf } from './resolve-release.js';
 import { finalizer, type HelmReleaseContext } from './work.js';
 
@@ -77,10 +78,10 @@ export function finalizeDeletionStep(context: HelmReleaseContext) {
     // A suspended HelmRelease is let go without touching its release, as Flux does.
     if (reading.ok && !reading.spec.suspend) {
       const spec = reading.spec;
-      if (status.storageNamespace) {
+      if (status.storageNamespace && (await canReachRelease(context, ref.namespace, spec))) {
         const dir = await mkdtemp(join(tmpdir(), 'kimbernetes-helmrelease-'));
         try {
-          const connection = { kubeconfigPath: await writeKubeconfig(dir, context.kubeconfig), home: join(dir, 'helm'), impersonate: spec.serviceAccountName ? `system:serviceaccount:${ref.namespace}:${spec.serviceAccountName}` : undefined };
+          const connection = await releaseConnection(dir, await releaseKubeconfig(context, ref.namespace, spec), ref.namespace, spec);
           await helm(connection, uninstallArgs(spec.releaseName, status.storageNamespace, spec.uninstall), cancellationSignal()).catch((error: unknown) => {
             // An uninstalled or never installed release is what deletion wants.
             if (error instanceof HelmFailure && /not found/.test(error.message)) return '';
@@ -98,4 +99,16 @@ export function finalizeDeletionStep(context: HelmReleaseContext) {
     const finalizers = (object.metadata.finalizers as string[] | undefined) ?? [];
     await objects.setFinalizers(ref, finalizers.filter((f) => f !== finalizer));
   };
+}
+
+/**
+ * Whether the release's cluster can still be reached as the HelmRelease's identity: as
+ * Flux does, a deleted kubeConfig Secret or ServiceAccount lets the HelmRelease go
+ * without an uninstall, for nothing could ever perform it.
+ */
+async function canReachRelease(context: HelmReleaseContext, namespace: string, spec: HelmReleaseSpec): Promise<boolean> {
+  const secretName = spec.kubeConfig?.secretRef?.name;
+  if (secretName && (await context.objects.getSecretData(namespace, secretName)) === undefined) return false;
+  if (spec.serviceAccountName && (await context.kube.get({ apiVersion: 'v1', kind: 'ServiceAccount', namespace, name: spec.serviceAccountName })) === undefined) return false;
+  return true;
 }

@@ -15,7 +15,7 @@ import { HelmReleaseReason } from '../../domain/helmrelease-status.js';
 import { forceAtAnnotation, pendingRequest, resetAtAnnotation } from '../../domain/helmrelease-requests.js';
 import { composeValues, ValuesReferenceError } from '../../domain/helmrelease-values.js';
 import type { GoMap } from '../../domain/go-yaml.js';
-import { HelmFailure, writeKubeconfig, type HelmConnection } from '../../helm/helm-cli.js';
+import { HelmFailure } from '../../helm/helm-cli.js';
 import type { FluxObjectRef } from '../../kube/flux-kinds.js';
 import type { KubernetesObject } from '../../kube/objects.js';
 import { commonMetadataDigest, postRenderersDigest } from '../../domain/helmrelease-post-render.js';
@@ -25,6 +25,7 @@ import { compileHealthExpressions } from '../../domain/health-expressions.js';
 import { checkDependsOn } from '../depends-on.js';
 import { readFinalizedObject } from '../finalized-object.js';
 import { showProgress } from '../progress.js';
+import { releaseConnection, releaseKubeconfig } from './connection.js';
 import { latestStoredRelease } from './stored-release.js';
 import { dependencyRetryMs, finalizer, type HelmReleaseContext } from './work.js';
 
@@ -72,7 +73,7 @@ export function resolveReleaseStep(context: HelmReleaseContext) {
     if (spec.suspend) return { outcome: 'suspended', timing };
     const previous = await showProgress(objects, ref, (object.status ?? {}) as HelmReleaseStatus, generation);
     if (spec.storageNamespace !== spec.releaseNamespace) {
-      const message = `storageNamespace '${spec.storageNamespace}' differs from the release namespace '${spec.releaseNamespace}': Kimbernetes stores a release where it installs it (helm's own rule); set spec.storageNamespace to '${spec.releaseNamespace}'`;
+      const message = `storageNamespace '${spec.storageNamespace}' differs from the release namespace '${spec.releaseNamespace}': the helm CLI stores a release where it installs it; remove spec.storageNamespace or set it to '${spec.releaseNamespace}'`;
       return unready('InvalidSpec', message, { stalled: true, timing });
     }
 
@@ -105,7 +106,7 @@ export function resolveReleaseStep(context: HelmReleaseContext) {
 
     let kubeconfig: string;
     try {
-      kubeconfig = await kubeconfigFor(context, ref.namespace, spec);
+      kubeconfig = await releaseKubeconfig(context, ref.namespace, spec);
     } catch (error) {
       if (!(error instanceof HelmFailure)) throw error;
       return unready(HelmReleaseReason.RESTClientError, error.message, { timing });
@@ -124,11 +125,7 @@ export function resolveReleaseStep(context: HelmReleaseContext) {
       requests: {},
       outcomes: [],
     });
-    const connection: HelmConnection = {
-      kubeconfigPath: await writeKubeconfig(workspace.dir, kubeconfig),
-      impersonate: spec.serviceAccountName ? `system:serviceaccount:${ref.namespace}:${spec.serviceAccountName}` : undefined,
-      home: `${workspace.dir}/helm`,
-    };
+    const connection = await releaseConnection(workspace.dir, kubeconfig, ref.namespace, spec);
     workspace.state.connection = connection;
     let current;
     try {
@@ -191,15 +188,6 @@ export function resolveReleaseStep(context: HelmReleaseContext) {
     };
   };
 
-  async function kubeconfigFor(context: HelmReleaseContext, namespace: string, spec: HelmReleaseSpec): Promise<string> {
-    const reference = spec.kubeConfig?.secretRef;
-    if (!reference) return context.kubeconfig;
-    const data = await objects.getSecretData(namespace, reference.name);
-    const key = reference.key ?? (data?.['value'] !== undefined ? 'value' : 'value.yaml');
-    const text = data?.[key];
-    if (!text) throw new HelmFailure(`could not find kubeconfig Secret '${namespace}/${reference.name}' with key '${key}'`);
-    return text;
-  }
 }
 
 export function attemptOf(spec: HelmReleaseSpec, chart: { name: string; version: string; helmChart: string }, values?: GoMap) {

@@ -36,14 +36,23 @@ export async function reportReconcile(context: CliContext, ref: FluxObjectRef, r
   return ExitCode.Ok;
 }
 
-/** The source a Kustomization, HelmChart or HelmRelease reads from, for --with-source. */
-function sourceOf(ref: FluxObjectRef, object: KubernetesObject): FluxObjectRef {
-  const spec = (object.spec ?? {}) as { sourceRef?: SourceRef; chart?: { spec?: { sourceRef?: SourceRef } } };
-  const source = ref.kind === 'HelmRelease' ? spec.chart?.spec?.sourceRef : spec.sourceRef;
+/**
+ * What --with-source reconciles first: a Kustomization's or HelmChart's source; for a
+ * HelmRelease, as flux does, its HelmChart (`<namespace>-<name>` beside the chart's source,
+ * or the one chartRef names), itself with its source, so a new chart version is seen.
+ */
+function sourceOf(ref: FluxObjectRef, object: KubernetesObject): { source: FluxObjectRef; withSource: boolean } {
+  const spec = (object.spec ?? {}) as { sourceRef?: SourceRef; chartRef?: SourceRef; chart?: { spec?: { sourceRef?: SourceRef } } };
+  if (ref.kind === 'HelmRelease' && !spec.chartRef) {
+    const chartSource = spec.chart?.spec?.sourceRef;
+    if (!chartSource) throw new CliError(`${quoted(ref)} has no chart`);
+    return { source: { kind: 'HelmChart', namespace: chartSource.namespace ?? ref.namespace, name: `${ref.namespace}-${ref.name}` }, withSource: true };
+  }
+  const source = ref.kind === 'HelmRelease' ? spec.chartRef : spec.sourceRef;
   if (!source) throw new CliError(`${quoted(ref)} has no source reference`);
   const kind = source.kind as FluxKindName;
   if (!(kind in fluxKinds) || !isReconciled(kind)) throw new CliError(`--with-source: ${source.kind} sources are not reconciled yet`);
-  return { kind, namespace: source.namespace ?? ref.namespace, name: source.name };
+  return { source: { kind, namespace: source.namespace ?? ref.namespace, name: source.name }, withSource: kind === 'HelmChart' };
 }
 
 interface SourceRef {
@@ -63,7 +72,8 @@ async function reconcile(context: CliContext, ref: FluxObjectRef, withSource: bo
   if (!isReconciled(ref.kind)) throw new CliError(`${quoted(ref)} cannot be reconciled: ${ref.kind} objects have no reconcile loop yet`);
   if ((object.spec as { suspend?: boolean } | undefined)?.suspend) throw new CliError(`${quoted(ref)} is suspended: resume it first`);
   if (withSource) {
-    const sourceCode = await reconcile(context, sourceOf(ref, object), false);
+    const { source, withSource: sourceWithSource } = sourceOf(ref, object);
+    const sourceCode = await reconcile(context, source, sourceWithSource);
     if (sourceCode !== ExitCode.Ok) return sourceCode;
   }
   context.terminal.action(`annotating ${ref.kind} ${ref.name} in ${ref.namespace} namespace`);

@@ -54,3 +54,13 @@ export interface HelmListed {
 export function helmList(helm: HelmRun, namespace: string): HelmListed[] {
   return JSON.parse(helm('list', '--namespace', namespace, '--all', '--output', 'json')) as HelmListed[];
 }
+
+/** A HelmRelease of the test chart `demo` 1.0.0 from the HelmRepository `charts`, with `spec` laid over it. */
+export function demoRelease(namespace: string, name: string, spec: Record<string, unknown>) {
+  return {
+    apiVersion: 'helm.toolkit.fluxcd.io/v2',
+    kind: 'HelmRelease',
+    metadata: { name, namespace },
+    spec: { interval: '1h', chart: { spec: { chart: 'demo', version: '1.0.0', sourceRef: { kind: 'HelmRepository', name: 'charts' } } }, ...spec },
+  };
+}

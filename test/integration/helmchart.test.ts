@@ -179,6 +179,35 @@ describe('HelmChart', () => {
     expect(ready(missing)).toMatchObject({ status: 'False', reason: 'ValuesFilesError', message: "values files merge error: no values file found at path '/env/none.yaml' (reference 'env/none.yaml')" });
   });
 
+  it("fetches a Git chart's dependency from a chart repository, with the credentials of the HelmRepository at that URL", async () => {
+    const deps = new TestRepository(newGitRoot(), 'deps');
+    const chartYaml = (version: string) => `apiVersion: v2\nname: web\nversion: 1.0.0\ndependencies:\n  - name: podinfo\n    version: "${version}"\n    repository: ${charts.url}\n`;
+    const depsCommit = deps.commit({ 'web/Chart.yaml': chartYaml('6.5.0'), 'web/templates/configmap.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n' });
+    await apply({ apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: { name: 'deps', namespace }, spec: { interval: '1h', url: deps.fileUrl, ref: { branch: 'main' } } });
+    const gitStatus = async () => (await workers.objects.get({ kind: 'GitRepository', namespace, name: 'deps' }))?.status as { artifact?: { revision: string } } | undefined;
+    await reconcileObject(workers.client, { kind: 'GitRepository', namespace, name: 'deps' }, { taskQueuePrefix });
+    await eventually(gitStatus, (x) => x?.artifact?.revision === `main@sha1:${depsCommit}`, { what: 'deps artifact', timeoutMs: 60_000 });
+
+    const spec = { chart: 'web', sourceRef: { kind: 'GitRepository', name: 'deps' } };
+    const s = await reconcileChart('web', spec, (x) => ready(x)?.status === 'True', 'Ready');
+    expect(ready(s)?.message).toBe("packaged 'web' chart with version '1.0.0'");
+    const chart = await unpacked(s, 'web');
+    expect(chart.has('charts/podinfo/Chart.yaml') || chart.has('charts/podinfo-6.5.0.tgz')).toBe(true);
+
+    // A version the repository does not have fails the build, naming the dependency; the last package stays.
+    const broken = deps.commit({ 'web/Chart.yaml': chartYaml('9.9.9') });
+    await reconcileObject(workers.client, { kind: 'GitRepository', namespace, name: 'deps' }, { taskQueuePrefix, requestedAt: 'broken' });
+    await eventually(gitStatus, (x) => x?.artifact?.revision === `main@sha1:${broken}`, { what: 'broken commit', timeoutMs: 60_000 });
+    await reconcileObject(workers.client, chartRef('web'), { taskQueuePrefix, requestedAt: 'broken' });
+    const failed = await eventually(() => status('web'), (x) => ready(x)?.status === 'False', { what: 'dependency build error', timeoutMs: 60_000 });
+    expect(ready(failed)).toMatchObject({
+      reason: 'DependencyBuildError',
+      message: `dependency build error: failed to add remote dependency 'podinfo': failed to get chart 'podinfo' version '9.9.9' from '${charts.url}': no 'podinfo' chart with version matching '9.9.9' found`,
+    });
+    expect(findCondition(failed.conditions, 'BuildFailed')?.status).toBe('True');
+    expect(failed.artifact).toEqual(s.artifact);
+  });
+
   it('waits for a source that does not exist yet, and builds as soon as it has an artifact', async () => {
     const s = await reconcileChart('late', { chart: 'podinfo', version: '6.5.0', sourceRef: { kind: 'HelmRepository', name: 'late' } }, (x) => ready(x)?.status === 'False', 'Ready=False');
     expect(ready(s)).toMatchObject({ reason: 'SourceUnavailable', message: 'failed to get source: helmrepositories.source.toolkit.fluxcd.io "late" not found' });
@@ -188,6 +217,38 @@ describe('HelmChart', () => {
     // The repository's new artifact reaches the chart without a request of its own.
     const built = await eventually(() => status('late'), (x) => ready(x)?.status === 'True', { what: 'Ready after the source', timeoutMs: 60_000 });
     expect(built.artifact?.revision).toBe('6.5.0');
+  });
+
+  it("sends the repository's credentials to a chart URL on another host only with passCredentials", async () => {
+    // An index whose chart URLs point at a second server, which asks for the same credentials.
+    const elsewhere = await startChartRepository({ credentials });
+    const mirror = await startChartRepository({ credentials });
+    try {
+      elsewhere.addChart('mirrored', '1.0.0');
+      mirror.writeIndex(readFileSync(join(elsewhere.dir, 'index.yaml'), 'utf8'));
+      const applyMirror = async (passCredentials: boolean) => {
+        await apply({ apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'HelmRepository', metadata: { name: 'mirror', namespace }, spec: { interval: '1h', url: mirror.url, secretRef: { name: 'charts-auth' }, passCredentials } });
+        await reconcileObject(workers.client, { kind: 'HelmRepository', namespace, name: 'mirror' }, { taskQueuePrefix });
+        await eventually(async () => (await workers.objects.get({ kind: 'HelmRepository', namespace, name: 'mirror' }))?.status as { observedGeneration?: number; artifact?: unknown } | undefined, (x) => !!x?.artifact && x.observedGeneration === (passCredentials ? 2 : 1), { what: 'mirror index', timeoutMs: 60_000 });
+      };
+      await applyMirror(false);
+      const spec = { chart: 'mirrored', version: '1.0.0', sourceRef: { kind: 'HelmRepository', name: 'mirror' } };
+      const refused = await reconcileChart('mirrored', spec, (x) => ready(x)?.status === 'False', 'Ready=False');
+      expect(ready(refused)).toMatchObject({
+        reason: 'ChartPullError',
+        message: `chart pull error: failed to download chart for remote reference: failed to fetch ${elsewhere.url}/mirrored-1.0.0.tgz : 401 Unauthorized`,
+      });
+      expect(findCondition(refused.conditions, 'Stalled')).toBeUndefined();
+
+      await applyMirror(true);
+      await reconcileObject(workers.client, chartRef('mirrored'), { taskQueuePrefix, requestedAt: 'with-credentials' });
+      const pulled = await eventually(() => status('mirrored'), (x) => ready(x)?.status === 'True', { what: 'pulled with credentials', timeoutMs: 60_000 });
+      expect(ready(pulled)?.message).toBe("pulled 'mirrored' chart with version '1.0.0'");
+      expect(pulled.artifact?.digest).toBe(fileDigest(join(elsewhere.dir, 'mirrored-1.0.0.tgz')));
+    } finally {
+      await elsewhere.stop();
+      await mirror.stop();
+    }
   });
 
   it('keeps an equal build, and pulls a new version once the repository has one', async () => {

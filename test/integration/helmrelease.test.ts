@@ -17,7 +17,7 @@ import { startChartRepository, type ChartRepository } from '../harness/chart-rep
 import { eventually } from '../harness/eventually.js';
 import { fetchHistoryJson } from '../harness/replay.js';
 import { startTestWorkers, uniqueSuffix, type TestWorkers } from '../harness/test-workers.js';
-import { helmEnvironment, helmHistory, helmList as listReleases, helmRunner } from '../harness/helm.js';
+import { demoRelease, helmEnvironment, helmHistory, helmList as listReleases, helmRunner } from '../harness/helm.js';
 
 describe('HelmRelease', () => {
   let workers: TestWorkers;
@@ -36,12 +36,7 @@ describe('HelmRelease', () => {
   const configMapData = async (name: string) => ((await workers.kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace, name })) as { data?: Record<string, string> } | undefined)?.data;
 
   async function applyRelease(name: string, spec: Record<string, unknown>) {
-    await apply({
-      apiVersion: 'helm.toolkit.fluxcd.io/v2',
-      kind: 'HelmRelease',
-      metadata: { name, namespace },
-      spec: { interval: '1h', chart: { spec: { chart: 'demo', version: '1.0.0', sourceRef: { kind: 'HelmRepository', name: 'charts' } } }, ...spec },
-    });
+    await apply(demoRelease(namespace, name, spec));
     await reconcileObject(workers.client, releaseRef(name), { taskQueuePrefix });
   }
 

@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { statusQuery } from '../../common/object-workflow.js';
 import { TaskQueue } from '../../common/task-queues.js';
@@ -131,6 +133,50 @@ describe('HelmRepository', () => {
     s = await eventually(() => status('charts'), (x) => ready(x)?.status === 'True', { what: 'recovery' });
     expect(findCondition(s.conditions, 'FetchFailed')).toBeUndefined();
     expect((await events()).some((event) => event.reason === 'Succeeded' && event.message?.startsWith('stored fetched index of size'))).toBe(true);
+  });
+
+  it('names an unreachable repository, one that answers too slowly and an index that is not YAML, and keeps the last artifact', async () => {
+    // A port nothing listens on, and a server that takes connections and never answers.
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const closedPort = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const silentUrl = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    try {
+      // A failure leaves status.observedGeneration where the last success put it, as Flux: the Ready condition says which generation failed.
+      const good = await reconcile('flaky', { url: charts.url, secretRef: { name: 'charts-auth' } }, (x) => ready(x)?.status === 'True', 'first artifact');
+
+      let s = await reconcile('flaky', { url: `http://127.0.0.1:${closedPort}` }, (x) => ready(x)?.observedGeneration === 2 && ready(x)?.status === 'False', 'unreachable');
+      expect(ready(s)).toMatchObject({
+        reason: 'Failed',
+        message: `failed to fetch Helm repository index: failed to cache index to temporary file: Get "http://127.0.0.1:${closedPort}/index.yaml": dial tcp 127.0.0.1:${closedPort}: connect: connection refused`,
+      });
+      expect(findCondition(s.conditions, 'Stalled')).toBeUndefined();
+      expect(s.artifact).toEqual(good.artifact);
+
+      s = await reconcile('flaky', { url: silentUrl, timeout: '1s' }, (x) => ready(x)?.observedGeneration === 3 && ready(x)?.status === 'False', 'timed out');
+      expect(ready(s)?.message).toBe(`failed to fetch Helm repository index: failed to cache index to temporary file: Get "${silentUrl}/index.yaml": context deadline exceeded (Client.Timeout of 1s exceeded)`);
+      expect(s.artifact).toEqual(good.artifact);
+
+      const notYaml = await startChartRepository();
+      try {
+        notYaml.writeIndex('{ this is: [not yaml\n');
+        s = await reconcile('flaky', { url: notYaml.url }, (x) => ready(x)?.observedGeneration === 4 && ready(x)?.status === 'False', 'not YAML');
+        expect(ready(s)?.reason).toBe('IndexationFailed');
+        expect(ready(s)?.message).toMatch(/^failed to load Helm repository from index YAML: failed to load index: \S/);
+        expect(s.artifact).toEqual(good.artifact);
+      } finally {
+        await notYaml.stop();
+      }
+      // Each failure is a Warning event too, recorded just after the status is written.
+      const warned = async () => (await events()).filter((event) => event.involvedObject.name === 'flaky' && event.type === 'Warning').map((event) => event.reason);
+      await eventually(warned, (reasons) => reasons.includes('Failed') && reasons.includes('IndexationFailed'), { what: 'Warning events', timeoutMs: 10_000 });
+    } finally {
+      silent.closeAllConnections();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 
   it('names a missing Secret, and stalls on an oci:// URL for a default repository', async () => {

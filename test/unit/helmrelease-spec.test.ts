@@ -106,7 +106,9 @@ describe('HelmRelease defaults', () => {
 describe('release names and namespaces', () => {
   it('prefixes the target namespace and installs there, creating it only then', () => {
     const spec = read({ targetNamespace: 'web', install: { createNamespace: true } });
-    expect(spec).toMatchObject({ releaseName: 'web-podinfo', releaseNamespace: 'web', storageNamespace: 'apps', targetNamespace: 'web' });
+    // The helm CLI stores a release where it installs it, so the default storage is the
+    // target namespace where Flux's is the HelmRelease's (docs/migrating-from-flux.md).
+    expect(spec).toMatchObject({ releaseName: 'web-podinfo', releaseNamespace: 'web', storageNamespace: 'web', targetNamespace: 'web' });
     expect(spec.install.createNamespace).toBe(true);
     expect(read({ install: { createNamespace: true } }).install.createNamespace).toBe(false);
     expect(read({ targetNamespace: 'web', releaseName: 'site', storageNamespace: 'helm' })).toMatchObject({ releaseName: 'site', storageNamespace: 'helm' });
