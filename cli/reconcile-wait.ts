@@ -3,7 +3,7 @@
 // Ready is no longer Unknown; then Ready says how it went.
 import { findCondition, type Condition } from '../domain/conditions.js';
 import { requestedAtAnnotation } from '../domain/watch-changes.js';
-import type { FluxKindName, FluxObjectRef } from '../kube/flux-kinds.js';
+import { fluxKinds, type FluxKindName, type FluxObjectRef } from '../kube/flux-kinds.js';
 import type { KubernetesObject } from '../kube/objects.js';
 import type { CliContext } from './context.js';
 import { CliError } from './errors.js';
@@ -27,7 +27,8 @@ export function reconcileState(kind: FluxKindName, object: KubernetesObject, req
 
 /** What flux prints once a kind's reconcile succeeded. */
 export function successMessage(kind: FluxKindName, revision: string): string {
-  return kind === 'GitRepository' || kind === 'HelmChart' ? `fetched revision ${revision}` : `applied revision ${revision}`;
+  // flux says a source fetched its revision, an applier applied it.
+  return fluxKinds[kind].group === 'source.toolkit.fluxcd.io' ? `fetched revision ${revision}` : `applied revision ${revision}`;
 }
 
 /** A new requestedAt, as flux writes it (RFC 3339). */

@@ -19,9 +19,12 @@ import {
   testFailedMessage,
   testPendingMessage,
   testSucceededMessage,
+  releaseNotFoundMessage,
   truncateHistory,
+  uninstallFailedMessage,
   uninstallRemediationFailedMessage,
   uninstallRemediationSucceededMessage,
+  uninstallSucceededMessage,
   unlockedMessage,
   unlockFailedMessage,
   upgradeFailedMessage,
@@ -59,6 +62,8 @@ export type ReleaseOutcome =
   | { action: 'unlock'; ok: boolean; error?: string; snapshot: Snapshot; pendingStatus: string }
   | { action: 'rollback'; ok: boolean; error?: string; to: Snapshot; snapshot?: Snapshot }
   | { action: 'uninstall-remediation'; ok: boolean; error?: string; snapshot: Snapshot }
+  /** the release a changed target left behind, uninstalled; `missing` when it was already gone */
+  | { action: 'uninstall'; ok: boolean; error?: string; snapshot: Snapshot; missing?: boolean }
   /** the release's objects compared with the cluster: the event saying what drifted, or why the cluster could not be read */
   | { action: 'drift-detection'; ok: boolean; event?: StatusEvent; stateError?: string }
   | { action: 'drift-correction'; ok: boolean; event?: StatusEvent }
@@ -100,6 +105,7 @@ const eventReasons = {
   upgrade: [HelmReleaseReason.UpgradeSucceeded, HelmReleaseReason.UpgradeFailed],
   rollback: [HelmReleaseReason.RollbackSucceeded, HelmReleaseReason.RollbackFailed],
   'uninstall-remediation': [HelmReleaseReason.UninstallSucceeded, HelmReleaseReason.UninstallFailed],
+  uninstall: [HelmReleaseReason.UninstallSucceeded, HelmReleaseReason.UninstallFailed],
   unlock: [HelmReleaseReason.PendingRelease, HelmReleaseReason.PendingRelease],
   test: [HelmReleaseReason.TestSucceeded, HelmReleaseReason.TestFailed],
 } as const;
@@ -187,6 +193,22 @@ export function nextHelmReleaseStatus(previous: HelmReleaseStatus, verdict: Rele
       case 'uninstall-remediation':
         history = history.map((s) => (s.version === outcome.snapshot.version ? { ...s, status: 'uninstalled' } : s));
         condition = { type: 'Remediated', status: outcome.ok ? 'True' : 'False', reason: outcome.ok ? succeeded : failed, message: outcome.ok ? uninstallRemediationSucceededMessage(outcome.snapshot) : uninstallRemediationFailedMessage(outcome.snapshot, outcome.error ?? '') };
+        break;
+      case 'uninstall':
+        // The old target's history goes with it, as Flux clears it.
+        if (outcome.ok) history = [];
+        else status.failures = (status.failures ?? 0) + 1;
+        condition = {
+          type: 'Released',
+          status: 'False',
+          reason: outcome.ok ? succeeded : failed,
+          message: outcome.missing ? releaseNotFoundMessage(outcome.snapshot) : outcome.ok ? uninstallSucceededMessage(outcome.snapshot) : uninstallFailedMessage(outcome.snapshot, outcome.error ?? ''),
+        };
+        // Flux records no event for a release someone else uninstalled.
+        if (outcome.missing) {
+          conditions = setCondition(conditions, condition, ctx);
+          continue;
+        }
         break;
     }
     conditions = setCondition(conditions, condition, ctx);

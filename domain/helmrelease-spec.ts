@@ -407,6 +407,14 @@ export function helmChartFromTemplate(release: { name: string; namespace: string
   };
 }
 
+/**
+ * Whether status.helmChart names the HelmChart this release's template made (`<namespace>-<name>`):
+ * only that one is the release's to delete, never a chart a chartRef names.
+ */
+export function isTemplatedChart(release: { name: string; namespace: string }, reference: string): boolean {
+  return reference.slice(reference.indexOf('/') + 1) === helmChartNameOf(release);
+}
+
 /** status.helmChart: `<namespace>/<name>` of the templated HelmChart. */
 export function helmChartReferenceOf(release: { name: string; namespace: string }, template: HelmChartTemplate): string {
   return `${template.spec.sourceRef.namespace || release.namespace}/${helmChartNameOf(release)}`;

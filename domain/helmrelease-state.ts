@@ -105,3 +105,26 @@ export function nextAction(state: ReleaseState, counts: FailureCounts, lastActio
     }
   }
 }
+
+export interface ReleaseTarget {
+  releaseName: string;
+  releaseNamespace: string;
+  chartName: string;
+}
+
+/**
+ * Whether the release the status records is not the one the spec now names (Flux's
+ * releaseTargetChanged): another release name, release namespace or chart. That release
+ * is uninstalled before the new one is installed, as Flux does.
+ *
+ * The storage namespace alone is not compared: Kimbernetes stores a release where it is
+ * installed, so a status Flux wrote (storage in the HelmRelease's namespace, release in
+ * the target) differs in storage only, and uninstalling it would take a running
+ * application down for nothing; the release in the target namespace is adopted instead.
+ */
+export function releaseTargetChanged(storageNamespace: string | undefined, history: readonly Snapshot[], target: ReleaseTarget): Snapshot | undefined {
+  const latest = latestSnapshot(history);
+  if (!storageNamespace || !latest) return undefined;
+  const changed = latest.namespace !== target.releaseNamespace || latest.name !== target.releaseName || latest.chartName !== target.chartName;
+  return changed ? latest : undefined;
+}

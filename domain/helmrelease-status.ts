@@ -195,6 +195,11 @@ export function uninstallSucceededMessage(latest: Snapshot): string {
   return `Helm uninstall succeeded for release ${fullReleaseName(latest)} with chart ${versionedChartName(latest)}`;
 }
 
+/** An uninstall that found the release gone already: done, not by us. */
+export function releaseNotFoundMessage(latest: Snapshot): string {
+  return `Release ${fullReleaseName(latest)} was not found, assuming it is uninstalled`;
+}
+
 export function uninstallFailedMessage(latest: Snapshot, error: string): string {
   return `Helm uninstall failed for release ${fullReleaseName(latest)} with chart ${versionedChartName(latest)}: ${error.trim()}`;
 }

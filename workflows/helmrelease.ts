@@ -34,6 +34,7 @@ const actionSteps = {
   unlock: 'unlock',
   rollback: 'rollback',
   'uninstall-remediation': 'uninstallRemediation',
+  'uninstall-target': 'uninstallTarget',
   test: 'test',
   'detect-drift': 'detectDrift',
   'check-health': 'checkHealth',
@@ -115,7 +116,7 @@ async function reconcile(ref: FluxObjectRef, loop: ReconcileLoop): Promise<Recon
     heartbeatTimeout: '30 seconds',
     retry: { maximumAttempts: 1 },
   });
-  const steps: (keyof typeof actionSteps)[] = plan === 'unlock' ? ['unlock', 'upgrade'] : [plan as keyof typeof actionSteps];
+  const steps: (keyof typeof actionSteps)[] = plan === 'unlock' ? ['unlock', 'upgrade'] : plan in actionSteps ? [plan as keyof typeof actionSteps] : [];
   const made = steps.at(-1);
   if (made === 'install' || made === 'upgrade') {
     // With the poller wait strategy, the release's objects are waited for in a step of their own.
@@ -123,6 +124,8 @@ async function reconcile(ref: FluxObjectRef, loop: ReconcileLoop): Promise<Recon
     // With tests enabled, a release made now is tested before the reconcile ends.
     if (resolution.test) steps.push('test');
   }
+  // A release left under an old name, namespace or chart goes before anything else is done.
+  if (resolution.uninstallTarget) steps.unshift('uninstall-target');
   try {
     // Testing a release or comparing it with the cluster reads the release, not the chart.
     if (plan !== 'test' && plan !== 'detect-drift') {
@@ -131,7 +134,7 @@ async function reconcile(ref: FluxObjectRef, loop: ReconcileLoop): Promise<Recon
     }
     for (const step of steps) {
       setCurrentDetails(`${at}: ${actionSteps[step]}`);
-      const { ok, remediate } = await action(actionSteps[step], { local }, step === 'check-health' ? `wait for the objects of ${at}` : `helm ${step} for ${at}`);
+      const { ok, remediate } = await action(actionSteps[step], { local }, step === 'check-health' ? `wait for the objects of ${at}` : step === 'uninstall-target' ? `helm uninstall the release ${at} left under its old name, namespace or chart` : `helm ${step} for ${at}`);
       if (ok) continue;
       // A failure Flux remediates at once: the remediation ends this reconcile.
       if (remediate) {

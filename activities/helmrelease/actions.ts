@@ -1,6 +1,7 @@
 // The Helm actions of a HelmRelease reconcile, each its own step on the worker that holds
 // the reconcile's workspace, each with the real helm: install, upgrade, rollback, the
-// uninstall that remediates a failed install, test (the chart's test hooks, after a release
+// uninstall that remediates a failed install, the uninstall of a release whose target
+// changed, test (the chart's test hooks, after a release
 // or for one not yet tested), and unlock — a release left pending-* by a
 // worker that died mid-action is marked failed in Helm's storage, as Flux's unlock does,
 // so the next action never meets "another operation is in progress". Each returns what
@@ -116,6 +117,16 @@ export function releaseActionSteps(context: HelmReleaseContext) {
       const latest = failed ?? (work.current ? snapshotOf(work.current) : latestSnapshot(work.previous.history ?? [])!);
       const error = await uninstall(work, spec.releaseName);
       return { action: 'uninstall-remediation', ok: !error, error, snapshot: latest };
+    }),
+    /**
+     * The release a changed target left behind (another name, namespace or chart),
+     * uninstalled where it is stored before the new target is installed, as Flux does.
+     */
+    uninstallTarget: step(async (work) => {
+      const { snapshot, storageNamespace } = work.leftBehind!;
+      const error = await run(work, uninstallArgs(snapshot.name, storageNamespace, work.spec.uninstall));
+      if (error && /not found/.test(error)) return { action: 'uninstall', ok: true, snapshot, missing: true };
+      return { action: 'uninstall', ok: !error, error, snapshot };
     }),
     /**
      * The poller's wait for the release the install or upgrade just made. A release that

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { WorkerLocal } from '../../common/reconcile-steps.js';
 import { findCondition } from '../../domain/conditions.js';
 import { nextHelmReleaseStatus, type HelmReleaseStatus, type ReleaseVerdict } from '../../domain/helmrelease-outcome.js';
-import { readHelmReleaseSpec, type HelmReleaseSpec } from '../../domain/helmrelease-spec.js';
+import { isTemplatedChart, readHelmReleaseSpec, type HelmReleaseSpec } from '../../domain/helmrelease-spec.js';
 import { helm, HelmFailure } from '../../helm/helm-cli.js';
 import type { FluxObjectRef } from '../../kube/flux-kinds.js';
 import { cancellationSignal } from '../heartbeat.js';
@@ -58,7 +58,7 @@ export function finalizeStatusStep(context: HelmReleaseContext) {
       if (!object) return undefined;
       const previous = (object.status ?? {}) as HelmReleaseStatus;
       const { status, events } = nextHelmReleaseStatus(previous, verdict, { now: new Date().toISOString(), generation, requestedAt });
-      await objects.patchStatus(ref, { ...status, history: status.history ?? null });
+      await objects.patchStatus(ref, { ...status, history: status.history ?? null, helmChart: status.helmChart ?? null });
       for (const event of events) await objects.recordEvent(object, event, component);
       const ready = findCondition(status.conditions, 'Ready');
       return { ready: ready?.status === 'True', stalled: findCondition(status.conditions, 'Stalled')?.status === 'True', revision: status.history?.[0]?.chartVersion, message: ready?.message ?? '' };
@@ -91,7 +91,7 @@ export function finalizeDeletionStep(context: HelmReleaseContext) {
           await rm(dir, { recursive: true, force: true });
         }
       }
-      if (status.helmChart) {
+      if (status.helmChart && isTemplatedChart(ref, status.helmChart)) {
         const [namespace = ref.namespace, name = ''] = status.helmChart.split('/');
         await kube.delete({ apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'HelmChart', namespace, name });
       }

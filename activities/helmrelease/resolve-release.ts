@@ -9,8 +9,8 @@ import type { LoopTiming } from '../../common/reconcile-steps.js';
 import { findCondition } from '../../domain/conditions.js';
 import { configDigest, snapshotOf } from '../../domain/helmrelease-digest.js';
 import type { HelmReleaseStatus, ReleaseVerdict } from '../../domain/helmrelease-outcome.js';
-import { helmChartFromTemplate, helmChartReferenceOf, readHelmReleaseSpec, type HelmReleaseSpec } from '../../domain/helmrelease-spec.js';
-import { nextAction, releaseStateOf, type NextAction } from '../../domain/helmrelease-state.js';
+import { helmChartFromTemplate, helmChartReferenceOf, isTemplatedChart, readHelmReleaseSpec, type HelmReleaseSpec } from '../../domain/helmrelease-spec.js';
+import { nextAction, releaseStateOf, releaseTargetChanged, type NextAction } from '../../domain/helmrelease-state.js';
 import { HelmReleaseReason } from '../../domain/helmrelease-status.js';
 import { forceAtAnnotation, pendingRequest, resetAtAnnotation } from '../../domain/helmrelease-requests.js';
 import { composeValues, ValuesReferenceError } from '../../domain/helmrelease-values.js';
@@ -43,6 +43,8 @@ export type ReleaseResolution =
       test?: boolean;
       /** the actions whose release the poller wait strategy judges, in the checkHealth step */
       checkHealth?: ('install' | 'upgrade')[];
+      /** the release target changed: the old release is uninstalled before the plan runs */
+      uninstallTarget?: boolean;
       revision: string;
       generation: number;
       requestedAt?: string;
@@ -136,7 +138,14 @@ export function resolveReleaseStep(context: HelmReleaseContext) {
       return unready(HelmReleaseReason.GetLastReleaseFailed, `failed to get last release revision: ${error.message}`, { timing });
     }
     workspace.state.current = current;
-    const history = previous.history ?? [];
+    // A release recorded under another name, namespace or chart is uninstalled first; the
+    // new target then starts with no history, as Flux's does after its uninstall.
+    const leftBehind = releaseTargetChanged(previous.storageNamespace, previous.history ?? [], { releaseName: spec.releaseName, releaseNamespace: spec.releaseNamespace, chartName: chart.chart.name });
+    if (leftBehind) {
+      workspace.state.leftBehind = { snapshot: leftBehind, storageNamespace: previous.storageNamespace! };
+      workspace.state.previous = { ...previous, history: [] };
+    }
+    const history = leftBehind ? [] : (previous.history ?? []);
     // The remediation of the last action decides whether a failed test counts (GetActiveRemediation).
     const active = previous.lastAttemptedReleaseAction && spec[previous.lastAttemptedReleaseAction].remediation;
     const tests = { enable: spec.test.enable, ignoreFailures: active ? active.ignoreTestFailures : true };
@@ -161,7 +170,7 @@ export function resolveReleaseStep(context: HelmReleaseContext) {
     workspace.state.plan = plan;
     workspace.state.counts = counts;
     workspace.state.requests = { forceAt, resetAt };
-    if (plan.action === 'none' || plan.action === 'stall') {
+    if (!leftBehind && (plan.action === 'none' || plan.action === 'stall')) {
       const verdict: ReleaseVerdict = {
         kind: 'released',
         attempt: { ...attemptOf(spec, chart.chart, values), ...postRender, forceAt, resetAt },
@@ -180,6 +189,7 @@ export function resolveReleaseStep(context: HelmReleaseContext) {
       plan: plan.action,
       ...(spec.test.enable ? { test: true } : {}),
       ...(waitedByPoller.length > 0 ? { checkHealth: waitedByPoller } : {}),
+      ...(leftBehind ? { uninstallTarget: true } : {}),
       revision: chart.chart.version,
       generation,
       requestedAt,
@@ -190,7 +200,7 @@ export function resolveReleaseStep(context: HelmReleaseContext) {
 
 }
 
-export function attemptOf(spec: HelmReleaseSpec, chart: { name: string; version: string; helmChart: string }, values?: GoMap) {
+export function attemptOf(spec: HelmReleaseSpec, chart: { name: string; version: string; helmChart?: string }, values?: GoMap) {
   return {
     chartName: chart.name,
     chartVersion: chart.version,
@@ -204,7 +214,7 @@ export function attemptOf(spec: HelmReleaseSpec, chart: { name: string; version:
   };
 }
 
-type ResolvedChart = { chart: { name: string; version: string; artifact: Artifact; helmChart: string } } | { failure: { reason: string; message: string }; woken?: boolean };
+type ResolvedChart = { chart: { name: string; version: string; artifact: Artifact; helmChart?: string } } | { failure: { reason: string; message: string }; woken?: boolean };
 
 const wokenChartRetryMs = 5_000;
 
@@ -225,13 +235,11 @@ async function resolveChart(context: HelmReleaseContext, ref: FluxObjectRef, obj
       await context.requestReconcile(chartRef);
       woken = true;
     }
-    const previousChart = ((object.status ?? {}) as HelmReleaseStatus).helmChart;
-    if (previousChart && previousChart !== helmChartReferenceOf({ name: ref.name, namespace: ref.namespace }, spec.chart)) {
-      const [namespace = ref.namespace, name = ''] = previousChart.split('/');
-      await context.kube.delete({ apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'HelmChart', namespace, name });
-    }
+    await deletePreviousTemplatedChart(context, ref, object, helmChartReferenceOf({ name: ref.name, namespace: ref.namespace }, spec.chart));
   } else if (spec.chartRef?.kind === 'HelmChart') {
     chartRef = { kind: 'HelmChart', namespace: spec.chartRef.namespace, name: spec.chartRef.name };
+    // Moving from a template to a chartRef: the templated chart goes, as in Flux.
+    await deletePreviousTemplatedChart(context, ref, object, undefined);
   } else {
     return { failure: { reason: HelmReleaseReason.ArtifactFailed, message: `chartRef of kind '${spec.chartRef?.kind}' is not supported yet` } };
   }
@@ -245,7 +253,16 @@ async function resolveChart(context: HelmReleaseContext, ref: FluxObjectRef, obj
   const stalled = findCondition(status.conditions, 'Stalled');
   if (stalled?.status === 'True') return notReady(stalled.message);
   if (!status.artifact) return notReady('does not have an artifact');
-  return { chart: { name: status.observedChartName ?? chartRef.name, version: status.artifact.revision, artifact: status.artifact, helmChart: id } };
+  // status.helmChart names the templated chart only, as Flux's does.
+  return { chart: { name: status.observedChartName ?? chartRef.name, version: status.artifact.revision, artifact: status.artifact, helmChart: spec.chart ? id : undefined } };
+}
+
+/** Deletes the templated HelmChart status.helmChart names unless it is still the one wanted. */
+async function deletePreviousTemplatedChart(context: HelmReleaseContext, ref: FluxObjectRef, object: KubernetesObject, wanted: string | undefined): Promise<void> {
+  const previous = ((object.status ?? {}) as HelmReleaseStatus).helmChart;
+  if (!previous || previous === wanted || !isTemplatedChart(ref, previous)) return;
+  const [namespace = ref.namespace, name = ''] = previous.split('/');
+  await context.kube.delete({ apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'HelmChart', namespace, name });
 }
 
 /** The values from valuesFrom's ConfigMaps and Secrets, then spec.values, in Flux's order. */

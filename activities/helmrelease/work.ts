@@ -15,6 +15,7 @@ import type { ClusterTarget, ClusterTargets } from '../../kube/targets.js';
 import type { Workspaces } from '../workspaces.js';
 import type { DriftReport } from './drift.js';
 import type { HelmReleaseStatus, ReleaseOutcome } from '../../domain/helmrelease-outcome.js';
+import type { Snapshot } from '../../domain/helmrelease-status.js';
 
 export interface HelmReleaseWork {
   ref: FluxObjectRef;
@@ -22,7 +23,7 @@ export interface HelmReleaseWork {
   generation: number;
   previous: HelmReleaseStatus;
   values: GoMap;
-  chart: { name: string; version: string; artifact: Artifact; helmChart: string };
+  chart: { name: string; version: string; artifact: Artifact; helmChart?: string };
   connection: HelmConnection;
   /** the latest release in storage when the reconcile began */
   current?: StoredRelease;
@@ -39,6 +40,8 @@ export interface HelmReleaseWork {
   drift?: DriftReport;
   /** set by the action steps, in order */
   outcomes: ReleaseOutcome[];
+  /** the release a changed target (name, namespace or chart) left, to uninstall first */
+  leftBehind?: { snapshot: Snapshot; storageNamespace: string };
 }
 
 export interface HelmReleaseContext {

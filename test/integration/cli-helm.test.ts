@@ -70,13 +70,13 @@ describe('kimbernetes CLI on Helm', () => {
     const repositories = await cli('get', 'sources', 'helm');
     expect(repositories.code).toBe(0);
     expect(repositories.stdout.split('\n')[0]).toMatch(/^NAME\s+REVISION\s+SUSPENDED\s+READY\s+AGE\s+NEXT RECONCILE\s+MESSAGE$/);
-    expect(rowOf(repositories.stdout, 'charts')).toMatch(/^charts\s+sha256:[0-9a-f]{64}\s+False\s+True\s+\d+[sm]\s+\S+\s+stored artifact: revision 'sha256:[0-9a-f]{64}'$/);
+    expect(rowOf(repositories.stdout, 'charts')).toMatch(/^charts\s+sha256:[0-9a-f]{64}\s+False\s+True\s+\d+[sm]\s+in \d+m\d*s?\s+stored artifact: revision 'sha256:[0-9a-f]{64}'$/);
 
     const helmCharts = await cli('get', 'sources', 'chart');
-    expect(rowOf(helmCharts.stdout, chartName)).toMatch(new RegExp(`^${chartName}\\s+1\\.0\\.0\\s+False\\s+True\\s+\\S+\\s+\\S+\\s+pulled 'demo' chart with version '1\\.0\\.0'$`));
+    expect(rowOf(helmCharts.stdout, chartName)).toMatch(new RegExp(`^${chartName}\\s+1\\.0\\.0\\s+False\\s+True\\s+\\S+\\s+in \\d+m\\d*s?\\s+pulled 'demo' chart with version '1\\.0\\.0'$`));
 
     const releases = await cli('get', 'hr');
-    expect(rowOf(releases.stdout, 'demo')).toMatch(new RegExp(`^demo\\s+1\\.0\\.0\\s+False\\s+True\\s+\\S+\\s+\\S+\\s+Helm install succeeded for release ${namespace}/demo\\.v1 with chart demo@1\\.0\\.0$`));
+    expect(rowOf(releases.stdout, 'demo')).toMatch(new RegExp(`^demo\\s+1\\.0\\.0\\s+False\\s+True\\s+\\S+\\s+in \\d+m\\d*s?\\s+Helm install succeeded for release ${namespace}/demo\\.v1 with chart demo@1\\.0\\.0$`));
   });
 
   it('reconciles a HelmRelease with its source: the repository, then its HelmChart, then the release, which upgrades to the new version', async () => {

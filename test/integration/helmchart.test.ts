@@ -182,15 +182,16 @@ describe('HelmChart', () => {
   it("fetches a Git chart's dependency from a chart repository, with the credentials of the HelmRepository at that URL", async () => {
     const deps = new TestRepository(newGitRoot(), 'deps');
     const chartYaml = (version: string) => `apiVersion: v2\nname: web\nversion: 1.0.0\ndependencies:\n  - name: podinfo\n    version: "${version}"\n    repository: ${charts.url}\n`;
-    const depsCommit = deps.commit({ 'web/Chart.yaml': chartYaml('6.5.0'), 'web/templates/configmap.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n' });
+    const depsCommit = deps.commit({ 'web/Chart.yaml': chartYaml('6.5.0'), 'web/values.yaml': 'message: web\n', 'web/templates/configmap.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n' });
     await apply({ apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: { name: 'deps', namespace }, spec: { interval: '1h', url: deps.fileUrl, ref: { branch: 'main' } } });
     const gitStatus = async () => (await workers.objects.get({ kind: 'GitRepository', namespace, name: 'deps' }))?.status as { artifact?: { revision: string } } | undefined;
     await reconcileObject(workers.client, { kind: 'GitRepository', namespace, name: 'deps' }, { taskQueuePrefix });
     await eventually(gitStatus, (x) => x?.artifact?.revision === `main@sha1:${depsCommit}`, { what: 'deps artifact', timeoutMs: 60_000 });
 
-    const spec = { chart: 'web', sourceRef: { kind: 'GitRepository', name: 'deps' } };
+    // The Revision strategy builds each commit again (ChartVersion would keep the cached 1.0.0 build, as Flux does).
+    const spec = { chart: 'web', sourceRef: { kind: 'GitRepository', name: 'deps' }, reconcileStrategy: 'Revision' };
     const s = await reconcileChart('web', spec, (x) => ready(x)?.status === 'True', 'Ready');
-    expect(ready(s)?.message).toBe("packaged 'web' chart with version '1.0.0'");
+    expect(ready(s)?.message).toBe(`packaged 'web' chart with version '1.0.0+${depsCommit.slice(0, 12)}'`);
     const chart = await unpacked(s, 'web');
     expect(chart.has('charts/podinfo/Chart.yaml') || chart.has('charts/podinfo-6.5.0.tgz')).toBe(true);
 

@@ -224,6 +224,66 @@ describe('HelmRelease options', () => {
     expect(await configMap('let-go')).toBeDefined();
   });
 
+  it('waits for the HelmRelease it dependsOn, names a cycle, and installs once its dependency is Ready', async () => {
+    await applyRelease('after', { dependsOn: [{ name: 'before' }] });
+    const waiting = await eventually(() => status('after'), (x) => ready(x)?.reason === 'DependencyNotReady', { what: 'DependencyNotReady', timeoutMs: 60_000 });
+    expect(ready(waiting)?.message).toBe(`unable to get '${namespace}/before' dependency: helmreleases.helm.toolkit.fluxcd.io "before" not found`);
+    expect(released('after')).toBeUndefined();
+    await applyRelease('before', {});
+    await readyAgain('before', 1);
+    await reconcileObject(workers.client, releaseRef('after'), { taskQueuePrefix, requestedAt: 'dependency-ready' });
+    await readyAgain('after', 1);
+    expect(released('after')).toMatchObject({ status: 'deployed' });
+
+    await applyRelease('cycle-a', { dependsOn: [{ name: 'cycle-b' }] });
+    await applyRelease('cycle-b', { dependsOn: [{ name: 'cycle-a' }] });
+    const cycle = await eventually(() => status('cycle-a'), (x) => /cycle/.test(ready(x)?.message ?? ''), { what: 'the cycle named', timeoutMs: 60_000 });
+    expect(ready(cycle)).toMatchObject({ status: 'False', reason: 'DependencyNotReady', message: `dependency cycle: ${namespace}/cycle-a -> ${namespace}/cycle-b -> ${namespace}/cycle-a` });
+    expect(released('cycle-a')).toBeUndefined();
+  });
+
+  it('uninstalls the release left under the old target when the targetNamespace changes, then installs in the new one', async () => {
+    await applyRelease('moving', {});
+    await readyAgain('moving', 1);
+    await applyRelease('moving', { targetNamespace: target });
+    const s = await readyAgain('moving', 2);
+    expect(ready(s)?.message).toBe(`Helm install succeeded for release ${target}/${target}-moving.v1 with chart demo@1.0.0`);
+    expect(s.history?.map((h) => `${h.namespace}/${h.name}.v${h.version}`)).toEqual([`${target}/${target}-moving.v1`]);
+    expect(released('moving')).toBeUndefined();
+    expect(await configMap('moving')).toBeUndefined();
+    expect(helmList(helm, target).find((r) => r.name === `${target}-moving`)).toMatchObject({ status: 'deployed', revision: '1' });
+    const [uninstalled] = await eventually(() => events('moving', 'UninstallSucceeded'), (x) => x.length > 0, { what: 'UninstallSucceeded event', timeoutMs: 10_000 });
+    expect(uninstalled?.message).toBe(`Helm uninstall succeeded for release ${namespace}/moving.v1 with chart demo@1.0.0`);
+  });
+
+  it('keeps at most maxHistory releases in Helm storage', async () => {
+    await applyRelease('brief', { maxHistory: 2 });
+    await readyAgain('brief', 1);
+    for (const [generation, message] of [[2, 'second'], [3, 'third']] as const) {
+      await applyRelease('brief', { maxHistory: 2, values: { message } });
+      await readyAgain('brief', generation);
+    }
+    expect(helmHistory(helm, 'brief', namespace).map((r) => [r.revision, r.status])).toEqual([
+      [2, 'superseded'],
+      [3, 'deployed'],
+    ]);
+  });
+
+  it('installs the HelmChart its chartRef names, and leaves that chart alone when deleted', async () => {
+    const chartRef = { kind: 'HelmChart' as const, namespace, name: 'shared-demo' };
+    await apply({ apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'HelmChart', metadata: { name: 'shared-demo', namespace }, spec: { interval: '1h', chart: 'demo', version: '1.0.0', sourceRef: { kind: 'HelmRepository', name: 'charts' } } });
+    await reconcileObject(workers.client, chartRef, { taskQueuePrefix });
+    await applyRelease('referring', { chart: undefined, chartRef: { kind: 'HelmChart', name: 'shared-demo' } });
+    const s = await readyAgain('referring', 1);
+    expect(ready(s)?.message).toBe(`Helm install succeeded for release ${namespace}/referring.v1 with chart demo@1.0.0`);
+    expect(await workers.objects.get({ kind: 'HelmChart', namespace, name: `${namespace}-referring` })).toBeUndefined();
+    // status.helmChart names a templated chart only, as Flux's.
+    expect(s.helmChart).toBeUndefined();
+    await deleteRelease('referring');
+    expect(released('referring')).toBeUndefined();
+    expect(await workers.objects.get(chartRef)).toBeDefined();
+  });
+
   it("corrects drift except where driftDetection's ignore rules say the cluster may differ", async () => {
     const ignore = [{ paths: ['/data/message'], target: { kind: 'ConfigMap' } }];
     await applyRelease('ignoring', { values: { replicas: 2 }, driftDetection: { mode: 'enabled', ignore } });

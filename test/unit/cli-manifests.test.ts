@@ -94,6 +94,9 @@ describe('waiting for a reconcile', () => {
   it('asks with the annotation flux sets, and reports in flux’s words', () => {
     expect(requestPatch(requestedAt)).toEqual({ metadata: { annotations: { 'reconcile.fluxcd.io/requestedAt': requestedAt } } });
     expect(successMessage('GitRepository', 'main@sha1:a')).toBe('fetched revision main@sha1:a');
+    expect(successMessage('HelmRepository', 'sha256:b')).toBe('fetched revision sha256:b');
+    expect(successMessage('HelmChart', '1.0.0')).toBe('fetched revision 1.0.0');
+    expect(successMessage('HelmRelease', '1.0.0')).toBe('applied revision 1.0.0');
     expect(successMessage('Kustomization', 'main@sha1:a')).toBe('applied revision main@sha1:a');
   });
 });
