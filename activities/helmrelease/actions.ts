@@ -1,8 +1,8 @@
 // The Helm actions of a HelmRelease reconcile, each its own step on the worker that holds
 // the reconcile's workspace, each with the real helm: install, upgrade, rollback, the
 // uninstall that remediates a failed install, the uninstall of a release whose target
-// changed, test (the chart's test hooks, after a release
-// or for one not yet tested), and unlock — a release left pending-* by a
+// changed, test (the chart's test hooks, after a release or for one not yet tested), and
+// unlock — a release left pending-* by a
 // worker that died mid-action is marked failed in Helm's storage, as Flux's unlock does,
 // so the next action never meets "another operation is in progress". Each returns what
 // Helm left in storage; a Helm error is an outcome, not a step failure.

@@ -197,7 +197,6 @@ export function resolveReleaseStep(context: HelmReleaseContext) {
       timeoutMs: Math.max(spec.install.timeoutMs, spec.upgrade.timeoutMs, spec.test.timeoutMs, spec.rollback.timeoutMs, spec.uninstall.timeoutMs),
     };
   };
-
 }
 
 export function attemptOf(spec: HelmReleaseSpec, chart: { name: string; version: string; helmChart?: string }, values?: GoMap) {
