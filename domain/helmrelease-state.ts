@@ -113,7 +113,7 @@ export interface ReleaseTarget {
 }
 
 /**
- * Whether the release the status records is not the one the spec now names (Flux's
+ * The release the status records, when it is not the one the spec now names (Flux's
  * releaseTargetChanged): another release name, release namespace or chart. That release
  * is uninstalled before the new one is installed, as Flux does.
  *
