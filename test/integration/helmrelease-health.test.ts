@@ -137,6 +137,13 @@ describe('HelmRelease health of the release objects', () => {
     expect(helmHistory(helm, 'stuck', namespace)[0]).toMatchObject({ revision: 1, status: 'failed' });
   });
 
+  it('installs a Deployment that never becomes available without waiting for it, with disableWait', async () => {
+    await applyRelease('unwaited', 'stuck', { timeout: '5s', install: { disableWait: true } });
+    const s = await eventually(() => status('unwaited'), (x) => condition(x, 'Ready')?.status === 'True', { what: 'Ready', timeoutMs: 60_000 });
+    expect(condition(s, 'Ready')).toMatchObject({ reason: 'InstallSucceeded', message: `Helm install succeeded for release ${namespace}/unwaited.v1 with chart stuck@1.0.0` });
+    expect(helmHistory(helm, 'unwaited', namespace)[0]).toMatchObject({ revision: 1, status: 'deployed' });
+  });
+
   it("keeps Helm's own wait without a wait strategy: custom resources are not judged", async () => {
     await applyRelease('legacy', 'gadgets', { healthCheckExprs: gadgetChecks, values: { phase: 'Failed' } });
     const s = await eventually(() => status('legacy'), (x) => condition(x, 'Ready')?.status === 'True', { what: 'Ready', timeoutMs: 60_000 });

@@ -1,11 +1,13 @@
 // Where, as whom and how a HelmRelease installs: a targetNamespace (created on request)
-// with the release stored there, as the helm CLI stores it, values picked from a ConfigMap
-// key into a path, hooks skipped, a failed install remediated by
-// uninstalling it, an upgrade remediated by the uninstall strategy, a ServiceAccount whose
-// RBAC decides what it may install, a remote cluster from a kubeconfig Secret (a second
-// real local cluster), suspend, uninstall.keepHistory and drift detection's ignore rules.
+// with the release stored there, as the helm CLI stores it, a release name shortened past
+// 53 characters, values picked from a ConfigMap key into a path, hooks skipped, a failed
+// install remediated by uninstalling it, an upgrade remediated by the uninstall strategy,
+// a ServiceAccount whose RBAC decides what it may install, a remote cluster from a
+// kubeconfig Secret (a second real local cluster), suspend, uninstall.keepHistory,
+// dependsOn, a target change, maxHistory, chartRef and drift detection's ignore rules.
 // Messages are helm-controller's; `helm` itself is asked what it has in storage.
 import { execFile, execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -97,6 +99,15 @@ describe('HelmRelease options', () => {
     expect(s.storageNamespace).toBe(target);
     expect(helmList(helm, target).find((r) => r.name === `${target}-placed`)).toMatchObject({ namespace: target, status: 'deployed', revision: '1' });
     expect((await configMap(`${target}-placed`, target))?.data).toEqual({ message: 'a greeting', replicas: '1' });
+
+    // Past 53 characters the release name is shortened as Flux shortens it: 40 characters, '-', 12 hex of its sha256.
+    const long = 'a-release-named-long-enough-to-be-shortened';
+    const full = `${target}-${long}`;
+    const shortened = `${full.slice(0, 40)}-${createHash('sha256').update(full).digest('hex').slice(0, 12)}`;
+    await applyRelease(long, { targetNamespace: target });
+    const named = await readyAgain(long, 1);
+    expect(ready(named)?.message).toBe(`Helm install succeeded for release ${target}/${shortened}.v1 with chart demo@1.0.0`);
+    expect(helmList(helm, target).find((r) => r.name === shortened)).toMatchObject({ status: 'deployed' });
 
     // A storage namespace of its own the helm CLI cannot honour: said so, nothing installed.
     await applyRelease('stored-apart', { targetNamespace: target, storageNamespace: namespace });

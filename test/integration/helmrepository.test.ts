@@ -198,6 +198,19 @@ describe('HelmRepository', () => {
     expect(s.artifact).toBeUndefined();
   });
 
+  it('fetches nothing while suspended, and fetches once resumed', async () => {
+    const spec = { interval: '1h', url: charts.url, secretRef: { name: 'charts-auth' } };
+    const before = charts.indexRequests;
+    await apply({ apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'HelmRepository', metadata: { name: 'paused', namespace }, spec: { ...spec, suspend: true } });
+    const handle = await reconcileObject(workers.client, refOf('paused'), { taskQueuePrefix });
+    await eventually(() => handle.query(statusQuery), (q) => q.phase === 'Suspended', { what: 'the suspended loop waiting' });
+    expect((await status('paused')).artifact).toBeUndefined();
+    expect(charts.indexRequests).toBe(before);
+
+    const resumed = await reconcile('paused', { ...spec, suspend: false }, (x) => ready(x)?.status === 'True', 'resumed');
+    expect(resumed.artifact?.revision).toBe(servedRevision(charts));
+  });
+
   it('reads a repository over HTTPS with the client certificate and CA of certSecretRef', async () => {
     await apply(secret('client-cert', { 'tls.crt': authority.client.cert, 'tls.key': authority.client.key, 'ca.crt': authority.ca }));
     const revision = servedRevision(secured);
