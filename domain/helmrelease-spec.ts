@@ -7,6 +7,7 @@
 // (internal/reconcile/helmchart_template.go).
 import { createHash } from 'node:crypto';
 import { parseDuration } from './duration.js';
+import { kubeConfigRefusal } from './remote-cluster.js';
 import type { SpecReading } from './gitrepository-spec.js';
 import { validateSchema, type SchemaNode } from './schema-validation.js';
 import type {
@@ -229,6 +230,8 @@ export function readHelmReleaseSpec(raw: unknown, schema: SchemaNode, metadata: 
   const fail = (field: string, message: string): SpecReading<HelmReleaseSpec> => ({ ok: false, field, message: `spec.${field}: ${message}` });
   // The CRD's CEL rule, which validateSchema leaves to the API server.
   if ((spec.chart === undefined) === (spec.chartRef === undefined)) return fail('chart', 'either chart or chartRef must be set');
+  const remote = kubeConfigRefusal(spec.kubeConfig);
+  if (remote) return { ok: false, ...remote };
   const intervalMs = parseDuration(spec.interval);
   if (!intervalMs) return fail('interval', `must be longer than 0s, got "${spec.interval}"`);
   const timeoutMs = spec.timeout === undefined ? defaultTimeoutMs : parseDuration(spec.timeout)!;

@@ -3,6 +3,7 @@
 // and never below 30s (Flux's GetTimeout, which raises a shorter spec.timeout too),
 // path to the root.
 import { parseDuration } from './duration.js';
+import { kubeConfigRefusal } from './remote-cluster.js';
 import { validateSchema, type SchemaNode } from './schema-validation.js';
 import type { SpecReading } from './gitrepository-spec.js';
 import type { KustomizationSpec as KustomizationObjectSpec } from '../schemas/types.js';
@@ -34,5 +35,7 @@ export function readKustomizationSpec(raw: unknown, schema: SchemaNode): SpecRea
   const timeoutMs = timeoutOf(spec);
   if (!retryIntervalMs) return { ok: false, field: 'retryInterval', message: `spec.retryInterval: must be longer than 0s, got "${spec.retryInterval}"` };
   if (!timeoutMs) return { ok: false, field: 'timeout', message: `spec.timeout: must be longer than 0s, got "${spec.timeout}"` };
+  const remote = kubeConfigRefusal(spec.kubeConfig);
+  if (remote) return { ok: false, ...remote };
   return { ok: true, spec: { ...spec, path: spec.path || './', intervalMs, retryIntervalMs, timeoutMs } };
 }

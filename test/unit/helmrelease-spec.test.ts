@@ -206,3 +206,13 @@ describe('the HelmChart of a chart template', () => {
     });
   });
 });
+
+describe('HelmRelease remote clusters', () => {
+  it('refuses a kubeConfig.configMapRef rather than install on the local cluster', () => {
+    const result = reading({ kubeConfig: { configMapRef: { name: 'aks' } } });
+    expect(result).toMatchObject({ ok: false, field: 'kubeConfig.configMapRef' });
+    expect(!result.ok && result.message).toBe(
+      "spec.kubeConfig.configMapRef: secret-less access to a cloud provider's cluster (ConfigMap 'aks') is not supported; give the cluster's kubeconfig in a Secret with spec.kubeConfig.secretRef",
+    );
+  });
+});

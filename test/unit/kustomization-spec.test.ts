@@ -22,3 +22,14 @@ describe('Kustomization defaults', () => {
     expect(read({ interval: '1m', timeout: '5m' }).timeoutMs).toBe(300_000);
   });
 });
+
+describe('Kustomization remote clusters', () => {
+  it('refuses a kubeConfig.configMapRef rather than apply to the local cluster', () => {
+    const reading = readKustomizationSpec({ interval: '10m', sourceRef: { kind: 'GitRepository', name: 'fleet' }, prune: true, kubeConfig: { configMapRef: { name: 'eks' } } }, schema);
+    expect(reading).toMatchObject({ ok: false, field: 'kubeConfig.configMapRef' });
+    expect(!reading.ok && reading.message).toBe(
+      "spec.kubeConfig.configMapRef: secret-less access to a cloud provider's cluster (ConfigMap 'eks') is not supported; give the cluster's kubeconfig in a Secret with spec.kubeConfig.secretRef",
+    );
+    expect(read({ interval: '10m', kubeConfig: { secretRef: { name: 'remote' } } }).kubeConfig).toEqual({ secretRef: { name: 'remote' } });
+  });
+});
