@@ -3,7 +3,8 @@
 // HelmRepository (a chart repository with basic auth, served by the test), and
 // `overlays/dev` patches the release's values for the environment with kustomize and adds
 // a site layer that dependsOn the HelmRelease (a Kustomization waiting on a HelmRelease,
-// beyond Flux). The release is asked of `helm` itself.
+// beyond Flux), then HelmReleases that dependOn Kustomizations and a cycle across the two
+// kinds. The release is asked of `helm` itself.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { main } from '../../cli/main.js';
 import { TaskQueue } from '../../common/task-queues.js';
@@ -130,5 +131,33 @@ patches:
     expect(out).toBe(
       [`Kustomization/${namespace}/infrastructure`, `├── HelmRelease/${namespace}/cache`, `│   ├── ConfigMap/${namespace}/cache`, `│   └── Deployment/${namespace}/cache`, `└── HelmRepository/${namespace}/charts`, ''].join('\n'),
     );
+  });
+
+  it('holds a HelmRelease back until the Kustomization it dependsOn is Ready, and names a cycle across the two kinds', async () => {
+    const release = (name: string, dependsOn: Record<string, unknown>[]) => ({
+      apiVersion: 'helm.toolkit.fluxcd.io/v2',
+      kind: 'HelmRelease',
+      metadata: { name, namespace },
+      spec: { interval: '1h', chart: { spec: { chart: 'cache', version: '1.x', sourceRef: { kind: 'HelmRepository', name: 'charts' } } }, dependsOn },
+    });
+    await apply(release('waits', [{ kind: 'Kustomization', name: 'nowhere' }]));
+    const waiting = await eventually(() => status('HelmRelease', 'waits'), (s) => ready(s)?.reason === 'DependencyNotReady', { what: 'waiting on a missing Kustomization', timeoutMs: 60_000 });
+    expect(ready(waiting)?.message).toBe(`unable to get 'Kustomization/${namespace}/nowhere' dependency: kustomizations.kustomize.toolkit.fluxcd.io "nowhere" not found`);
+
+    await apply(release('after-site', [{ kind: 'Kustomization', name: 'site' }]));
+    const installed = await eventually(() => status('HelmRelease', 'after-site'), (s) => ready(s)?.status === 'True', { what: 'installed after the site', timeoutMs: 120_000 });
+    expect(ready(installed)?.message).toBe(`Helm install succeeded for release ${namespace}/after-site.v1 with chart cache@1.2.0`);
+
+    await apply({
+      apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+      kind: 'Kustomization',
+      metadata: { name: 'ring', namespace },
+      spec: { interval: '1h', path: './overlays/dev/site', prune: true, targetNamespace: namespace, sourceRef: { kind: 'GitRepository', name: 'fleet' }, dependsOn: [{ kind: 'HelmRelease', name: 'ring-release' }] },
+    });
+    await apply(release('ring-release', [{ kind: 'Kustomization', name: 'ring' }]));
+    const cycle = await eventually(() => status('HelmRelease', 'ring-release'), (s) => /cycle/.test(ready(s)?.message ?? ''), { what: 'the cycle named', timeoutMs: 60_000 });
+    expect(ready(cycle)).toMatchObject({ status: 'False', reason: 'DependencyNotReady', message: `dependency cycle: ${namespace}/ring-release -> Kustomization/${namespace}/ring -> ${namespace}/ring-release` });
+    const other = await eventually(() => status('Kustomization', 'ring'), (s) => /cycle/.test(ready(s)?.message ?? ''), { what: 'the cycle named on the Kustomization', timeoutMs: 60_000 });
+    expect(ready(other)?.message).toBe(`dependency cycle: ${namespace}/ring -> HelmRelease/${namespace}/ring-release -> ${namespace}/ring`);
   });
 });
