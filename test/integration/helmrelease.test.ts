@@ -198,6 +198,10 @@ describe('HelmRelease', () => {
     await reconcileObject(workers.client, releaseRef('needs-secret'), { taskQueuePrefix });
     await eventually(() => status('needs-secret'), (x) => ready(x)?.status === 'True', { what: 'Ready with the Secret', timeoutMs: 120_000 });
     expect(await configMapData('needs-secret')).toMatchObject({ message: 'from-a-secret' });
+    // The Secret's values stay on the worker: no Temporal payload carries them.
+    const history = JSON.stringify(await fetchHistoryJson(`helmrelease/${namespace}/needs-secret`, 'helmrelease-secret-values.json'));
+    expect(history).toContain('HelmRelease.install');
+    expect(history).not.toContain('from-a-secret');
   });
 
   it('waits on a chart version the repository does not have, naming the HelmChart and the cause', async () => {
