@@ -115,7 +115,7 @@ export function releaseActionSteps(context: HelmReleaseContext) {
       // The release the failed action left, else the one the reconcile found.
       const failed = [...work.outcomes].reverse().flatMap((outcome) => ('snapshot' in outcome && outcome.snapshot ? [outcome.snapshot] : []))[0];
       const latest = failed ?? (work.current ? snapshotOf(work.current) : latestSnapshot(work.previous.history ?? [])!);
-      const error = await uninstall(work, spec.releaseName);
+      const { error } = await uninstall(work, spec.releaseName, spec.storageNamespace);
       return { action: 'uninstall-remediation', ok: !error, error, snapshot: latest };
     }),
     /**
@@ -124,9 +124,8 @@ export function releaseActionSteps(context: HelmReleaseContext) {
      */
     uninstallTarget: step(async (work) => {
       const { snapshot, storageNamespace } = work.leftBehind!;
-      const error = await run(work, uninstallArgs(snapshot.name, storageNamespace, work.spec.uninstall));
-      if (error && /not found/.test(error)) return { action: 'uninstall', ok: true, snapshot, missing: true };
-      return { action: 'uninstall', ok: !error, error, snapshot };
+      const { error, missing } = await uninstall(work, snapshot.name, storageNamespace);
+      return { action: 'uninstall', ok: !error, error, snapshot, ...(missing ? { missing } : {}) };
     }),
     /**
      * The poller's wait for the release the install or upgrade just made. A release that
@@ -264,9 +263,15 @@ async function latestOf(context: HelmReleaseContext, work: HelmReleaseWork): Pro
   return release && snapshotOf(release);
 }
 
-async function uninstall(work: HelmReleaseWork, name: string): Promise<string | undefined> {
-  const error = await run(work, uninstallArgs(name, work.spec.storageNamespace, work.spec.uninstall));
-  return error && /not found/.test(error) ? undefined : error;
+/** `helm uninstall` of the release `name` stored in `namespace`: done, Helm's error, or `missing` (nothing to uninstall, which is done too). */
+async function uninstall(work: HelmReleaseWork, name: string, namespace: string): Promise<{ error?: string; missing?: true }> {
+  try {
+    await helm(work.connection, uninstallArgs(name, namespace, work.spec.uninstall), cancellationSignal());
+    return {};
+  } catch (error) {
+    if (!(error instanceof HelmFailure)) throw error;
+    return error.notFound ? { missing: true } : { error: error.message };
+  }
 }
 
 /** `helm uninstall` as spec.uninstall asks for it. */

@@ -5,6 +5,9 @@ import type { HelmReleaseSpec } from '../../domain/helmrelease-spec.js';
 import { HelmFailure, writeKubeconfig, type HelmConnection } from '../../helm/helm-cli.js';
 import type { HelmReleaseContext } from './work.js';
 
+/** The kubeconfig Secret spec.kubeConfig names does not exist (a deletion lets the release go then, as Flux does). */
+export class KubeconfigSecretMissing extends HelmFailure {}
+
 /** The kubeconfig of the release's cluster; a HelmFailure naming the Secret when it has none. */
 export async function releaseKubeconfig(context: Pick<HelmReleaseContext, 'objects' | 'kubeconfig'>, namespace: string, spec: Pick<HelmReleaseSpec, 'kubeConfig'>): Promise<string> {
   const reference = spec.kubeConfig?.secretRef;
@@ -12,7 +15,9 @@ export async function releaseKubeconfig(context: Pick<HelmReleaseContext, 'objec
   const data = await context.objects.getSecretData(namespace, reference.name);
   const key = reference.key ?? (data?.['value'] !== undefined ? 'value' : 'value.yaml');
   const text = data?.[key];
-  if (!text) throw new HelmFailure(`could not find kubeconfig Secret '${namespace}/${reference.name}' with key '${key}'`);
+  const message = `could not find kubeconfig Secret '${namespace}/${reference.name}' with key '${key}'`;
+  if (data === undefined) throw new KubeconfigSecretMissing(message);
+  if (!text) throw new HelmFailure(message);
   return text;
 }
 

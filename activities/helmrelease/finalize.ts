@@ -14,7 +14,7 @@ import { helm, HelmFailure } from '../../helm/helm-cli.js';
 import type { FluxObjectRef } from '../../kube/flux-kinds.js';
 import { cancellationSignal } from '../heartbeat.js';
 import { uninstallArgs } from './actions.js';
-import { releaseConnection, releaseKubeconfig } from './connection.js';
+import { KubeconfigSecretMissing, releaseConnection, releaseKubeconfig } from './connection.js';
 import { attemptOf } from './resolve-release.js';
 import { finalizer, type HelmReleaseContext } from './work.js';
 
@@ -78,19 +78,7 @@ export function finalizeDeletionStep(context: HelmReleaseContext) {
     // A suspended HelmRelease is let go without touching its release, as Flux does.
     if (reading.ok && !reading.spec.suspend) {
       const spec = reading.spec;
-      if (status.storageNamespace && (await canReachRelease(context, ref.namespace, spec))) {
-        const dir = await mkdtemp(join(tmpdir(), 'kimbernetes-helmrelease-'));
-        try {
-          const connection = await releaseConnection(dir, await releaseKubeconfig(context, ref.namespace, spec), ref.namespace, spec);
-          await helm(connection, uninstallArgs(spec.releaseName, status.storageNamespace, spec.uninstall), cancellationSignal()).catch((error: unknown) => {
-            // An uninstalled or never installed release is what deletion wants.
-            if (error instanceof HelmFailure && /not found/.test(error.message)) return '';
-            throw error;
-          });
-        } finally {
-          await rm(dir, { recursive: true, force: true });
-        }
-      }
+      if (status.storageNamespace) await uninstallForDeletion(context, ref, spec, status.storageNamespace);
       if (status.helmChart && isTemplatedChart(ref, status.helmChart)) {
         const [namespace = ref.namespace, name = ''] = status.helmChart.split('/');
         await kube.delete({ apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'HelmChart', namespace, name });
@@ -102,13 +90,28 @@ export function finalizeDeletionStep(context: HelmReleaseContext) {
 }
 
 /**
- * Whether the release's cluster can still be reached as the HelmRelease's identity: as
- * Flux does, a deleted kubeConfig Secret or ServiceAccount lets the HelmRelease go
- * without an uninstall, for nothing could ever perform it.
+ * The release uninstalled where it is stored, as the HelmRelease's identity. As Flux does,
+ * a deleted kubeConfig Secret or ServiceAccount lets the HelmRelease go without an
+ * uninstall, for nothing could ever perform it.
  */
-async function canReachRelease(context: HelmReleaseContext, namespace: string, spec: HelmReleaseSpec): Promise<boolean> {
-  const secretName = spec.kubeConfig?.secretRef?.name;
-  if (secretName && (await context.objects.getSecretData(namespace, secretName)) === undefined) return false;
-  if (spec.serviceAccountName && (await context.kube.get({ apiVersion: 'v1', kind: 'ServiceAccount', namespace, name: spec.serviceAccountName })) === undefined) return false;
-  return true;
+async function uninstallForDeletion(context: HelmReleaseContext, ref: FluxObjectRef, spec: HelmReleaseSpec, storageNamespace: string): Promise<void> {
+  if (spec.serviceAccountName && (await context.kube.get({ apiVersion: 'v1', kind: 'ServiceAccount', namespace: ref.namespace, name: spec.serviceAccountName })) === undefined) return;
+  let kubeconfig: string;
+  try {
+    kubeconfig = await releaseKubeconfig(context, ref.namespace, spec);
+  } catch (error) {
+    if (error instanceof KubeconfigSecretMissing) return;
+    throw error;
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'kimbernetes-helmrelease-'));
+  try {
+    const connection = await releaseConnection(dir, kubeconfig, ref.namespace, spec);
+    await helm(connection, uninstallArgs(spec.releaseName, storageNamespace, spec.uninstall), cancellationSignal()).catch((error: unknown) => {
+      // An uninstalled or never installed release is what deletion wants.
+      if (error instanceof HelmFailure && error.notFound) return '';
+      throw error;
+    });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }

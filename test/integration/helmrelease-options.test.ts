@@ -24,6 +24,7 @@ import { reconcileObject } from '../../temporal/object-loops.js';
 import { requireBinary } from '../../tools/paths.js';
 import { startChartRepository, type ChartRepository } from '../harness/chart-repository.js';
 import { eventually } from '../harness/eventually.js';
+import { fetchHistoryJson } from '../harness/replay.js';
 import { sharedEnvironment } from '../harness/shared-environment.js';
 import { startTestWorkers, uniqueSuffix, type TestWorkers } from '../harness/test-workers.js';
 import { demoRelease, helmEnvironment, helmHistory, helmList, helmRunner, type HelmRun } from '../harness/helm.js';
@@ -265,6 +266,10 @@ describe('HelmRelease options', () => {
     expect(helmList(helm, target).find((r) => r.name === `${target}-moving`)).toMatchObject({ status: 'deployed', revision: '1' });
     const [uninstalled] = await eventually(() => events('moving', 'UninstallSucceeded'), (x) => x.length > 0, { what: 'UninstallSucceeded event', timeoutMs: 10_000 });
     expect(uninstalled?.message).toBe(`Helm uninstall succeeded for release ${namespace}/moving.v1 with chart demo@1.0.0`);
+    // The old release goes in a step of its own, before the install.
+    const history = JSON.stringify(await fetchHistoryJson(`helmrelease/${namespace}/moving`, 'helmrelease-target-changed.json'));
+    expect(history.indexOf('HelmRelease.uninstallTarget')).toBeGreaterThan(-1);
+    expect(history.indexOf('HelmRelease.uninstallTarget')).toBeLessThan(history.indexOf('HelmRelease.install'));
   });
 
   it('keeps at most maxHistory releases in Helm storage', async () => {
