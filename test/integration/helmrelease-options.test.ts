@@ -4,7 +4,8 @@
 // install remediated by uninstalling it, an upgrade remediated by the uninstall strategy,
 // a ServiceAccount whose RBAC decides what it may install, a remote cluster from a
 // kubeconfig Secret (a second real local cluster), suspend, uninstall.keepHistory,
-// dependsOn, a target change, maxHistory, chartRef and drift detection's ignore rules.
+// upgrade.force and rollback.force, dependsOn, a target change, maxHistory, chartRef and
+// drift detection's ignore rules.
 // Messages are helm-controller's; `helm` itself is asked what it has in storage.
 import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -160,6 +161,37 @@ describe('HelmRelease options', () => {
     expect(remediated.upgradeFailures).toBe(1);
     const [event] = await eventually(() => events('replaced', 'UninstallSucceeded'), (x) => x.length > 0, { what: 'UninstallSucceeded event', timeoutMs: 60_000 });
     expect(event?.type).toBe('Normal');
+  });
+
+  it('replaces objects whole with upgrade.force and rollback.force, where a plain upgrade keeps what another manager added', async () => {
+    const labels = async () => ((await workers.kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace, name: 'forced' })) as KubernetesObject | undefined)?.metadata.labels ?? {};
+    const labelByHand = () => workers.kube.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'forced', namespace, labels: { team: 'by-hand' } } }, { fieldManager: 'kubectl-label' });
+    await applyRelease('forced', {});
+    await readyAgain('forced', 1);
+
+    // Helm's three-way patch leaves a field its manifests never set.
+    await labelByHand();
+    await applyRelease('forced', { values: { message: 'second' } });
+    await readyAgain('forced', 2);
+    expect(await labels()).toMatchObject({ team: 'by-hand' });
+
+    // With force, Helm replaces the object by its manifest: the label is gone.
+    await applyRelease('forced', { values: { message: 'third' }, upgrade: { force: true } });
+    await readyAgain('forced', 3);
+    expect(await labels()).not.toHaveProperty('team');
+    expect((await configMap('forced'))?.data?.message).toBe('third');
+
+    // A failed upgrade rolled back with rollback.force replaces the objects too.
+    await labelByHand();
+    await applyRelease('forced', { values: { message: 'fourth', invalid: true }, upgrade: { remediation: { retries: 1 } }, rollback: { force: true } });
+    // retries: 1 upgrades twice (v4, v6), each failure rolled back (v5, v7), the last too
+    // (remediateLastFailure defaults to true once retries > 0).
+    const rolledBack = `Helm rollback to previous release ${namespace}/forced.v5 with chart demo@1.0.0 succeeded`;
+    const remediated = await eventually(() => status('forced'), (x) => findCondition(x.conditions, 'Remediated')?.message === rolledBack, { what: 'forced rolled back twice', timeoutMs: 120_000 });
+    expect(remediated.upgradeFailures).toBe(2);
+    expect(helmHistory(helm, 'forced', namespace).at(-1)).toMatchObject({ revision: 7, status: 'deployed' });
+    expect((await configMap('forced'))?.data?.message).toBe('third');
+    expect(await labels()).not.toHaveProperty('team');
   });
 
   it('installs as the ServiceAccount it names, within what RBAC allows it', async () => {
