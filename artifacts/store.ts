@@ -1,8 +1,8 @@
 // The artifact store: a folder of tar.gz artifacts, one sub-folder per source object,
 // served over HTTP (server.ts) so that workers on other machines can fetch them by URL.
-import { lstat, mkdir, readdir, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, readdir, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Ignore } from 'ignore';
 import { listFiles, sha256File, writeArchive } from './archive.js';
 
@@ -61,17 +61,26 @@ export class ArtifactStore {
    * Stores `content` as the artifact file `fileName` of `owner` (written aside, then
    * renamed, so a reader never sees half of it); its digest is of `content`.
    */
-  async put(owner: ArtifactOwner, fileName: string, content: Buffer | string, revision: string): Promise<Artifact> {
+  put(owner: ArtifactOwner, fileName: string, content: Buffer | string, revision: string): Promise<Artifact> {
+    return this.place(owner, fileName, revision, (temporary) => writeFile(temporary, content));
+  }
+
+  /** Stores the file at `sourcePath` (a pulled layer, too big for memory) as the artifact file `fileName` of `owner`, as put does. */
+  copyIn(owner: ArtifactOwner, fileName: string, sourcePath: string, revision: string): Promise<Artifact> {
+    return this.place(owner, fileName, revision, (temporary) => copyFile(sourcePath, temporary));
+  }
+
+  private async place(owner: ArtifactOwner, fileName: string, revision: string, write: (temporary: string) => Promise<void>): Promise<Artifact> {
     const dir = this.ownerDir(owner);
     await mkdir(join(this.root, dir), { recursive: true });
     const temporary = join(this.root, dir, `.partial-${randomBytes(6).toString('hex')}`);
     try {
-      await writeFile(temporary, content);
+      await write(temporary);
+      const hex = await sha256File(temporary);
       const path = `${dir}/${fileName}`;
       await rename(temporary, join(this.root, path));
       const { size, mtime } = await stat(join(this.root, path));
-      const digest = `sha256:${createHash('sha256').update(content).digest('hex')}`;
-      return { path, url: this.url(path), revision, digest, size, lastUpdateTime: mtime.toISOString() };
+      return { path, url: this.url(path), revision, digest: `sha256:${hex}`, size, lastUpdateTime: mtime.toISOString() };
     } finally {
       await rm(temporary, { force: true });
     }

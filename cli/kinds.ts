@@ -1,4 +1,4 @@
-// The words Flux users type for each kind (`source git`, `source helm`, `kustomization`/`ks`,
+// The words Flux users type for each kind (`source git`, `source oci`, `source helm`, `kustomization`/`ks`,
 // `helmrelease`/`hr`), and how messages name an object.
 import { installFieldManager } from '../apply/target.js';
 import type { FluxKindName, FluxObjectRef } from '../kube/flux-kinds.js';
@@ -16,12 +16,13 @@ export interface KindWords {
 
 export const gitRepositoryWords: KindWords = { kind: 'GitRepository', singular: [['source', 'sources'], ['git']], plural: [['sources', 'source'], ['git']] };
 export const helmRepositoryWords: KindWords = { kind: 'HelmRepository', singular: [['source', 'sources'], ['helm']], plural: [['sources', 'source'], ['helm']] };
+export const ociRepositoryWords: KindWords = { kind: 'OCIRepository', singular: [['source', 'sources'], ['oci']], plural: [['sources', 'source'], ['oci']] };
 export const helmChartWords: KindWords = { kind: 'HelmChart', singular: [['source', 'sources'], ['chart']], plural: [['sources', 'source'], ['chart']] };
 export const kustomizationWords: KindWords = { kind: 'Kustomization', singular: [['kustomization', 'kustomizations', 'ks']], plural: [['kustomizations', 'kustomization', 'ks']] };
 export const helmReleaseWords: KindWords = { kind: 'HelmRelease', singular: [['helmrelease', 'helmreleases', 'hr']], plural: [['helmreleases', 'helmrelease', 'hr']] };
 
 /** The kinds `reconcile`, `suspend`, `resume` and `get` know, in `get all` order. */
-export const objectKinds: readonly KindWords[] = [gitRepositoryWords, helmRepositoryWords, helmChartWords, kustomizationWords, helmReleaseWords];
+export const objectKinds: readonly KindWords[] = [gitRepositoryWords, ociRepositoryWords, helmRepositoryWords, helmChartWords, kustomizationWords, helmReleaseWords];
 
 /** `Kustomization 'flux-system/apps'`, as errors name an object. */
 export function quoted(ref: FluxObjectRef): string {

@@ -35,6 +35,7 @@ interface FluxStatus {
 function revisionOf(kind: FluxKindName, status: FluxStatus): string {
   switch (kind) {
     case 'GitRepository':
+    case 'OCIRepository':
     case 'HelmRepository':
     case 'HelmChart':
       return status.artifact?.revision ?? '';

@@ -7,6 +7,7 @@ import type { TaskQueue } from './task-queues.js';
 export const workflowTypes: Partial<Record<FluxObjectRef['kind'], string>> = {
   GitRepository: 'gitRepositoryLoop',
   HelmRepository: 'helmRepositoryLoop',
+  OCIRepository: 'ociRepositoryLoop',
   HelmChart: 'helmChartLoop',
   Kustomization: 'kustomizationLoop',
   HelmRelease: 'helmReleaseLoop',

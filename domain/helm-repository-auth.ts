@@ -36,7 +36,8 @@ export function helmClientOptions(
   return { ok: true, options };
 }
 
-function tlsOf(name: string, data: SecretData): HelmClientOptions['tls'] | string {
+/** The TLS keys of a Secret (`tls.crt`, `tls.key`, `ca.crt`, and the deprecated `certFile`, `keyFile`, `caFile`), or what is wrong with them, in fluxcd/pkg runtime/secrets' words. */
+export function tlsOf(name: string, data: SecretData): HelmClientOptions['tls'] | string {
   const cert = data['tls.crt'] ?? data.certFile;
   const key = data['tls.key'] ?? data.keyFile;
   const ca = data['ca.crt'] ?? data.caFile;

@@ -8,6 +8,9 @@ import { parseVersionConstraint, satisfiesConstraint } from './semver-constraint
 
 export const OciMediaType = {
   imageManifest: 'application/vnd.oci.image.manifest.v1+json',
+  imageIndex: 'application/vnd.oci.image.index.v1+json',
+  dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
+  dockerManifestList: 'application/vnd.docker.distribution.manifest.list.v2+json',
   helmConfig: 'application/vnd.cncf.helm.config.v1+json',
   chartLayer: 'application/vnd.cncf.helm.chart.content.v1.tar+gzip',
   /** the chart layer's media type before Helm 3.8, which Helm still pulls */
@@ -43,7 +46,8 @@ export function isConcreteVersion(version: string): boolean {
   return parseFluxVersion(version) !== undefined;
 }
 
-function parseFluxVersion(version: string): semver.SemVer | undefined {
+/** fluxcd/pkg/version.ParseVersion: strict semver, a leading `v` allowed. */
+export function parseFluxVersion(version: string): semver.SemVer | undefined {
   if (!/^v?[0-9]/.test(version)) return undefined;
   return semver.parse(version.replace(/^v/, '')) ?? undefined;
 }
@@ -133,6 +137,13 @@ export function tagsOfPage(body: unknown): string[] {
  * `user:password`).
  */
 export function dockerConfigCredentials(configJson: string, host: string, secretName: string): { username: string; password: string } {
+  const credentials = dockerConfigCredentialsFor(configJson, host, secretName);
+  if (!credentials) throw new OciReferenceError(`no auth config for '${host}' in the docker-registry Secret '${secretName}'`);
+  return credentials;
+}
+
+/** The same, undefined when the config has no entry for `host` (go-containerregistry's k8schain then goes anonymous). */
+export function dockerConfigCredentialsFor(configJson: string, host: string, secretName: string): { username: string; password: string } | undefined {
   let config: { auths?: Record<string, { username?: string; password?: string; auth?: string }> };
   try {
     config = JSON.parse(configJson) as typeof config;
@@ -140,7 +151,7 @@ export function dockerConfigCredentials(configJson: string, host: string, secret
     throw new OciReferenceError(`unable to load Docker config from Secret '${secretName}': ${(error as Error).message}`);
   }
   const entry = Object.entries(config?.auths ?? {}).find(([server]) => registryHostname(server) === host)?.[1];
-  if (!entry) throw new OciReferenceError(`no auth config for '${host}' in the docker-registry Secret '${secretName}'`);
+  if (!entry) return undefined;
   let { username = '', password = '' } = entry;
   if (entry.auth) {
     const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
@@ -171,4 +182,31 @@ export function chartLayer(manifest: unknown): { digest: string; size?: number }
     throw new OciReferenceError(`manifest does not contain a layer with mediatype ${OciMediaType.chartLayer}`);
   }
   return { digest: layer.digest, size: layer.size };
+}
+
+/**
+ * Whether go-containerregistry may reach `host` over plain HTTP without `insecure`
+ * (name.Registry.Scheme): localhost, a loopback or private (RFC 1918) address, `.local`.
+ * It still tries HTTPS first.
+ */
+export function mayServePlainHttp(host: string): boolean {
+  if (host.startsWith('localhost:') || host === 'localhost') return true;
+  if (host.includes('127.0.0.1') || host.includes('::1')) return true;
+  if (host.endsWith('.local') || host.includes('.local:')) return true;
+  const address = host.replace(/:\d+$/, '');
+  const octets = /^(\d+)\.(\d+)\.\d+\.\d+$/.exec(address);
+  if (!octets) return false;
+  const [first, second] = [Number(octets[1]), Number(octets[2])];
+  return first === 10 || (first === 172 && second >= 16 && second <= 31) || (first === 192 && second === 168);
+}
+
+/** A registry error's `detail` as Go's `%v` prints the decoded JSON: `map[Tag:latest]`, `[a b]`. */
+export function goErrorDetail(value: unknown): string {
+  if (value === null || value === undefined) return '<nil>';
+  if (Array.isArray(value)) return `[${value.map(goErrorDetail).join(' ')}]`;
+  if (typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `map[${entries.map(([key, entry]) => `${key}:${goErrorDetail(entry)}`).join(' ')}]`;
+  }
+  return String(value);
 }

@@ -2,14 +2,18 @@
 // differs from npm's. A GitRepository's `ref.semver` and, later, a HelmChart's `version`
 // are Masterminds constraints, so `>=1.0.0, <2.0.0` (comma: and), `=> 1.2` and `!=1.3.0`
 // must mean what they mean to Flux. This reads them into node-semver ranges, which share
-// the rest of the grammar (`||`, `~`, `^`, `x` wildcards, hyphen ranges, prerelease
-// rules), and keeps `!=` apart because npm ranges cannot say it.
+// the rest of the grammar (`||`, `~`, `^`, `x` wildcards, hyphen ranges), and keeps `!=`
+// apart because npm ranges cannot say it. Prereleases follow Masterminds, not npm: a
+// prerelease version passes an alternative only when each of its comparators names a
+// prerelease (`>=1.0.0-0` admits 1.1.0-rc.1; npm would want the same 1.0.0 tuple).
 import semver from 'semver';
 
 /** One `||` alternative: a node-semver range, and the versions (or wildcard ranges) it excludes. */
 interface Alternative {
   range: string;
   excluded: string[];
+  /** every comparator names a prerelease, so prerelease versions may pass */
+  prereleases: boolean;
 }
 
 export interface VersionConstraint {
@@ -30,7 +34,7 @@ export function parseVersionConstraint(source: string): VersionConstraint | unde
   for (const part of source.split('||')) {
     const hyphen = hyphenRange.exec(part);
     if (hyphen) {
-      alternatives.push({ range: `${hyphen[1]} - ${hyphen[2]}`, excluded: [] });
+      alternatives.push({ range: `${hyphen[1]} - ${hyphen[2]}`, excluded: [], prereleases: hasPrerelease(hyphen[1]!) && hasPrerelease(hyphen[2]!) });
       continue;
     }
     // Whatever is not a comparator (besides commas and spaces) makes the constraint invalid.
@@ -45,13 +49,20 @@ export function parseVersionConstraint(source: string): VersionConstraint | unde
     }
     const joined = range.join(' ') || '*';
     if (!semver.validRange(joined) || excluded.some((target) => !semver.validRange(target))) return undefined;
-    alternatives.push({ range: joined, excluded });
+    alternatives.push({ range: joined, excluded, prereleases: comparators.every(([, , target]) => hasPrerelease(target!)) });
   }
   return { source, alternatives };
 }
 
 export function satisfiesConstraint(candidate: semver.SemVer, constraint: VersionConstraint): boolean {
+  const prerelease = candidate.prerelease.length > 0;
+  const options = { includePrerelease: true };
   return constraint.alternatives.some(
-    ({ range, excluded }) => semver.satisfies(candidate, range) && excluded.every((target) => !semver.satisfies(candidate, target)),
+    ({ range, excluded, prereleases }) => (!prerelease || prereleases) && semver.satisfies(candidate, range, options) && excluded.every((target) => !semver.satisfies(candidate, target, options)),
   );
+}
+
+/** `1.2.3-rc.1`, not `1.2.3+build-7`. */
+function hasPrerelease(version: string): boolean {
+  return /^v?[0-9xX*]+(?:\.[0-9xX*]+)*-/.test(version);
 }

@@ -1,22 +1,25 @@
-// One GET as Helm's and the registries' Go clients make it, for the chart downloads of
-// HTTP repositories and OCI registries: the repository's CA added to the system's (as
-// Flux adds it), its client certificate, the activity's cancellation; and a body read
-// up to a limit, so an endless or huge answer cannot fill the worker's memory.
+// One GET (or HEAD) as Helm's and the registries' Go clients make it, for the chart
+// downloads of HTTP repositories and OCI registries: the repository's CA added to the
+// system's (as Flux adds it), its client certificate, the activity's cancellation; and a
+// body read up to a limit, so an endless or huge answer cannot fill the worker's memory.
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { rootCertificates } from 'node:tls';
 import type { HelmClientOptions } from '../domain/helm-repository-auth.js';
 
-export function sendGet(href: string, headers: Record<string, string>, tls: HelmClientOptions['tls'], signal: AbortSignal): Promise<IncomingMessage> {
+/** TLS as a client takes it; `insecureSkipVerify` only where Flux allows it (an `insecure` OCIRepository without a certSecretRef). */
+export type ClientTls = (NonNullable<HelmClientOptions['tls']> & { insecureSkipVerify?: boolean }) | undefined;
+
+export function sendGet(href: string, headers: Record<string, string>, tls: ClientTls, signal: AbortSignal, method: 'GET' | 'HEAD' = 'GET'): Promise<IncomingMessage> {
   const url = new URL(href);
   return new Promise((resolve, reject) => {
     const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(
       url,
       {
-        method: 'GET',
+        method,
         headers,
         signal,
-        ...(url.protocol === 'https:' && tls ? { ca: tls.ca ? [...rootCertificates, tls.ca] : undefined, cert: tls.cert, key: tls.key } : {}),
+        ...(url.protocol === 'https:' && tls ? { ca: tls.ca ? [...rootCertificates, tls.ca] : undefined, cert: tls.cert, key: tls.key, ...(tls.insecureSkipVerify ? { rejectUnauthorized: false } : {}) } : {}),
       },
       resolve,
     );

@@ -14,6 +14,7 @@ export interface FluxKind {
 export const fluxKinds = {
   GitRepository: { kind: 'GitRepository', group: 'source.toolkit.fluxcd.io', version: 'v1', plural: 'gitrepositories', controller: TaskQueue.Source },
   HelmRepository: { kind: 'HelmRepository', group: 'source.toolkit.fluxcd.io', version: 'v1', plural: 'helmrepositories', controller: TaskQueue.Source },
+  OCIRepository: { kind: 'OCIRepository', group: 'source.toolkit.fluxcd.io', version: 'v1', plural: 'ocirepositories', controller: TaskQueue.Source },
   HelmChart: { kind: 'HelmChart', group: 'source.toolkit.fluxcd.io', version: 'v1', plural: 'helmcharts', controller: TaskQueue.Source },
   Kustomization: { kind: 'Kustomization', group: 'kustomize.toolkit.fluxcd.io', version: 'v1', plural: 'kustomizations', controller: TaskQueue.Kustomize },
   HelmRelease: { kind: 'HelmRelease', group: 'helm.toolkit.fluxcd.io', version: 'v2', plural: 'helmreleases', controller: TaskQueue.Helm },

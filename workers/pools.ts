@@ -20,6 +20,7 @@ import { createHealthActivities } from '../activities/health.js';
 import { createGitRepositoryActivities } from '../activities/gitrepository/index.js';
 import { createHelmChartActivities } from '../activities/helmchart/index.js';
 import { createHelmRepositoryActivities } from '../activities/helmrepository/index.js';
+import { createOCIRepositoryActivities } from '../activities/ocirepository/index.js';
 import { createHelmReleaseActivities } from '../activities/helmrelease/index.js';
 import { kubeconfigText } from '../kube/tool-kubeconfig.js';
 import { reconcileObject } from '../temporal/object-loops.js';
@@ -90,6 +91,7 @@ export function poolActivities(queue: TaskQueue, deps: PoolDependencies, workerQ
       return {
         ...createGitRepositoryActivities({ objects: deps.objects, store: deps.artifacts, workerQueue }),
         ...createHelmRepositoryActivities({ objects: deps.objects, store: deps.artifacts, workerQueue }),
+        ...createOCIRepositoryActivities({ objects: deps.objects, store: deps.artifacts, workerQueue }),
         ...createHelmChartActivities({ objects: deps.objects, store: deps.artifacts, workerQueue }),
         ...createLegacyGitRepositoryActivities(),
         ...(loops ? createResyncActivities({ ...loops, kinds: reconciledKinds }) : {}),

@@ -3,6 +3,7 @@
 export { smokeTest } from './smoke-test.js';
 export { gitRepositoryLoop } from './gitrepository.js';
 export { helmRepositoryLoop } from './helmrepository.js';
+export { ociRepositoryLoop } from './ocirepository.js';
 export { helmChartLoop } from './helmchart.js';
 export { kustomizationLoop } from './kustomization.js';
 export { helmReleaseLoop } from './helmrelease.js';

@@ -1,13 +1,9 @@
 // Pack the checkout (with its includes) by Flux's ignore rules into a reproducible
 // tar.gz, store it, and collect old artifacts (the current and the previous one stay).
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import ignore from 'ignore';
-import { listFiles } from '../../artifacts/archive.js';
 import type { WorkerLocal } from '../../common/reconcile-steps.js';
 import { commitSubject } from '../../domain/gitrepository-status.js';
-import { sourceIgnore } from '../../domain/source-ignore.js';
 import { copyIncludes } from '../source-include.js';
+import { ignoreRules } from '../source-ignore-rules.js';
 import { fetchFailureOf, type FetchFailure } from './git-failure.js';
 import type { GitRepositoryContext } from './work.js';
 
@@ -27,15 +23,4 @@ export function storeArtifactStep(context: GitRepositoryContext) {
     work.result = { outcome: 'stored', artifact, commitSubject: commitSubject(work.commitMessage ?? ''), includedArtifacts: work.includedArtifacts, verification: work.verification };
     return { digest: artifact.digest };
   };
-}
-
-/** Flux's rules: .sourceignore files anywhere in the checkout, then spec.ignore. */
-async function ignoreRules(root: string, specIgnore: string | undefined) {
-  const files = await listFiles(root, ignore().add(['.git/']));
-  const sourceIgnores = await Promise.all(
-    files
-      .filter((path) => path === '.sourceignore' || path.endsWith('/.sourceignore'))
-      .map(async (path) => ({ dir: path.split('/').slice(0, -1).join('/'), content: await readFile(join(root, path), 'utf8') })),
-  );
-  return sourceIgnore(sourceIgnores, specIgnore);
 }

@@ -15,7 +15,7 @@ import { HelmChartReason, type ChartResult, type HelmChartObserved, type HelmCha
 import { normalizeRepositoryUrl, readHelmRepositorySpec, type HelmRepositorySpec } from '../../domain/helmrepository-spec.js';
 import { chartVersionsFromTags, isConcreteVersion, ociChartReference, OciReferenceError, selectTaggedVersion, type OciChartReference } from '../../domain/oci-reference.js';
 import { chartDownloadUrl, ChartReferenceError, selectChartVersion, type ChartVersion } from '../../helm/chart-version.js';
-import { ociRegistryClient, OciRegistryError } from '../../helm/oci-registry.js';
+import { ociRegistryClient, OciRegistryError } from '../../oci/registry.js';
 import { IndexError, loadIndex, type RepositoryIndex } from '../../helm/repository-index.js';
 import { specSchemaFor } from '../../kube/crd-schemas.js';
 import { apiVersionOf, fluxKinds, type FluxObjectRef } from '../../kube/flux-kinds.js';

@@ -12,7 +12,7 @@ import type { ChartResult } from '../../domain/helmchart-status.js';
 import { OciReferenceError, tagOfVersion } from '../../domain/oci-reference.js';
 import { ChartFilesError, exists, insideRoot, readChartMetadata, unpackChart } from '../../helm/chart-files.js';
 import { download, DownloadFailure } from '../../helm/http-download.js';
-import { ociRegistryClient, OciRegistryError } from '../../helm/oci-registry.js';
+import { ociRegistryClient, OciRegistryError } from '../../oci/registry.js';
 import { cancellationSignal } from '../heartbeat.js';
 import { maxChartSize, type HelmChartContext, type HelmChartWork, type RemoteChart } from './work.js';
 

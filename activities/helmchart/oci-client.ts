@@ -6,7 +6,7 @@
 import { helmClientOptions } from '../../domain/helm-repository-auth.js';
 import type { HelmRepositorySpec } from '../../domain/helmrepository-spec.js';
 import { dockerConfigCredentials, OciReferenceError } from '../../domain/oci-reference.js';
-import type { OciRegistryOptions } from '../../helm/oci-registry.js';
+import type { OciRegistryOptions } from '../../oci/registry.js';
 import type { FluxObjects } from '../../kube/flux-objects.js';
 
 export type OciRegistryClientReading = { ok: true; options: OciRegistryOptions } | { ok: false; message: string };

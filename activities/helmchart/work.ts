@@ -8,7 +8,7 @@ import type { ChartResult } from '../../domain/helmchart-status.js';
 import type { SchemaNode } from '../../domain/schema-validation.js';
 import type { OciChartReference } from '../../domain/oci-reference.js';
 import type { DownloadOptions } from '../../helm/http-download.js';
-import type { OciRegistryOptions } from '../../helm/oci-registry.js';
+import type { OciRegistryOptions } from '../../oci/registry.js';
 import type { FluxObjectRef } from '../../kube/flux-kinds.js';
 import type { FluxObjects } from '../../kube/flux-objects.js';
 import type { Workspaces } from '../workspaces.js';

@@ -58,10 +58,11 @@ export function resolveSourceStep(context: KustomizationContext) {
 
     const sourceNamespace = spec.sourceRef.namespace ?? ref.namespace;
     const sourceId = `${spec.sourceRef.kind}/${sourceNamespace}/${spec.sourceRef.name}`;
-    if (spec.sourceRef.kind !== 'GitRepository') return failed({ reason: KustomizationReason.ArtifactFailed, message: `source kind ${spec.sourceRef.kind} is not supported yet`, stalled: false });
+    const sourceKind = spec.sourceRef.kind;
+    if (sourceKind !== 'GitRepository' && sourceKind !== 'OCIRepository') return failed({ reason: KustomizationReason.ArtifactFailed, message: `source kind ${sourceKind} is not supported yet`, stalled: false });
     const refused = crossNamespaceRefusal(access, ref.namespace, { kind: spec.sourceRef.kind, namespace: sourceNamespace, name: spec.sourceRef.name });
     if (refused) return failed({ reason: KustomizationReason.AccessDenied, message: refused, stalled: false });
-    const source = await objects.get({ kind: 'GitRepository', namespace: sourceNamespace, name: spec.sourceRef.name });
+    const source = await objects.get({ kind: sourceKind, namespace: sourceNamespace, name: spec.sourceRef.name });
     const artifact = (source?.status as { artifact?: Artifact } | undefined)?.artifact;
     if (!source) return failed({ reason: KustomizationReason.ArtifactFailed, message: `Source '${sourceId}' not found`, stalled: false, retryAfterMs: dependencyRetryMs });
     if (!artifact) return failed({ reason: KustomizationReason.ArtifactFailed, message: `Source '${sourceId}' is not ready, artifact not found`, stalled: false, retryAfterMs: dependencyRetryMs });

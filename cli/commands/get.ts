@@ -80,7 +80,7 @@ export const getCommands: Command[] = [
   ...objectKinds.map(getCommand),
   {
     words: [['get'], ['all']],
-    summary: 'the status of every GitRepository, HelmRepository, Kustomization and HelmRelease',
+    summary: 'the status of every GitRepository, OCIRepository, HelmRepository, HelmChart, Kustomization and HelmRelease',
     options,
     examples: ['kimbernetes get all', 'kimbernetes get all -A'],
     run: (context, invocation) =>

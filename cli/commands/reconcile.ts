@@ -7,7 +7,7 @@ import { requireObject, type Command } from '../command.js';
 import type { CliContext } from '../context.js';
 import { CliError, ExitCode } from '../errors.js';
 import { fluxKinds, type FluxKindName, type FluxObjectRef } from '../../kube/flux-kinds.js';
-import { gitRepositoryWords, helmChartWords, helmReleaseWords, helmRepositoryWords, kustomizationWords, notFoundMessage, quoted, type KindWords } from '../kinds.js';
+import { gitRepositoryWords, helmChartWords, helmReleaseWords, helmRepositoryWords, kustomizationWords, notFoundMessage, ociRepositoryWords, quoted, type KindWords } from '../kinds.js';
 import { forceAtAnnotation, resetAtAnnotation } from '../../domain/helmrelease-requests.js';
 import { newRequestedAt, requestPatch, successMessage, waitForReconcile } from '../reconcile-wait.js';
 
@@ -111,6 +111,7 @@ function reconcileCommand(words: KindWords, withSource: boolean): Command {
 
 export const reconcileCommands: Command[] = [
   reconcileCommand(gitRepositoryWords, false),
+  reconcileCommand(ociRepositoryWords, false),
   reconcileCommand(helmRepositoryWords, false),
   reconcileCommand(helmChartWords, true),
   reconcileCommand(kustomizationWords, true),

@@ -67,15 +67,18 @@ describe('kimbernetes CLI on Helm', () => {
   });
 
   it("lists Helm repositories, charts and releases with flux's columns", async () => {
-    const repositories = await cli('get', 'sources', 'helm');
+    // Ready is written by a loop's last step, a moment before the loop waits: read each table once it does.
+    const waiting = (args: string[], name: string) =>
+      eventually(() => cli(...args), (t) => new RegExp(`^${name}\\s.*\\sin \\d+m`, 'm').test(t.stdout), { what: `${name} waiting for its next reconcile`, timeoutMs: 60_000 });
+    const repositories = await waiting(['get', 'sources', 'helm'], 'charts');
     expect(repositories.code).toBe(0);
     expect(repositories.stdout.split('\n')[0]).toMatch(/^NAME\s+REVISION\s+SUSPENDED\s+READY\s+AGE\s+NEXT RECONCILE\s+MESSAGE$/);
     expect(rowOf(repositories.stdout, 'charts')).toMatch(/^charts\s+sha256:[0-9a-f]{64}\s+False\s+True\s+\d+[sm]\s+in \d+m\d*s?\s+stored artifact: revision 'sha256:[0-9a-f]{64}'$/);
 
-    const helmCharts = await cli('get', 'sources', 'chart');
+    const helmCharts = await waiting(['get', 'sources', 'chart'], chartName);
     expect(rowOf(helmCharts.stdout, chartName)).toMatch(new RegExp(`^${chartName}\\s+1\\.0\\.0\\s+False\\s+True\\s+\\S+\\s+in \\d+m\\d*s?\\s+pulled 'demo' chart with version '1\\.0\\.0'$`));
 
-    const releases = await cli('get', 'hr');
+    const releases = await waiting(['get', 'hr'], 'demo');
     expect(rowOf(releases.stdout, 'demo')).toMatch(new RegExp(`^demo\\s+1\\.0\\.0\\s+False\\s+True\\s+\\S+\\s+in \\d+m\\d*s?\\s+Helm install succeeded for release ${namespace}/demo\\.v1 with chart demo@1\\.0\\.0$`));
   });
 

@@ -84,7 +84,7 @@ describe('help', () => {
 
   it('after a wrong command line, shows the usage and where the flags are', () => {
     expect(usageText(['tree', 'kustomization'], commands)).toBe("Usage: kimbernetes tree kustomization NAME [flags]\nRun 'kimbernetes tree kustomization --help' for its flags.\n");
-    expect(usageText(['get', 'sources'], commands)).toMatch(/^Commands:\n {2}get sources git\s+the status of GitRepository objects\n {2}get sources helm\s+the status of HelmRepository objects\n {2}get sources chart\s+the status of HelmChart objects\nRun 'kimbernetes get sources --help' for more\.\n$/);
+    expect(usageText(['get', 'sources'], commands)).toMatch(/^Commands:\n {2}get sources git\s+the status of GitRepository objects\n {2}get sources oci\s+the status of OCIRepository objects\n {2}get sources helm\s+the status of HelmRepository objects\n {2}get sources chart\s+the status of HelmChart objects\nRun 'kimbernetes get sources --help' for more\.\n$/);
   });
 
   it('gives every flag a description and every command a summary', () => {

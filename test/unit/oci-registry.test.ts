@@ -19,7 +19,7 @@ import {
   tagOfVersion,
   tagsOfPage,
 } from '../../domain/oci-reference.js';
-import { ociRegistryClient, OciRegistryError } from '../../helm/oci-registry.js';
+import { ociRegistryClient, OciRegistryError } from '../../oci/registry.js';
 
 describe('OCI chart reference', () => {
   it('is the repository URL joined with the chart name', () => {
