@@ -47,7 +47,8 @@ export function referencesSource(object: KubernetesObject, source: SourceIdentit
         const templated = chart?.spec?.sourceRef && { kind: 'HelmChart', name: `${namespace}-${object.metadata.name}`, namespace: chart.spec.sourceRef.namespace ?? namespace };
         return matches(templated, source, namespace) || matches(spec.chartRef as SourceReference | undefined, source, namespace);
       }
-      return matches(chart?.spec?.sourceRef, source, namespace);
+      // An OCIRepository by chartRef; a template's source, whose artifact its HelmChart reads.
+      return matches(spec.chartRef as SourceReference | undefined, source, namespace) || matches(chart?.spec?.sourceRef, source, namespace);
     }
     case 'GitRepository': {
       // include refers to GitRepositories of the same namespace only.

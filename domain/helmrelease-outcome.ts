@@ -41,6 +41,8 @@ export interface HelmReleaseStatus {
   storageNamespace?: string;
   lastAttemptedGeneration?: number;
   lastAttemptedRevision?: string;
+  /** null removes it (the status is merge-patched) */
+  lastAttemptedRevisionDigest?: string | null;
   lastAttemptedConfigDigest?: string;
   lastAttemptedValuesChecksum?: string;
   lastAttemptedReleaseAction?: ReleaseAction;
@@ -73,6 +75,8 @@ export type ReleaseOutcome =
 export interface ReleaseAttempt {
   chartName: string;
   chartVersion: string;
+  /** an OCIRepository chart's manifest digest (status.lastAttemptedRevisionDigest) */
+  ociDigest?: string;
   configDigest: string;
   releaseName: string;
   releaseNamespace: string;
@@ -136,6 +140,8 @@ export function nextHelmReleaseStatus(previous: HelmReleaseStatus, verdict: Rele
   if (changed) Object.assign(status, { installFailures: 0, upgradeFailures: 0, failures: 0 });
   if (plan.action !== 'none') {
     Object.assign(status, { lastAttemptedGeneration: context.generation, lastAttemptedRevision: attempt.chartVersion, lastAttemptedConfigDigest: attempt.configDigest, lastAttemptedValuesChecksum: '' });
+    if (attempt.ociDigest) status.lastAttemptedRevisionDigest = attempt.ociDigest;
+    else if (previous.lastAttemptedRevisionDigest) status.lastAttemptedRevisionDigest = null;
   }
 
   let stateError: string | undefined;

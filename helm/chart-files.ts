@@ -1,7 +1,8 @@
 // A chart's files on the worker: unpacking a downloaded package, reading Chart.yaml as
 // Helm validates it, merging values files into values.yaml, and packaging the chart again
 // with the real `helm package` (so the result is exactly what Helm itself would write).
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, relative, resolve, sep } from 'node:path';
 import semver from 'semver';
 import { extract } from 'tar';
@@ -35,6 +36,18 @@ export async function unpackChart(archive: string, destination: string): Promise
     if (await exists(join(destination, entry.name, 'Chart.yaml'))) return join(destination, entry.name);
   }
   throw new ChartFilesError("no 'Chart.yaml' found");
+}
+
+/** A chart package's Chart.yaml, read from a scratch folder that goes afterwards; the package is handed back. */
+export async function loadPackagedChart(bytes: Buffer): Promise<{ metadata: ChartMetadata; package: Buffer }> {
+  const scratch = await mkdtemp(join(tmpdir(), 'chart-'));
+  try {
+    const archive = join(scratch, 'chart.tgz');
+    await writeFile(archive, bytes);
+    return { metadata: await readChartMetadata(await unpackChart(archive, join(scratch, 'unpacked'))), package: bytes };
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
 }
 
 /** Chart.yaml of the chart in `dir`, checked as Helm's Metadata.Validate checks it. */

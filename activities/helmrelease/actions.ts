@@ -95,7 +95,9 @@ export function releaseActionSteps(context: HelmReleaseContext) {
       const release = await latestStoredRelease(context.clusters, work.connection, work.ref.namespace, spec);
       const tested = release ?? work.current!;
       const last = lastReleaseAction(work);
-      return { action: 'test', ok: !error, error, snapshot: { ...snapshotOf(tested), testHooks: testHooksOf(tested) }, ignored: !last || spec[last].remediation.ignoreTestFailures };
+      // The tested release keeps the OCI digest its snapshot was recorded with.
+      const recorded = [...work.outcomes.flatMap((outcome) => ('snapshot' in outcome && outcome.snapshot ? [outcome.snapshot] : [])), ...(work.previous.history ?? [])].find((s) => s.version === tested.version);
+      return { action: 'test', ok: !error, error, snapshot: { ...snapshotOf(tested, recorded?.ociDigest), testHooks: testHooksOf(tested) }, ignored: !last || spec[last].remediation.ignoreTestFailures };
     }),
     detectDrift: step(async (work) => {
       const client = await releaseClient(context, work);
@@ -144,7 +146,7 @@ export function releaseActionSteps(context: HelmReleaseContext) {
       const failed: StoredRelease = { ...release, info: { ...release.info, status: 'failed', description } };
       await writeRelease(context, work, failed);
       if (made.action === 'upgrade' && work.current) await writeRelease(context, work, work.current);
-      const outcome: ReleaseOutcome = { action: made.action, ok: false, error: failure, snapshot: snapshotOf(failed) };
+      const outcome: ReleaseOutcome = { action: made.action, ok: false, error: failure, snapshot: snapshotOf(failed, work.chart.ociDigest) };
       work.outcomes[work.outcomes.length - 1] = outcome;
       return { ok: false, version: release.version, remediate: remediationAfter(work, outcome) };
     },
@@ -251,16 +253,16 @@ async function helmAction(context: HelmReleaseContext, work: HelmReleaseWork, ac
     throw error;
   }
   const error = await run(work, args);
-  const snapshot = await latestOf(context, work);
+  const snapshot = await latestOf(context, work, work.chart.ociDigest);
   // Only a release this action wrote counts as its outcome.
   const wrote = snapshot && (!work.current || snapshot.version > work.current.version);
   return { action, ok: !error, error, snapshot: wrote ? snapshot : undefined };
 }
 
 /** The latest release in storage, as the history records it. */
-async function latestOf(context: HelmReleaseContext, work: HelmReleaseWork): Promise<Snapshot | undefined> {
+async function latestOf(context: HelmReleaseContext, work: HelmReleaseWork, ociDigest?: string): Promise<Snapshot | undefined> {
   const release = await latestStoredRelease(context.clusters, work.connection, work.ref.namespace, work.spec);
-  return release && snapshotOf(release);
+  return release && snapshotOf(release, ociDigest);
 }
 
 /** `helm uninstall` of the release `name` stored in `namespace`: done, Helm's error, or `missing` (nothing to uninstall, which is done too). */

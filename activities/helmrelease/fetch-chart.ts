@@ -1,19 +1,26 @@
-// The fetch step of a HelmRelease reconcile: the HelmChart's package downloaded from the
-// artifact server into the workspace, its digest checked.
+// The fetch step of a HelmRelease reconcile: the chart's package downloaded from the
+// artifact server into the workspace, its digest checked. An OCIRepository's chart (read
+// once already, to learn its name) is packaged again at the version that carries the
+// artifact's digest, as helm-controller loads it with that version.
 import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { WorkerLocal } from '../../common/reconcile-steps.js';
 import { fetchArtifactBytes } from '../../artifacts/fetch.js';
+import { packageChart, unpackChart } from '../../helm/chart-files.js';
+import { cancellationSignal } from '../heartbeat.js';
 import type { HelmReleaseContext } from './work.js';
 
 export function fetchChartStep(context: HelmReleaseContext) {
   return async function fetchChart({ local }: { local: WorkerLocal }): Promise<{ digest: string }> {
     const { dir, state: work } = context.workspaces.get(local.workspace);
-    const { artifact } = work.chart;
-    const bytes = await fetchArtifactBytes(artifact.url, artifact.digest);
-    work.chartPath = join(dir, `${work.chart.name}-${work.chart.version}.tgz`);
-    await writeFile(work.chartPath, bytes);
+    const { artifact, name, version } = work.chart;
+    const bytes = work.chart.package ?? (await fetchArtifactBytes(artifact.url, artifact.digest));
+    const downloaded = join(dir, `${name}-${version}.tgz`);
+    await writeFile(downloaded, bytes);
+    work.chartPath = work.chart.ociDigest
+      ? await packageChart(await unpackChart(downloaded, join(dir, 'oci-chart')), version, join(dir, 'oci-package'), { home: join(dir, 'oci-helm'), signal: cancellationSignal() })
+      : downloaded;
     return { digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}` };
   };
 }

@@ -16,7 +16,10 @@ import { forceAtAnnotation, pendingRequest, resetAtAnnotation } from '../../doma
 import { composeValues, ValuesReferenceError } from '../../domain/helmrelease-values.js';
 import type { GoMap } from '../../domain/go-yaml.js';
 import { HelmFailure } from '../../helm/helm-cli.js';
-import type { FluxObjectRef } from '../../kube/flux-kinds.js';
+import { fluxKinds, type FluxObjectRef } from '../../kube/flux-kinds.js';
+import { ArtifactError, fetchArtifactBytes } from '../../artifacts/fetch.js';
+import { ChartFilesError, loadPackagedChart, type ChartMetadata } from '../../helm/chart-files.js';
+import { ociChartVersion } from '../../domain/helmrelease-oci-chart.js';
 import type { KubernetesObject } from '../../kube/objects.js';
 import { commonMetadataDigest, postRenderersDigest } from '../../domain/helmrelease-post-render.js';
 import type { CommonMetadata, PostRenderer } from '../../schemas/types.js';
@@ -199,10 +202,11 @@ export function resolveReleaseStep(context: HelmReleaseContext) {
   };
 }
 
-export function attemptOf(spec: HelmReleaseSpec, chart: { name: string; version: string; helmChart?: string }, values?: GoMap) {
+export function attemptOf(spec: HelmReleaseSpec, chart: { name: string; version: string; helmChart?: string; ociDigest?: string }, values?: GoMap) {
   return {
     chartName: chart.name,
     chartVersion: chart.version,
+    ...(chart.ociDigest ? { ociDigest: chart.ociDigest } : {}),
     configDigest: values ? configDigest(values) : '',
     releaseName: spec.releaseNameUnshortened,
     releaseNamespace: spec.releaseNamespace,
@@ -213,47 +217,73 @@ export function attemptOf(spec: HelmReleaseSpec, chart: { name: string; version:
   };
 }
 
-type ResolvedChart = { chart: { name: string; version: string; artifact: Artifact; helmChart?: string } } | { failure: { reason: string; message: string }; woken?: boolean };
+/** The chart to release: the source's artifact, its name and version; for an OCIRepository also its package and digest. */
+export interface ResolvedChartSource {
+  name: string;
+  version: string;
+  artifact: Artifact;
+  helmChart?: string;
+  /** an OCIRepository's chart: the manifest digest its version carries, and the package as downloaded */
+  ociDigest?: string;
+  package?: Buffer;
+}
+
+type ResolvedChart = { chart: ResolvedChartSource } | { failure: { reason: string; message: string }; woken?: boolean };
 
 const wokenChartRetryMs = 5_000;
 
-/** The HelmChart the release reads: the one its template makes (applied now), or chartRef's. */
+/** The chart source the release reads: the HelmChart its template makes (applied now), or chartRef's HelmChart or OCIRepository. */
 async function resolveChart(context: HelmReleaseContext, ref: FluxObjectRef, object: KubernetesObject, spec: HelmReleaseSpec): Promise<ResolvedChart> {
-  let chartRef: FluxObjectRef;
+  let sourceRef: FluxObjectRef;
   let woken = false;
   // The templated chart is read once, right after its apply; a chartRef's is read below.
   let read: KubernetesObject | undefined;
   if (spec.chart) {
     const template = helmChartFromTemplate({ name: ref.name, namespace: ref.namespace }, spec.chart, ((object.spec as { interval?: string }).interval ?? '10m'));
     await context.kube.apply(template as unknown as KubernetesObject, { fieldManager: 'helm-controller', force: true });
-    chartRef = { kind: 'HelmChart', namespace: template.metadata.namespace, name: template.metadata.name };
+    sourceRef = { kind: 'HelmChart', namespace: template.metadata.namespace, name: template.metadata.name };
     // A new or changed HelmChart is reconciled now (the watcher would start its loop too, later).
-    read = await context.objects.get(chartRef);
+    read = await context.objects.get(sourceRef);
     const observed = (read?.status as { observedGeneration?: number } | undefined)?.observedGeneration;
     if (read && observed !== read.metadata.generation && context.requestReconcile) {
-      await context.requestReconcile(chartRef);
+      await context.requestReconcile(sourceRef);
       woken = true;
     }
     await deletePreviousTemplatedChart(context, ref, object, helmChartReferenceOf({ name: ref.name, namespace: ref.namespace }, spec.chart));
-  } else if (spec.chartRef?.kind === 'HelmChart') {
-    chartRef = { kind: 'HelmChart', namespace: spec.chartRef.namespace, name: spec.chartRef.name };
+  } else if (spec.chartRef?.kind === 'HelmChart' || spec.chartRef?.kind === 'OCIRepository') {
+    sourceRef = { kind: spec.chartRef.kind, namespace: spec.chartRef.namespace, name: spec.chartRef.name };
     // Moving from a template to a chartRef: the templated chart goes, as in Flux.
     await deletePreviousTemplatedChart(context, ref, object, undefined);
   } else {
     return { failure: { reason: HelmReleaseReason.ArtifactFailed, message: `chartRef of kind '${spec.chartRef?.kind}' is not supported yet` } };
   }
-  const id = `${chartRef.namespace}/${chartRef.name}`;
-  const chart = read ?? (await context.objects.get(chartRef));
-  if (!chart) return { failure: { reason: HelmReleaseReason.ArtifactFailed, message: `could not get Source object: helmcharts.source.toolkit.fluxcd.io "${chartRef.name}" not found` } };
-  const status = (chart.status ?? {}) as { observedGeneration?: number; conditions?: []; artifact?: Artifact; observedChartName?: string };
+  const id = `${sourceRef.namespace}/${sourceRef.name}`;
+  const source = read ?? (await context.objects.get(sourceRef));
+  if (!source) return { failure: { reason: HelmReleaseReason.ArtifactFailed, message: `could not get Source object: ${fluxKinds[sourceRef.kind].plural}.source.toolkit.fluxcd.io "${sourceRef.name}" not found` } };
+  const status = (source.status ?? {}) as { observedGeneration?: number; conditions?: []; artifact?: Artifact; observedChartName?: string };
   const ready = findCondition(status.conditions, 'Ready');
-  const notReady = (detail: string) => ({ failure: { reason: 'SourceNotReady', message: `HelmChart '${id}' is not ready: ${detail}` }, woken });
-  if (status.observedGeneration !== chart.metadata.generation) return notReady(ready?.status === 'False' ? ready.message : 'latest generation of object has not been reconciled');
+  const notReady = (detail: string) => ({ failure: { reason: 'SourceNotReady', message: `${sourceRef.kind} '${id}' is not ready: ${detail}` }, woken });
+  if (status.observedGeneration !== source.metadata.generation) return notReady(ready?.status === 'False' ? ready.message : 'latest generation of object has not been reconciled');
   const stalled = findCondition(status.conditions, 'Stalled');
   if (stalled?.status === 'True') return notReady(stalled.message);
   if (!status.artifact) return notReady('does not have an artifact');
+  if (sourceRef.kind === 'OCIRepository') return ociChart(status.artifact);
   // status.helmChart names the templated chart only, as Flux's does.
-  return { chart: { name: status.observedChartName ?? chartRef.name, version: status.artifact.revision, artifact: status.artifact, helmChart: spec.chart ? id : undefined } };
+  return { chart: { name: status.observedChartName ?? sourceRef.name, version: status.artifact.revision, artifact: status.artifact, helmChart: spec.chart ? id : undefined } };
+}
+
+/** An OCIRepository's artifact loaded as a chart, its version carrying the digest (helm-controller's mutateChartWithSourceRevision). */
+async function ociChart(artifact: Artifact): Promise<ResolvedChart> {
+  let loaded: { metadata: ChartMetadata; package: Buffer };
+  try {
+    loaded = await loadPackagedChart(await fetchArtifactBytes(artifact.url, artifact.digest));
+  } catch (error) {
+    if (!(error instanceof ChartFilesError || error instanceof ArtifactError)) throw error;
+    return { failure: { reason: HelmReleaseReason.ArtifactFailed, message: `Could not load chart: ${error.message}` } };
+  }
+  const version = ociChartVersion(loaded.metadata.version, artifact.revision);
+  if (!version.ok) return { failure: { reason: 'ChartMutateError', message: version.message } };
+  return { chart: { name: loaded.metadata.name, version: version.version, artifact, ociDigest: version.ociDigest, package: loaded.package } };
 }
 
 /** Deletes the templated HelmChart status.helmChart names unless it is still the one wanted. */

@@ -23,7 +23,8 @@ export interface HelmReleaseWork {
   generation: number;
   previous: HelmReleaseStatus;
   values: GoMap;
-  chart: { name: string; version: string; artifact: Artifact; helmChart?: string };
+  /** the chart's source artifact, name and version; an OCIRepository's also its digest and its package as downloaded */
+  chart: { name: string; version: string; artifact: Artifact; helmChart?: string; ociDigest?: string; package?: Buffer };
   connection: HelmConnection;
   /** the latest release in storage when the reconcile began */
   current?: StoredRelease;

@@ -5,6 +5,7 @@
 // (source-controller internal/helm/repository/oci_chart_repository.go and
 // internal/helm/chart/builder_remote.go); the stored package is the pushed one, byte for byte.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,7 +19,8 @@ import { reconcileObject } from '../../temporal/object-loops.js';
 import { requireBinary } from '../../tools/paths.js';
 import { eventually } from '../harness/eventually.js';
 import { startTestWorkers, uniqueSuffix, type TestWorkers } from '../harness/test-workers.js';
-import { helmRunner } from '../harness/helm.js';
+import { helmList, helmRunner } from '../harness/helm.js';
+import type { HelmReleaseStatus } from '../../domain/helmrelease-outcome.js';
 
 describe('HelmChart from an OCI HelmRepository', () => {
   let workers: TestWorkers;
@@ -158,5 +160,50 @@ describe('HelmChart from an OCI HelmRepository', () => {
     expect(findCondition(s.conditions, 'Ready')?.message).toBe(`Helm install succeeded for release ${namespace}/from-registry.v1 with chart podinfo@1.1.0`);
     const configMap = (await workers.kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace, name: 'from-registry' })) as { data?: Record<string, string> } | undefined;
     expect(configMap?.data).toEqual({ message: 'from the registry' });
+  });
+
+  it('installs a HelmRelease from an OCIRepository by chartRef, its chart version carrying the digest, and upgrades when the tag is pushed again', async () => {
+    const crane = (...args: string[]) => execFileSync(requireBinary('crane'), args, { encoding: 'utf8' }).trim();
+    const digestOf = (tag: string) => crane('digest', `${registryHost}/charts/podinfo:${tag}`);
+    const source = { kind: 'OCIRepository' as const, namespace, name: 'podinfo' };
+    const release = { kind: 'HelmRelease' as const, namespace, name: 'by-chartref' };
+    const sourceStatus = async () => ((await workers.objects.get(source))?.status ?? {}) as { artifact?: { revision: string } };
+    const releaseStatus = async () => ((await workers.objects.get(release))?.status ?? {}) as HelmReleaseStatus;
+    const layerSelector = { mediaType: 'application/vnd.cncf.helm.chart.content.v1.tar+gzip', operation: 'copy' };
+    const pull = async (tag: string) => {
+      await apply({ apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'OCIRepository', metadata: { name: source.name, namespace }, spec: { interval: '1h', url: `oci://${registryHost}/charts/podinfo`, ref: { tag }, layerSelector } });
+      await reconcileObject(workers.client, source, { taskQueuePrefix });
+      await eventually(sourceStatus, (x) => x.artifact?.revision === `${tag}@${digestOf(tag)}`, { what: `the OCIRepository at ${tag}`, timeoutMs: 60_000 });
+    };
+    const versionOf = (digest: string) => `1.0.0+${digest.slice('sha256:'.length, 'sha256:'.length + 12)}`;
+
+    await pull('1.0.0');
+    const first = digestOf('1.0.0');
+    await apply({ apiVersion: 'helm.toolkit.fluxcd.io/v2', kind: 'HelmRelease', metadata: { name: release.name, namespace }, spec: { interval: '1h', chartRef: { kind: 'OCIRepository', name: source.name }, values: { message: 'by chartRef' } } });
+    await reconcileObject(workers.client, release, { taskQueuePrefix });
+    let s = await eventually(releaseStatus, (x) => findCondition(x.conditions, 'Ready')?.status === 'True', { what: 'the HelmRelease Ready', timeoutMs: 120_000 });
+    expect(findCondition(s.conditions, 'Ready')?.message).toBe(`Helm install succeeded for release ${namespace}/by-chartref.v1 with chart podinfo@${versionOf(first)}`);
+    expect(s).toMatchObject({ lastAttemptedRevision: versionOf(first), lastAttemptedRevisionDigest: first });
+    expect(s.history?.[0]).toMatchObject({ version: 1, chartName: 'podinfo', chartVersion: versionOf(first), ociDigest: first });
+    const clusterHelm = helmRunner({ home: join(work, 'helm') });
+    expect(helmList(clusterHelm, namespace).find((listed) => listed.name === 'by-chartref')?.chart).toBe(`podinfo-${versionOf(first)}`);
+
+    // The same tag pushed again with other content is a new chart version to Helm.
+    pushChart('podinfo', '1.0.0', { 'templates/extra.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-extra\n' });
+    const second = digestOf('1.0.0');
+    expect(second).not.toBe(first);
+    await pull('1.0.0');
+    await reconcileObject(workers.client, release, { taskQueuePrefix });
+    s = await eventually(releaseStatus, (x) => x.history?.[0]?.version === 2 && findCondition(x.conditions, 'Ready')?.status === 'True', { what: 'the upgrade to the new digest', timeoutMs: 120_000 });
+    expect(s.history?.[0]).toMatchObject({ chartVersion: versionOf(second), ociDigest: second });
+    expect(await workers.kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace, name: 'by-chartref-extra' })).toBeDefined();
+
+    // A tag that is not the chart's version is refused, as Flux refuses it; the release stays.
+    crane('tag', `${registryHost}/charts/podinfo:1.0.0`, 'stable');
+    await pull('stable');
+    await reconcileObject(workers.client, release, { taskQueuePrefix });
+    s = await eventually(releaseStatus, (x) => findCondition(x.conditions, 'Ready')?.reason === 'ChartMutateError', { what: 'ChartMutateError', timeoutMs: 60_000 });
+    expect(findCondition(s.conditions, 'Ready')?.message).toBe('artifact revision stable does not match chart version 1.0.0');
+    expect(helmList(clusterHelm, namespace).find((listed) => listed.name === 'by-chartref')).toMatchObject({ revision: '2', status: 'deployed' });
   });
 });

@@ -21,6 +21,10 @@ describe('source dependents', () => {
   it('finds HelmReleases by their chart source and HelmCharts by sourceRef', () => {
     expect(referencesSource(object('HelmRelease', 'flux-system', { chart: { spec: { chart: './charts/app', sourceRef: { kind: 'GitRepository', name: 'fleet' } } } }), source)).toBe(true);
     expect(referencesSource(object('HelmChart', 'flux-system', { sourceRef: { kind: 'GitRepository', name: 'fleet' } }), source)).toBe(true);
+    const charts = { kind: 'OCIRepository', namespace: 'apps', name: 'podinfo' };
+    expect(referencesSource(object('HelmRelease', 'apps', { chartRef: { kind: 'OCIRepository', name: 'podinfo' } }), charts)).toBe(true);
+    expect(referencesSource(object('HelmRelease', 'apps', { chartRef: { kind: 'HelmChart', name: 'podinfo' } }), charts)).toBe(false);
+    expect(referencesSource(object('Kustomization', 'apps', { sourceRef: { kind: 'OCIRepository', name: 'podinfo' } }), charts)).toBe(true);
   });
 
   it('finds GitRepositories that include it', () => {

@@ -15,6 +15,7 @@ import { digestOfRevision, manifestAnnotations, manifestLayers, ociRevision, par
 import { goErrorDetail, mayServePlainHttp } from '../../domain/oci-reference.js';
 import { readOCIRepositorySpec } from '../../domain/ocirepository-spec.js';
 import { nextOCIRepositoryStatus, ociContentChanged, type OCIRepositoryStatus } from '../../domain/ocirepository-status.js';
+import { ociChartVersion } from '../../domain/helmrelease-oci-chart.js';
 import { specSchemaFor } from '../../kube/crd-schemas.js';
 import { ociRegistryClient } from '../../oci/registry.js';
 
@@ -231,5 +232,20 @@ describe('OCI registry client, as go-containerregistry', () => {
   it("says what the registry answered in transport.Error's words", async () => {
     const client = ociRegistryClient(host, { client: 'go-containerregistry', insecure: true, timeoutMs: 10_000 });
     await expect(client.digestOf('apps', 'missing')).rejects.toThrow(`GET http://${host}/v2/apps/manifests/missing: MANIFEST_UNKNOWN: manifest unknown; map[Tag:missing]`);
+  });
+});
+
+describe('a HelmRelease chart from an OCIRepository', () => {
+  const digest = `sha256:0cc9a8446c95${'f'.repeat(52)}`;
+
+  it("carries the artifact digest's first 12 characters as its version's build metadata (helm-controller's mutateChartWithSourceRevision)", () => {
+    expect(ociChartVersion('6.6.1', `6.6.1@${digest}`)).toEqual({ ok: true, version: '6.6.1+0cc9a8446c95', ociDigest: digest });
+    expect(ociChartVersion('6.6.1', digest)).toEqual({ ok: true, version: '6.6.1+0cc9a8446c95', ociDigest: digest });
+    expect(ociChartVersion('2.0.0-rc.1+build.7', digest)).toMatchObject({ version: '2.0.0-rc.1+0cc9a8446c95' });
+  });
+
+  it('is refused when the tag is not the chart version', () => {
+    expect(ociChartVersion('6.6.1', `latest@${digest}`)).toEqual({ ok: false, message: 'artifact revision latest does not match chart version 6.6.1' });
+    expect(ociChartVersion('6.6.1', 'sha256:abc')).toEqual({ ok: false, message: 'invalid artifact revision sha256:abc' });
   });
 });
