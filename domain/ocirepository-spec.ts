@@ -2,7 +2,7 @@
 // (so a mistake is named by its field), then given Flux's defaults (source-controller
 // api/v1 ocirepository_types.go): timeout 60s, the `latest` tag, the first layer
 // extracted. What this engine cannot do yet (cloud providers' workload identity, signature
-// verification, a proxy, a ServiceAccount's pull secrets) is refused by name rather than
+// verification, a proxy) is refused by name rather than
 // skipped: an artifact that was to be verified is never stored unverified.
 import { parseDuration } from './duration.js';
 import type { SpecReading } from './gitrepository-spec.js';
@@ -26,6 +26,8 @@ export interface OCIRepositorySpec {
   timeoutMs: number;
   /** a docker-registry Secret */
   secretName?: string;
+  /** a ServiceAccount whose imagePullSecrets hold credentials too (the generic provider) */
+  serviceAccountName?: string;
   /** `tls.crt`, `tls.key`, `ca.crt` */
   certSecretName?: string;
   insecure: boolean;
@@ -40,7 +42,6 @@ export function unsupportedOciRepositoryField(raw: OCIRepositoryObjectSpec): { f
   }
   if (raw.verify) return { field: 'verify', message: `spec.verify with provider '${raw.verify.provider}' is not supported yet: the artifact is not pulled unverified` };
   if (raw.proxySecretRef) return { field: 'proxySecretRef', message: 'spec.proxySecretRef is not supported yet for OCIRepository' };
-  if (raw.serviceAccountName) return { field: 'serviceAccountName', message: "spec.serviceAccountName is not supported yet for OCIRepository: give the registry's credentials in spec.secretRef" };
   return undefined;
 }
 
@@ -77,6 +78,7 @@ export function readOCIRepositorySpec(raw: unknown, schema: SchemaNode): SpecRea
       intervalMs,
       timeoutMs,
       secretName: spec.secretRef?.name,
+      ...(spec.serviceAccountName ? { serviceAccountName: spec.serviceAccountName } : {}),
       certSecretName: spec.certSecretRef?.name,
       insecure: spec.insecure === true,
       ...(spec.ignore !== undefined ? { ignore: spec.ignore } : {}),

@@ -31,6 +31,8 @@ export interface FluxObjects {
   recordEvent(object: KubernetesObject, event: FluxEvent, component: string): Promise<void>;
   /** a Secret's data, decoded; undefined when it does not exist */
   getSecretData(namespace: string, name: string): Promise<Record<string, string> | undefined>;
+  /** the names of a ServiceAccount's imagePullSecrets; undefined when it does not exist */
+  getImagePullSecretNames(namespace: string, name: string): Promise<string[] | undefined>;
 }
 
 export interface FluxObjectsOptions {
@@ -135,6 +137,18 @@ export function createFluxObjects(config: KubeConfig, { throttle = async () => u
         return Object.fromEntries(Object.entries(secret.data ?? {}).map(([key, value]) => [key, Buffer.from(value, 'base64').toString('utf8')]));
       } catch (error) {
         const failure = toKubeError(error, 'get', { apiVersion: 'v1', kind: 'Secret', namespace, name });
+        if (failure.notFound) return undefined;
+        throw failure;
+      }
+    },
+
+    async getImagePullSecretNames(namespace, name) {
+      await throttle();
+      try {
+        const account = await core.readNamespacedServiceAccount({ namespace, name });
+        return (account.imagePullSecrets ?? []).flatMap((reference) => (reference.name ? [reference.name] : []));
+      } catch (error) {
+        const failure = toKubeError(error, 'get', { apiVersion: 'v1', kind: 'ServiceAccount', namespace, name });
         if (failure.notFound) return undefined;
         throw failure;
       }

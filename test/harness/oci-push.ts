@@ -6,6 +6,8 @@
 // manifest's digest and the layers' bytes.
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { create } from 'tar';
@@ -77,4 +79,46 @@ async function uploadBlob(base: string, content: Buffer): Promise<void> {
   url.searchParams.set('digest', sha256(content));
   const finished = await fetch(url, { method: 'PUT', headers: { 'Content-Type': 'application/octet-stream' }, body: content });
   if (finished.status !== 201) throw new Error(`finishing a blob upload: ${finished.status} ${await finished.text()}`);
+}
+
+export interface GuardedRegistry {
+  /** `127.0.0.1:<port>`, where the registry answers only with the credentials */
+  host: string;
+  /** how many requests carried them */
+  readonly authorized: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * The registry at `upstream` behind Basic auth, as a registry that wants credentials
+ * answers: a 401 with a Basic challenge and the distribution API's UNAUTHORIZED error.
+ */
+export async function startBasicAuthProxy(upstream: string, credentials: { username: string; password: string }): Promise<GuardedRegistry> {
+  const expected = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
+  let authorized = 0;
+  const server = createServer((incoming, outgoing) => {
+    if (incoming.headers.authorization !== expected) {
+      outgoing.writeHead(401, { 'WWW-Authenticate': 'Basic realm="registry"', 'Content-Type': 'application/json' });
+      outgoing.end(JSON.stringify({ errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] }));
+      return;
+    }
+    authorized++;
+    // The registry itself wants none: the credentials stop here.
+    const headers = { ...incoming.headers };
+    delete headers.authorization;
+    const forwarded = request(`http://${upstream}${incoming.url ?? '/'}`, { method: incoming.method, headers: { ...headers, host: upstream } }, (answer) => {
+      outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(outgoing);
+    });
+    forwarded.on('error', () => outgoing.writeHead(502).end());
+    incoming.pipe(forwarded);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    host: `127.0.0.1:${(server.address() as AddressInfo).port}`,
+    get authorized() {
+      return authorized;
+    },
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }

@@ -22,7 +22,7 @@ import { freePort, startService, waitForPort, type Service } from '../../local/p
 import { reconcileObject } from '../../temporal/object-loops.js';
 import { requireBinary } from '../../tools/paths.js';
 import { eventually } from '../harness/eventually.js';
-import { pushArtifact, tarGz, type PushedArtifact } from '../harness/oci-push.js';
+import { pushArtifact, startBasicAuthProxy, tarGz, type PushedArtifact } from '../harness/oci-push.js';
 import { fetchHistoryJson } from '../harness/replay.js';
 import { sharedEnvironment } from '../harness/shared-environment.js';
 import { startTestWorkers, uniqueSuffix, type TestWorkers } from '../harness/test-workers.js';
@@ -180,6 +180,36 @@ describe('OCIRepository', () => {
 
     s = await reconcile('failing', { url, ref: { tag: '2.0.0' } }, (x) => ready(x)?.status === 'True', 'recovered');
     expect(s.artifact?.revision).toBe(kept?.revision);
+  });
+
+  it("pulls with the credentials of spec.secretRef or a ServiceAccount's imagePullSecrets, and names a refusal; no password leaves the worker", async () => {
+    const password = 'oci-pa55-never-logged';
+    const guarded = await startBasicAuthProxy(host, { username: 'puller', password });
+    try {
+      const auths = { [guarded.host]: { auth: Buffer.from(`puller:${password}`).toString('base64') } };
+      await apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'regcred', namespace }, type: 'kubernetes.io/dockerconfigjson', stringData: { '.dockerconfigjson': JSON.stringify({ auths }) } });
+      await apply({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'puller', namespace }, imagePullSecrets: [{ name: 'regcred' }] });
+      const url = `oci://${guarded.host}/fleet/apps`;
+      const revision = `latest@${latest.digest}`;
+
+      let s = await reconcile('guarded', { url }, failedWith('OCIArtifactPullFailed'), 'refused without credentials');
+      expect(ready(s)?.message).toBe(`failed to determine artifact digest: GET http://${guarded.host}/v2/fleet/apps/manifests/latest: UNAUTHORIZED: authentication required`);
+
+      s = await reconcile('guarded', { url, serviceAccountName: 'puller' }, readyAt(revision), 'Ready with the ServiceAccount');
+      s = await reconcile('guarded', { url, secretRef: { name: 'regcred' } }, (x) => readyAt(revision)(x) && x.observedGeneration === 3, 'Ready with secretRef');
+      expect(guarded.authorized).toBeGreaterThan(0);
+
+      s = await reconcile('guarded', { url, serviceAccountName: 'nobody' }, failedWith('AuthenticationFailed'), 'a missing ServiceAccount');
+      expect(ready(s)?.message).toBe(`failed to get credential: serviceaccount '${namespace}/nobody' not found`);
+      expect(s.artifact?.revision).toBe(revision);
+
+      const history = JSON.stringify(await fetchHistoryJson(`ocirepository/${namespace}/guarded`, 'ocirepository-credentials.json'));
+      expect(history).not.toContain(password);
+      expect(history).not.toContain(Buffer.from(`puller:${password}`).toString('base64'));
+      expect(JSON.stringify(await events())).not.toContain(password);
+    } finally {
+      await guarded.stop();
+    }
   });
 
   it('stalls on a URL that cannot name a repository or a field it cannot honour, and names an unreachable registry', async () => {
