@@ -12,6 +12,7 @@ import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { extract } from 'tar';
+import { main } from '../../cli/main.js';
 import { TaskQueue } from '../../common/task-queues.js';
 import { findCondition } from '../../domain/conditions.js';
 import type { KustomizationStatus } from '../../domain/kustomization-status.js';
@@ -120,6 +121,26 @@ describe('OCIRepository', () => {
     expect(applied.lastAppliedRevision).toBe(revision);
     expect(findCondition(applied.conditions, 'Ready')?.message).toBe(`Applied revision: ${revision}`);
     expect((await workers.kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace, name: 'settings' }))?.data).toEqual({ color: 'blue' });
+  });
+
+  it('is listed and reconciled by `kimbernetes get sources oci` and `reconcile source oci`', async () => {
+    const shared = sharedEnvironment();
+    const connection = ['--kubeconfig', shared.kubeconfigPath, '--temporal-address', shared.temporalAddress, '--temporal-namespace', shared.temporalNamespace, '--task-queue-prefix', taskQueuePrefix, '-n', namespace, '--timeout', '60s'];
+    const cli = async (...args: string[]) => {
+      let stdout = '';
+      let stderr = '';
+      const io = { stdout: { write: (text: string) => (stdout += text) }, stderr: { write: (text: string) => (stderr += text) }, env: { PATH: process.env.PATH, HOME: process.env.HOME } };
+      const code = await main([...connection, ...args], io);
+      return { code, stdout, stderr };
+    };
+    const revision = `latest@${latest.digest}`;
+    const reconciled = await cli('reconcile', 'source', 'oci', 'apps');
+    expect(reconciled.code).toBe(0);
+    expect(reconciled.stderr).toContain(`✔ fetched revision ${revision}`);
+    const table = await eventually(() => cli('get', 'sources', 'oci'), (t) => /^apps\s.*\sin \d+m/m.test(t.stdout), { what: 'the apps loop waiting', timeoutMs: 60_000 });
+    expect(table.stdout.split('\n')[0]).toMatch(/^NAME\s+REVISION\s+SUSPENDED\s+READY\s+AGE\s+NEXT RECONCILE\s+MESSAGE$/);
+    const row = table.stdout.split('\n').find((line) => line.startsWith('apps '));
+    expect(row).toMatch(new RegExp(`^apps\\s+${revision.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s+False\\s+True\\s+\\S+\\s+in \\d+m\\d*s?\\s+stored artifact for digest '`));
   });
 
   it('follows the newest tag a semver range admits among those semverFilter keeps, and a new tag when one is pushed', async () => {
