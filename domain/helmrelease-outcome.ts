@@ -128,7 +128,11 @@ export function nextHelmReleaseStatus(previous: HelmReleaseStatus, verdict: Rele
 
   const { attempt, plan, outcomes } = verdict;
   let history = verdict.history;
-  const annotations = { 'helm.toolkit.fluxcd.io/revision': attempt.chartVersion, 'helm.toolkit.fluxcd.io/token': attempt.configDigest };
+  const annotations = {
+    'helm.toolkit.fluxcd.io/revision': attempt.chartVersion,
+    'helm.toolkit.fluxcd.io/token': attempt.configDigest,
+    ...(attempt.ociDigest ? { 'helm.toolkit.fluxcd.io/oci-digest': attempt.ociDigest } : {}),
+  };
   const events: StatusEvent[] = [];
   status.helmChart = attempt.helmChart;
   status.storageNamespace = attempt.storageNamespace;

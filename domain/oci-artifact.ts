@@ -33,6 +33,8 @@ export function parseOciRepositoryUrl(url: string): OciRepositoryAddress {
   const slash = name.indexOf('/');
   const first = slash < 0 ? '' : name.slice(0, slash);
   const namesRegistry = first.includes('.') || first.includes(':');
+  // go-containerregistry's checkRegistry: a host and port, nothing more (no user:password@).
+  if (namesRegistry && !isAuthority(first)) throw new OciArtifactError(`registries must be valid RFC 3986 URI authorities: ${first}`);
   const host = namesRegistry ? first : dockerHub;
   const path = namesRegistry ? name.slice(slash + 1) : name;
   const tag = /:([^/]*)$/.exec(path);
@@ -44,12 +46,18 @@ export function parseOciRepositoryUrl(url: string): OciRepositoryAddress {
   return { host, repository: host === dockerHub && !path.includes('/') ? `library/${path}` : path };
 }
 
+/** A host (name, IPv4 or bracketed IPv6) and an optional port. */
+function isAuthority(registry: string): boolean {
+  return /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])(?::\d+)?$/.test(registry);
+}
+
 /**
  * Flux's getTagBySemver: the tags `filter` (a regular expression) keeps, read as versions
  * (strict semver, a leading `v` allowed), the newest the range admits, as tagged.
  */
 export function selectSemverTag(tags: readonly string[], range: string, filter?: string): string {
-  const kept = filter ? tags.filter((tag) => new RegExp(filter).test(tag)) : tags;
+  const pattern = filter ? goRegExp(filter) : undefined;
+  const kept = pattern ? tags.filter((tag) => pattern.test(tag)) : tags;
   const constraint = parseVersionConstraint(range);
   if (!constraint) throw new OciArtifactError(`semver '${range}' parse error: improper constraint: ${range}`);
   const matching = kept
@@ -58,6 +66,12 @@ export function selectSemverTag(tags: readonly string[], range: string, filter?:
   if (matching.length === 0) throw new OciArtifactError(`no match found for semver: ${range}`);
   matching.sort((a, b) => semver.rcompare(a.version, b.version));
   return matching[0]!.tag;
+}
+
+/** A Go regular expression as JavaScript reads it: Go's leading flag group `(?i)` (or `(?s)`, `(?m)`) becomes the RegExp's flags. */
+export function goRegExp(source: string): RegExp {
+  const flags = /^\(\?([ims]+)\)/.exec(source);
+  return flags ? new RegExp(source.slice(flags[0].length), [...new Set(flags[1]!)].join('')) : new RegExp(source);
 }
 
 /** Flux's getRevision: `<tag>@sha256:<hex>`, or the digest alone for a digest reference. */

@@ -147,8 +147,9 @@ export function dockerConfigCredentialsFor(configJson: string, host: string, sec
   let config: { auths?: Record<string, { username?: string; password?: string; auth?: string }> };
   try {
     config = JSON.parse(configJson) as typeof config;
-  } catch (error) {
-    throw new OciReferenceError(`unable to load Docker config from Secret '${secretName}': ${(error as Error).message}`);
+  } catch {
+    // Not the parser's words: they quote the text around the mistake, which may hold a password.
+    throw new OciReferenceError(`unable to load Docker config from Secret '${secretName}': invalid JSON`);
   }
   const entry = Object.entries(config?.auths ?? {}).find(([server]) => registryHostname(server) === host)?.[1];
   if (!entry) return undefined;
@@ -190,7 +191,7 @@ export function chartLayer(manifest: unknown): { digest: string; size?: number }
  * It still tries HTTPS first.
  */
 export function mayServePlainHttp(host: string): boolean {
-  if (host.startsWith('localhost:') || host === 'localhost') return true;
+  if (host.startsWith('localhost:')) return true;
   if (host.includes('127.0.0.1') || host.includes('::1')) return true;
   if (host.endsWith('.local') || host.includes('.local:')) return true;
   const address = host.replace(/:\d+$/, '');

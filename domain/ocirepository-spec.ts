@@ -5,6 +5,7 @@
 // verification, a proxy) is refused by name rather than
 // skipped: an artifact that was to be verified is never stored unverified.
 import { parseDuration } from './duration.js';
+import { goRegExp } from './oci-artifact.js';
 import type { SpecReading } from './gitrepository-spec.js';
 import { validateSchema, type SchemaNode } from './schema-validation.js';
 import type { OCIRepositorySpec as OCIRepositoryObjectSpec } from '../schemas/types.js';
@@ -64,7 +65,7 @@ export function readOCIRepositorySpec(raw: unknown, schema: SchemaNode): SpecRea
   if (unsupported) return { ok: false, ...unsupported };
   if (spec.ref?.semverFilter && spec.ref.semver) {
     try {
-      new RegExp(spec.ref.semverFilter);
+      goRegExp(spec.ref.semverFilter);
     } catch (error) {
       return fail('ref.semverFilter', `not a valid regular expression: ${(error as Error).message}`);
     }

@@ -3,16 +3,16 @@
 // are Masterminds constraints, so `>=1.0.0, <2.0.0` (comma: and), `=> 1.2` and `!=1.3.0`
 // must mean what they mean to Flux. This reads them into node-semver ranges, which share
 // the rest of the grammar (`||`, `~`, `^`, `x` wildcards, hyphen ranges), and keeps `!=`
-// apart because npm ranges cannot say it. Prereleases follow Masterminds, not npm: a
-// prerelease version passes an alternative only when each of its comparators names a
-// prerelease (`>=1.0.0-0` admits 1.1.0-rc.1; npm would want the same 1.0.0 tuple).
+// apart because npm ranges cannot say it. Prereleases follow Masterminds (v3.4), not npm:
+// a prerelease version may pass an alternative when any of its comparators names a
+// prerelease (`>=1.0.0-0 <2.0.0` admits 1.1.0-rc.1; npm wants the same 1.0.0 tuple).
 import semver from 'semver';
 
 /** One `||` alternative: a node-semver range, and the versions (or wildcard ranges) it excludes. */
 interface Alternative {
   range: string;
   excluded: string[];
-  /** every comparator names a prerelease, so prerelease versions may pass */
+  /** a comparator names a prerelease, so prerelease versions may pass */
   prereleases: boolean;
 }
 
@@ -34,7 +34,7 @@ export function parseVersionConstraint(source: string): VersionConstraint | unde
   for (const part of source.split('||')) {
     const hyphen = hyphenRange.exec(part);
     if (hyphen) {
-      alternatives.push({ range: `${hyphen[1]} - ${hyphen[2]}`, excluded: [], prereleases: hasPrerelease(hyphen[1]!) && hasPrerelease(hyphen[2]!) });
+      alternatives.push({ range: `${hyphen[1]} - ${hyphen[2]}`, excluded: [], prereleases: hasPrerelease(hyphen[1]!) || hasPrerelease(hyphen[2]!) });
       continue;
     }
     // Whatever is not a comparator (besides commas and spaces) makes the constraint invalid.
@@ -49,7 +49,7 @@ export function parseVersionConstraint(source: string): VersionConstraint | unde
     }
     const joined = range.join(' ') || '*';
     if (!semver.validRange(joined) || excluded.some((target) => !semver.validRange(target))) return undefined;
-    alternatives.push({ range: joined, excluded, prereleases: comparators.every(([, , target]) => hasPrerelease(target!)) });
+    alternatives.push({ range: joined, excluded, prereleases: comparators.some(([, , target]) => hasPrerelease(target!)) });
   }
   return { source, alternatives };
 }

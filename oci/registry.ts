@@ -50,6 +50,8 @@ interface Response {
   body: Buffer;
   url: string;
   method: 'GET' | 'HEAD';
+  /** the host first asked, before any redirect */
+  origin: string;
 }
 
 /** A manifest read by its digest. */
@@ -110,8 +112,10 @@ export function ociRegistryClient(host: string, options: OciRegistryOptions): Oc
   /** `path` on the registry, or an absolute URL it gave (a next page) */
   async function request(method: 'GET' | 'HEAD', repository: string, path: string, accept: string | undefined, maxSize: number, tooLarge?: string): Promise<Response> {
     const href = /^https?:\/\//.test(path) ? path : `${await baseUrl()}${path}`;
-    let response = await send(method, href, headersFor(accept, authorizations.get(repository)), maxSize, tooLarge);
-    if (response.status === 401 && !authorizations.has(repository)) {
+    // Credentials go to the registry only, not to another host a next page names.
+    const ours = new URL(href).host === host;
+    let response = await send(method, href, headersFor(accept, ours ? authorizations.get(repository) : undefined), maxSize, tooLarge);
+    if (response.status === 401 && ours && !authorizations.has(repository)) {
       const authorization = await answerChallenge(repository, response);
       authorizations.set(repository, authorization);
       response = await send(method, href, headersFor(accept, authorization), maxSize, tooLarge);
@@ -124,7 +128,12 @@ export function ociRegistryClient(host: string, options: OciRegistryOptions): Oc
     const challenge = parseAuthChallenge(Array.isArray(header) ? header[0]! : (header ?? ''));
     if (challenge?.scheme === 'basic' && basic) return basic;
     if (challenge?.scheme !== 'bearer' || !challenge.params.realm) throw failure(response);
-    const realm = new URL(challenge.params.realm);
+    let realm: URL;
+    try {
+      realm = new URL(challenge.params.realm);
+    } catch {
+      throw new OciRegistryError(`${response.method} "${shown(response.url, response.origin)}": the registry's challenge names an invalid realm`);
+    }
     if (challenge.params.service) realm.searchParams.set('service', challenge.params.service);
     realm.searchParams.set('scope', challenge.params.scope ?? `repository:${repository}:pull`);
     const token = await send('GET', realm.toString(), headersFor('application/json', basic), maxDocumentSize);
@@ -133,10 +142,10 @@ export function ociRegistryClient(host: string, options: OciRegistryOptions): Oc
     try {
       body = JSON.parse(token.body.toString('utf8')) as typeof body;
     } catch {
-      throw new OciRegistryError(`GET "${token.url}": the token server's answer is not JSON`);
+      throw new OciRegistryError(`GET "${shown(token.url, token.origin)}": the token server's answer is not JSON`);
     }
     const value = body.token || body.access_token;
-    if (!value) throw new OciRegistryError(`GET "${token.url}": the token server's answer holds no token`);
+    if (!value) throw new OciRegistryError(`GET "${shown(token.url, token.origin)}": the token server's answer holds no token`);
     return `Bearer ${value}`;
   }
 
@@ -170,7 +179,11 @@ export function ociRegistryClient(host: string, options: OciRegistryOptions): Oc
         if (page.status !== 200) throw failure(page);
         tags.push(...tagsOfPage(parseJson(page)));
         const link = page.headers.link;
-        path = nextPageUrl(Array.isArray(link) ? link.join(',') : link, page.url);
+        try {
+          path = nextPageUrl(Array.isArray(link) ? link.join(',') : link, page.url);
+        } catch {
+          throw new OciRegistryError(`GET "${shown(page.url, page.origin)}": the registry's next page is an invalid URL`);
+        }
       }
       return tags;
     },
@@ -209,7 +222,7 @@ export function ociRegistryClient(host: string, options: OciRegistryOptions): Oc
         await pipeline(response, counted, createWriteStream(destination));
       } catch (error) {
         if (error instanceof OciRegistryError) throw error;
-        throw new OciRegistryError(`Get "${href}": ${timedOut() ?? (error as Error).message}`);
+        throw new OciRegistryError(`Get "${shown(href, host)}": ${timedOut() ?? (error as Error).message}`);
       }
       const written = `sha256:${hash.digest('hex')}`;
       if (written !== digest) throw new OciRegistryError(`error verifying sha256 checksum after reading ${size} bytes; got "${written}", want "${digest}"`);
@@ -232,6 +245,22 @@ export function ociRegistryClient(host: string, options: OciRegistryOptions): Oc
   }
 }
 
+/**
+ * A URL as errors show it: off the registry's own host (a blob's redirect to storage,
+ * whose query is its signature) the query's values are redacted, as go-containerregistry
+ * redacts them.
+ */
+function shown(href: string, registryHost?: string): string {
+  try {
+    const url = new URL(href);
+    if (url.host === registryHost) return href;
+    for (const key of [...url.searchParams.keys()]) url.searchParams.set(key, 'REDACTED');
+    return url.toString();
+  } catch {
+    return href;
+  }
+}
+
 /** A tag or a digest in a manifest's path: a digest's `:` as it is, as the Go clients send it. */
 function referencePath(reference: string): string {
   return encodeURIComponent(reference).replace(/%3A/gi, ':');
@@ -249,7 +278,7 @@ function parseJson(response: Response): unknown {
   try {
     return JSON.parse(response.body.toString('utf8'));
   } catch {
-    throw new OciRegistryError(`${response.method} "${response.url}": the registry's answer is not JSON`);
+    throw new OciRegistryError(`${response.method} "${shown(response.url, response.origin)}": the registry's answer is not JSON`);
   }
 }
 
@@ -272,7 +301,7 @@ function orasFailure(response: Response): OciRegistryError {
   const detail = errorsOf(response)
     .map((error) => `${(error.code ?? '').toLowerCase().replaceAll('_', ' ')}: ${error.message ?? ''}`)
     .join('; ');
-  return new OciRegistryError(`${response.method} "${response.url}": response status code ${response.status}${detail ? `: ${detail}` : ''}`, response.status);
+  return new OciRegistryError(`${response.method} "${shown(response.url, response.origin)}": response status code ${response.status}${detail ? `: ${detail}` : ''}`, response.status);
 }
 
 /** go-containerregistry's transport.Error: `GET <url>: MANIFEST_UNKNOWN: manifest unknown; map[Tag:latest]`. */
@@ -284,7 +313,7 @@ function containerRegistryFailure(response: Response): OciRegistryError {
   else if (errors.length > 1) cause = `multiple errors returned: ${errors.join('; ')}`;
   else if (response.body.length > 0) cause = `unexpected status code ${statusText}: ${response.body.toString('utf8')}`;
   else cause = `unexpected status code ${statusText}${response.method === 'HEAD' ? ' (HEAD responses have no body, use GET for details)' : ''}`;
-  return new OciRegistryError(`${response.method} ${response.url}: ${cause}`, response.status);
+  return new OciRegistryError(`${response.method} ${shown(response.url, response.origin)}: ${cause}`, response.status);
 }
 
 /** Go's http.StatusText for the answers a registry gives. */
@@ -304,13 +333,17 @@ async function openFollowing(target: string, headers: Record<string, string>, op
     try {
       response = await sendGet(href, sameHost && Authorization ? headers : anonymous, options.tls, signal, method);
     } catch (error) {
-      throw new OciRegistryError(`${method === 'HEAD' ? 'Head' : 'Get'} "${href}": ${timedOut() ?? (error as Error).message}`);
+      throw new OciRegistryError(`${method === 'HEAD' ? 'Head' : 'Get'} "${shown(href, origin)}": ${timedOut() ?? (error as Error).message}`);
     }
     const status = response.statusCode ?? 0;
     const location = response.headers.location;
     if (status >= 300 && status < 400 && location && redirects < maxRedirects) {
       response.resume();
-      href = new URL(location, href).toString();
+      try {
+        href = new URL(location, href).toString();
+      } catch {
+        throw new OciRegistryError(`${method === 'HEAD' ? 'Head' : 'Get'} "${shown(href, origin)}": the registry redirected to an invalid URL`);
+      }
       continue;
     }
     return Object.assign(response, { url: href });
@@ -319,16 +352,17 @@ async function openFollowing(target: string, headers: Record<string, string>, op
 
 async function bodyOf(response: IncomingMessage & { url?: string }, href: string, maxSize: number, tooLarge?: string, method: 'GET' | 'HEAD' = 'GET'): Promise<Response> {
   const url = response.url ?? href;
+  const origin = new URL(href).host;
   const body =
     method === 'HEAD'
       ? (response.resume(), Buffer.alloc(0))
       : await readBody(
           response,
           maxSize,
-          () => new OciRegistryError(tooLarge ?? `Get "${url}": response exceeds ${maxSize} bytes`),
-          (error) => new OciRegistryError(`Get "${url}": ${error.message}`),
+          () => new OciRegistryError(tooLarge ?? `Get "${shown(url, origin)}": response exceeds ${maxSize} bytes`),
+          (error) => new OciRegistryError(`Get "${shown(url, origin)}": ${error.message}`),
         );
-  return { status: response.statusCode ?? 0, headers: response.headers, body, url, method };
+  return { status: response.statusCode ?? 0, headers: response.headers, body, url, method, origin };
 }
 
 async function sendFollowing(method: 'GET' | 'HEAD', target: string, headers: Record<string, string>, maxSize: number, tooLarge: string | undefined, options: OciRegistryOptions, signal: AbortSignal, timedOut: () => string | undefined): Promise<Response> {
@@ -336,7 +370,7 @@ async function sendFollowing(method: 'GET' | 'HEAD', target: string, headers: Re
   try {
     return await bodyOf(response, target, maxSize, tooLarge, method);
   } catch (error) {
-    if (error instanceof OciRegistryError && timedOut()) throw new OciRegistryError(`Get "${response.url ?? target}": ${timedOut()}`);
+    if (error instanceof OciRegistryError && timedOut()) throw new OciRegistryError(`Get "${shown(response.url ?? target, new URL(target).host)}": ${timedOut()}`);
     throw error;
   }
 }

@@ -6,8 +6,8 @@ import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { WorkerLocal } from '../../common/reconcile-steps.js';
-import { fetchArtifactBytes } from '../../artifacts/fetch.js';
-import { packageChart, unpackChart } from '../../helm/chart-files.js';
+import { ArtifactError, fetchArtifactBytes } from '../../artifacts/fetch.js';
+import { ChartFilesError, packageChart, unpackChart } from '../../helm/chart-files.js';
 import { cancellationSignal } from '../heartbeat.js';
 import type { HelmReleaseContext } from './work.js';
 
@@ -18,9 +18,15 @@ export function fetchChartStep(context: HelmReleaseContext) {
     const bytes = work.chart.package ?? (await fetchArtifactBytes(artifact.url, artifact.digest));
     const downloaded = join(dir, `${name}-${version}.tgz`);
     await writeFile(downloaded, bytes);
-    work.chartPath = work.chart.ociDigest
-      ? await packageChart(await unpackChart(downloaded, join(dir, 'oci-chart')), version, join(dir, 'oci-package'), { home: join(dir, 'oci-helm'), signal: cancellationSignal() })
-      : downloaded;
+    try {
+      work.chartPath = work.chart.ociDigest
+        ? await packageChart(await unpackChart(downloaded, join(dir, 'oci-chart')), version, join(dir, 'oci-package'), { home: join(dir, 'oci-helm'), signal: cancellationSignal() })
+        : downloaded;
+    } catch (error) {
+      // Retrying cannot mend the package: the status says why, as Flux's chart loader would.
+      if (error instanceof ChartFilesError) throw new ArtifactError(`Could not load chart: ${error.message}`, false);
+      throw error;
+    }
     return { digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}` };
   };
 }

@@ -41,7 +41,8 @@ export function pullStep(context: OCIRepositoryContext) {
     try {
       const layer = selectLayer(manifestLayers(manifest.content, manifest.mediaType), mediaType);
       await registry.downloadBlob(address.repository, layer.digest, layerFile, { maxSize: maxLayerSize, tooLarge: `${verb}: the layer exceeds ${maxLayerSize >> 20} MiB` });
-      if (!(await isGzip(layerFile))) throw new OciArtifactError(`${verb}: requires gzip-compressed body: gzip: invalid header`);
+      // Only extraction needs gzip; a copied layer is stored as it is, as Flux's io.Copy does.
+      if (operation === 'extract' && !(await isGzip(layerFile))) throw new OciArtifactError(`${verb}: requires gzip-compressed body: gzip: invalid header`);
     } catch (error) {
       if (error instanceof OciArtifactError) return failed(OCIRepositoryReason.OCIArtifactLayerOperationFailed, error.message);
       if (error instanceof OciRegistryError) return failed(OCIRepositoryReason.OCIArtifactLayerOperationFailed, error.message.startsWith(verb) ? error.message : `${verb}: ${error.message}`);

@@ -5,6 +5,7 @@
 // (source-controller internal/helm/repository/oci_chart_repository.go and
 // internal/helm/chart/builder_remote.go); the stored package is the pushed one, byte for byte.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { CoreV1Api } from '@kubernetes/client-node';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -20,6 +21,8 @@ import { requireBinary } from '../../tools/paths.js';
 import { eventually } from '../harness/eventually.js';
 import { startTestWorkers, uniqueSuffix, type TestWorkers } from '../harness/test-workers.js';
 import { helmList, helmRunner } from '../harness/helm.js';
+import { loadKubeConfig } from '../../kube/client.js';
+import { sharedEnvironment } from '../harness/shared-environment.js';
 import type { HelmReleaseStatus } from '../../domain/helmrelease-outcome.js';
 
 describe('HelmChart from an OCI HelmRepository', () => {
@@ -185,6 +188,9 @@ describe('HelmChart from an OCI HelmRepository', () => {
     expect(findCondition(s.conditions, 'Ready')?.message).toBe(`Helm install succeeded for release ${namespace}/by-chartref.v1 with chart podinfo@${versionOf(first)}`);
     expect(s).toMatchObject({ lastAttemptedRevision: versionOf(first), lastAttemptedRevisionDigest: first });
     expect(s.history?.[0]).toMatchObject({ version: 1, chartName: 'podinfo', chartVersion: versionOf(first), ociDigest: first });
+    const events = (await loadKubeConfig(sharedEnvironment().kubeconfigPath).makeApiClient(CoreV1Api).listNamespacedEvent({ namespace })).items;
+    const installed = events.find((event) => event.involvedObject.name === 'by-chartref' && event.reason === 'InstallSucceeded');
+    expect(installed?.metadata.annotations).toMatchObject({ 'helm.toolkit.fluxcd.io/revision': versionOf(first), 'helm.toolkit.fluxcd.io/oci-digest': first });
     const clusterHelm = helmRunner({ home: join(work, 'helm') });
     expect(helmList(clusterHelm, namespace).find((listed) => listed.name === 'by-chartref')?.chart).toBe(`podinfo-${versionOf(first)}`);
 
@@ -198,12 +204,12 @@ describe('HelmChart from an OCI HelmRepository', () => {
     expect(s.history?.[0]).toMatchObject({ chartVersion: versionOf(second), ociDigest: second });
     expect(await workers.kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace, name: 'by-chartref-extra' })).toBeDefined();
 
-    // A tag that is not the chart's version is refused, as Flux refuses it; the release stays.
+    // A tag that is no version is refused, as Flux refuses it; the release stays.
     crane('tag', `${registryHost}/charts/podinfo:1.0.0`, 'stable');
     await pull('stable');
     await reconcileObject(workers.client, release, { taskQueuePrefix });
     s = await eventually(releaseStatus, (x) => findCondition(x.conditions, 'Ready')?.reason === 'ChartMutateError', { what: 'ChartMutateError', timeoutMs: 60_000 });
-    expect(findCondition(s.conditions, 'Ready')?.message).toBe('artifact revision stable does not match chart version 1.0.0');
+    expect(findCondition(s.conditions, 'Ready')?.message).toBe('failed parsing artifact revision stable');
     expect(helmList(clusterHelm, namespace).find((listed) => listed.name === 'by-chartref')).toMatchObject({ revision: '2', status: 'deployed' });
   });
 });

@@ -49,9 +49,10 @@ describe('GitRepository ref resolution', () => {
     expect(resolveRef({ semver: '<1.0.0 || >=1.1, <2' }, refs)).toMatchObject({ revision: `v1.2.0@sha1:${sha('e')}` });
     expect(resolveRef({ semver: '1.0.0 - 1.1.9' }, refs)).toMatchObject({ revision: `v1.0.0@sha1:${sha('c')}` });
     expect(resolveRef({ semver: '>=2.0.0-rc.0' }, refs)).toMatchObject({ revision: `v2.0.0-rc.1@sha1:${sha('f')}` });
-    // Masterminds admits a prerelease of any version when every comparator names one (npm only of the same 2.0.0).
+    // Masterminds (v3.4) admits a prerelease of any version when a comparator of the group names one (npm only of the same 2.0.0).
     expect(resolveRef({ semver: '>=1.0.0-0' }, refs)).toMatchObject({ revision: `v2.0.0-rc.1@sha1:${sha('f')}` });
-    expect(resolveRef({ semver: '>=1.0.0-0 <3.0.0' }, refs)).toMatchObject({ revision: `v1.2.0@sha1:${sha('e')}` });
+    expect(resolveRef({ semver: '>=1.0.0-0 <3.0.0' }, refs)).toMatchObject({ revision: `v2.0.0-rc.1@sha1:${sha('f')}` });
+    expect(resolveRef({ semver: '>=1.0.0 <3.0.0' }, refs)).toMatchObject({ revision: `v1.2.0@sha1:${sha('e')}` });
     expect(resolveRef({ semver: '>=1.0.0; <2' }, refs)).toEqual({ kind: 'notFound', message: "semver range '>=1.0.0; <2' is not valid" });
   });
 

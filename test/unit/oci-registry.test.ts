@@ -94,6 +94,8 @@ describe('docker-registry Secret', () => {
   it("names the host and the Secret when there is no entry for it, as Flux does", () => {
     expect(() => dockerConfigCredentials(config({ 'docker.io': { auth: 'eDp5' } }), 'ghcr.io', 'regcred')).toThrow("no auth config for 'ghcr.io' in the docker-registry Secret 'regcred'");
     expect(() => dockerConfigCredentials('{', 'ghcr.io', 'regcred')).toThrow(/^unable to load Docker config from Secret 'regcred': /);
+    // The parser's own words would quote the text around the mistake: a password.
+    expect(() => dockerConfigCredentials('{"auths":{"ghcr.io":{"password":hunter2}}}', 'ghcr.io', 'regcred')).toThrow("unable to load Docker config from Secret 'regcred': invalid JSON");
   });
 });
 

@@ -33,6 +33,7 @@ describe('OCIRepository URL', () => {
     expect(() => parseOciRepositoryUrl('https://ghcr.io/org/app')).toThrow("URL must be in format 'oci://<domain>/<org>/<repo>'");
     expect(() => parseOciRepositoryUrl('oci://ghcr.io/org/app:v1.0.0')).toThrow("URL must not contain a tag; remove ':v1.0.0'");
     expect(() => parseOciRepositoryUrl('oci://ghcr.io/Org/App')).toThrow('repository can only contain the characters `abcdefghijklmnopqrstuvwxyz0123456789_-./`: Org/App');
+    expect(() => parseOciRepositoryUrl('oci://flux:secret@ghcr.io/org/app')).toThrow('registries must be valid RFC 3986 URI authorities: flux:secret@ghcr.io');
   });
 });
 
@@ -42,14 +43,16 @@ describe('OCIRepository tag by semver', () => {
   it('is the newest tag the range admits, as tagged (a leading v allowed), prereleases only when asked for', () => {
     expect(selectSemverTag(tags, '6.x')).toBe('6.1.5');
     expect(selectSemverTag(tags, '>=6.0.0 <6.1.5')).toBe('v6.1.0');
-    // Masterminds' rule: a prerelease passes only comparators that name one.
-    expect(selectSemverTag(tags, '>=6.2.0-0 <7.0.0-0')).toBe('6.2.0-rc.1');
-    expect(() => selectSemverTag(tags, '>=6.2.0-0 <7.0.0')).toThrow('no match found for semver: >=6.2.0-0 <7.0.0');
+    // Masterminds' rule (v3.4): a comparator that names a prerelease lets the whole group admit prereleases.
+    expect(selectSemverTag(tags, '>=6.2.0-0 <7.0.0')).toBe('6.2.0-rc.1');
+    // ...that group only: another's prerelease does not open the first to 6.2.0-rc.1.
+    expect(() => selectSemverTag(tags, '>=6.2.0 <7.0.0 || >=8.0.0-0')).toThrow('no match found for semver: >=6.2.0 <7.0.0 || >=8.0.0-0');
     expect(selectSemverTag(tags, '*')).toBe('7.0.0');
   });
 
-  it('is chosen among the tags semverFilter keeps', () => {
+  it('is chosen among the tags semverFilter keeps, Go flag groups read as flags', () => {
     expect(selectSemverTag(['1.0.0', '1.1.0-dev.2', '1.1.0-dev.10', '1.2.0'], '>=1.0.0-0', '.*-dev\\..*')).toBe('1.1.0-dev.10');
+    expect(selectSemverTag(['1.0.0-RC.1', '1.0.0-beta.1'], '>=1.0.0-0', '(?i)-rc')).toBe('1.0.0-RC.1');
   });
 
   it("fails in Flux's words when nothing matches or the range does not parse", () => {
@@ -168,7 +171,7 @@ describe('OCIRepository status', () => {
 describe('registry scheme and errors, as go-containerregistry', () => {
   it('may reach local and private registries over plain HTTP', () => {
     expect(['localhost:5000', '127.0.0.1:5000', '[::1]:5000', '10.1.2.3:5000', '172.20.0.1', '192.168.1.10:443', 'registry.local', 'registry.local:5000'].every(mayServePlainHttp)).toBe(true);
-    expect(['ghcr.io', '172.32.0.1:5000', '11.0.0.1', 'example.com:5000'].some(mayServePlainHttp)).toBe(false);
+    expect(['ghcr.io', '172.32.0.1:5000', '11.0.0.1', 'example.com:5000', 'localhost'].some(mayServePlainHttp)).toBe(false);
   });
 
   it("prints an error's detail as Go's %v prints the decoded JSON", () => {
@@ -183,6 +186,7 @@ describe('OCI registry client, as go-containerregistry', () => {
   const manifest = JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', layers: [{ mediaType: 'application/vnd.cncf.flux.content.v1.tar+gzip', digest: layerDigest, size: layer.length }] });
   const manifestDigest = digest(manifest);
   const seen: string[] = [];
+  let tlsAttempts = 0;
   let server: Server;
   let host: string;
 
@@ -202,6 +206,11 @@ describe('OCI registry client, as go-containerregistry', () => {
       if (request.method === 'HEAD') return void response.writeHead(404).end();
       response.writeHead(404, { 'Content-Type': 'application/json' }).end(JSON.stringify({ errors: [{ code: 'MANIFEST_UNKNOWN', message: 'manifest unknown', detail: { Tag: 'missing' } }] }));
     });
+    // A TLS ClientHello is no HTTP request: the client's HTTPS attempt shows as a client error.
+    server.on('clientError', (_error, socket) => {
+      tlsAttempts++;
+      socket.destroy();
+    });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
@@ -211,6 +220,8 @@ describe('OCI registry client, as go-containerregistry', () => {
   it('reaches a loopback registry over plain HTTP once HTTPS fails, and takes a tag’s digest from a HEAD', async () => {
     const client = ociRegistryClient(host, { client: 'go-containerregistry', insecure: false, timeoutMs: 10_000 });
     expect(await client.digestOf('apps', 'latest')).toBe(manifestDigest);
+    expect(tlsAttempts).toBe(1);
+    expect(seen[0]).toBe('GET /v2/');
     expect(seen).toContain('HEAD /v2/apps/manifests/latest');
     expect(seen.some((line) => line.startsWith('GET /v2/apps/manifests/latest'))).toBe(false);
     expect(await client.digestOf('apps', 'nohead')).toBe(manifestDigest);
@@ -244,8 +255,14 @@ describe('a HelmRelease chart from an OCIRepository', () => {
     expect(ociChartVersion('2.0.0-rc.1+build.7', digest)).toMatchObject({ version: '2.0.0-rc.1+0cc9a8446c95' });
   });
 
-  it('is refused when the tag is not the chart version', () => {
-    expect(ociChartVersion('6.6.1', `latest@${digest}`)).toEqual({ ok: false, message: 'artifact revision latest does not match chart version 6.6.1' });
+  it("takes a tag equal to the chart's version as semver: `_` read as `+`, a leading v, build metadata left out", () => {
+    expect(ociChartVersion('1.0.0+build.1', `1.0.0_build.1@${digest}`)).toMatchObject({ ok: true, version: '1.0.0+0cc9a8446c95' });
+    expect(ociChartVersion('6.6.1', `v6.6.1@${digest}`)).toMatchObject({ ok: true, version: '6.6.1+0cc9a8446c95' });
+  });
+
+  it('is refused when the tag is not the chart version, in helm-controller’s words', () => {
+    expect(ociChartVersion('6.6.1', `6.6.0@${digest}`)).toEqual({ ok: false, message: 'artifact revision 6.6.0 does not match chart version 6.6.1' });
+    expect(ociChartVersion('6.6.1', `latest@${digest}`)).toEqual({ ok: false, message: 'failed parsing artifact revision latest' });
     expect(ociChartVersion('6.6.1', 'sha256:abc')).toEqual({ ok: false, message: 'invalid artifact revision sha256:abc' });
   });
 });
