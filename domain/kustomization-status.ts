@@ -26,6 +26,8 @@ export interface KustomizationStatus {
   observedGeneration?: number;
   conditions?: Condition[];
   lastAppliedRevision?: string;
+  /** the origin revision the applied artifact's annotations name (an OCIRepository's `org.opencontainers.image.revision`); null removes it */
+  lastAppliedOriginRevision?: string | null;
   lastAttemptedRevision?: string;
   lastHandledReconcileAt?: string;
   inventory?: Inventory;
@@ -42,7 +44,8 @@ export interface BuiltReconcile {
 
 export type KustomizationResult =
   /** notice: a warning about what was applied (Flux's own controllers), added to Ready's message */
-  | { outcome: 'applied'; revision: string; inventory: Inventory; changes: string[]; healthChecked: boolean; notice?: string; built?: BuiltReconcile }
+  /** `originRevision`: '' when the artifact names none, undefined when it was not read */
+  | { outcome: 'applied'; revision: string; originRevision?: string; inventory: Inventory; changes: string[]; healthChecked: boolean; notice?: string; built?: BuiltReconcile }
   | { outcome: 'failed'; reason: string; message: string; stalled: boolean; revision?: string; inventory?: Inventory; built?: BuiltReconcile };
 
 export interface StatusEvent {
@@ -98,6 +101,9 @@ export function nextKustomizationStatus(
     lastAttemptedRevision: result.revision,
     inventory: result.inventory,
   };
+  // As kustomize-controller: set from the artifact's origin annotation, cleared when it has none.
+  if (result.originRevision) status.lastAppliedOriginRevision = result.originRevision;
+  else if (result.originRevision === '' && previous.lastAppliedOriginRevision) status.lastAppliedOriginRevision = null;
   const previousReady = findCondition(conditions, 'Ready');
   const wasFailing = previousReady?.status === 'False';
   // The notice is a Warning when it is news, not on every reconcile.

@@ -150,7 +150,7 @@ export function ociRegistryClient(host: string, options: OciRegistryOptions): Oc
   }
 
   function send(method: 'GET' | 'HEAD', href: string, headers: Record<string, string>, maxSize: number, tooLarge?: string): Promise<Response> {
-    return sendFollowing(method, href, headers, maxSize, tooLarge, options, signal, () => (deadline.aborted ? `context deadline exceeded (Client.Timeout of ${options.timeoutMs / 1000}s exceeded)` : undefined));
+    return sendFollowing(method, href, headers, maxSize, tooLarge, options, signal, timedOut);
   }
 
   function failure(response: Response): OciRegistryError {
@@ -240,6 +240,7 @@ export function ociRegistryClient(host: string, options: OciRegistryOptions): Oc
     },
   };
 
+  /** Go's words for the client's timeout, once it has passed. */
   function timedOut(): string | undefined {
     return deadline.aborted ? `context deadline exceeded (Client.Timeout of ${options.timeoutMs / 1000}s exceeded)` : undefined;
   }

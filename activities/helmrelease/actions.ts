@@ -95,9 +95,7 @@ export function releaseActionSteps(context: HelmReleaseContext) {
       const release = await latestStoredRelease(context.clusters, work.connection, work.ref.namespace, spec);
       const tested = release ?? work.current!;
       const last = lastReleaseAction(work);
-      // The tested release keeps the OCI digest its snapshot was recorded with.
-      const recorded = [...work.outcomes.flatMap((outcome) => ('snapshot' in outcome && outcome.snapshot ? [outcome.snapshot] : [])), ...(work.previous.history ?? [])].find((s) => s.version === tested.version);
-      return { action: 'test', ok: !error, error, snapshot: { ...snapshotOf(tested, recorded?.ociDigest), testHooks: testHooksOf(tested) }, ignored: !last || spec[last].remediation.ignoreTestFailures };
+      return { action: 'test', ok: !error, error, snapshot: { ...snapshotOf(tested, recordedOciDigest(work, tested.version)), testHooks: testHooksOf(tested) }, ignored: !last || spec[last].remediation.ignoreTestFailures };
     }),
     detectDrift: step(async (work) => {
       const client = await releaseClient(context, work);
@@ -257,6 +255,12 @@ async function helmAction(context: HelmReleaseContext, work: HelmReleaseWork, ac
   // Only a release this action wrote counts as its outcome.
   const wrote = snapshot && (!work.current || snapshot.version > work.current.version);
   return { action, ok: !error, error, snapshot: wrote ? snapshot : undefined };
+}
+
+/** The OCI digest a release's snapshot was recorded with (by this reconcile's action, else in the history): a test keeps it. */
+function recordedOciDigest(work: HelmReleaseWork, version: number): string | undefined {
+  const made = work.outcomes.flatMap((outcome) => ('snapshot' in outcome && outcome.snapshot ? [outcome.snapshot] : []));
+  return [...made, ...(work.previous.history ?? [])].find((snapshot) => snapshot.version === version)?.ociDigest;
 }
 
 /** The latest release in storage, as the history records it. */

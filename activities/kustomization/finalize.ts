@@ -2,6 +2,7 @@
 // observedGeneration, revisions, inventory and the event, from what the steps returned
 // (or the failure the workflow caught when a step's retries were spent). And deletion:
 // prune by deletionPolicy, then let the object go.
+import type { Artifact } from '../../artifacts/store.js';
 import { pruneStale, waitForTermination } from '../../apply/prune.js';
 import { goDurationString } from '../../domain/duration.js';
 import { timeoutOf } from '../../domain/kustomization-spec.js';
@@ -43,6 +44,11 @@ const component = 'kustomize-controller';
 /** The deletion step runs within two minutes (its start-to-close timeout): its wait stays inside that. */
 const terminationWaitCapMs = 90_000;
 
+/** The revision the artifact's origin annotation names (an OCIRepository's artifact.metadata), as kustomize-controller reads it. */
+function originRevisionOf(artifact: Artifact & { metadata?: Record<string, string> }): string {
+  return artifact.metadata?.['org.opencontainers.image.revision'] ?? '';
+}
+
 export function finalizeStatusStep(context: KustomizationContext) {
   const { objects, workspaces } = context;
   return async function finalizeStatus(verdict: KustomizationVerdict): Promise<FinalStatus | undefined> {
@@ -56,7 +62,7 @@ export function finalizeStatusStep(context: KustomizationContext) {
       const result: KustomizationResult = failure
         ? // As Flux: a revision is attempted once its artifact was fetched and its path found.
           { outcome: 'failed', ...failure, revision: work?.attempted ? revision : undefined, inventory: work?.inventory, built }
-        : { outcome: 'applied', revision: revision!, inventory: work?.inventory ?? { entries: [] }, changes: work?.changes ?? [], healthChecked: verdict.healthChecked === true, notice: work?.notice, built };
+        : { outcome: 'applied', revision: revision!, originRevision: work && originRevisionOf(work.source.artifact), inventory: work?.inventory ?? { entries: [] }, changes: work?.changes ?? [], healthChecked: verdict.healthChecked === true, notice: work?.notice, built };
       const { status, event, warning } = nextKustomizationStatus(previous, result, { now: new Date().toISOString(), generation, requestedAt });
       await objects.patchStatus(ref, { ...status });
       for (const said of [event, warning]) if (said) await objects.recordEvent(object, said, component);

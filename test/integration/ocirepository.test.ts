@@ -119,6 +119,8 @@ describe('OCIRepository', () => {
       { what: 'the Kustomization applied', timeoutMs: 60_000 },
     );
     expect(applied.lastAppliedRevision).toBe(revision);
+    // kustomize-controller records the origin the artifact's annotations name.
+    expect(applied.lastAppliedOriginRevision).toBe(origin['org.opencontainers.image.revision']);
     expect(findCondition(applied.conditions, 'Ready')?.message).toBe(`Applied revision: ${revision}`);
     expect((await workers.kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace, name: 'settings' }))?.data).toEqual({ color: 'blue' });
   });
