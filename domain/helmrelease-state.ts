@@ -40,7 +40,8 @@ export function releaseStateOf(current: StoredRelease | undefined, history: read
   if (pending.has(status)) return { state: 'Locked', status };
   const latest = latestSnapshot(history);
   if (!latest) return status === 'uninstalled' ? { state: 'Absent', reason: 'found uninstalled release in storage' } : { state: 'Unmanaged', reason: 'no release in history' };
-  if (latest.name !== current.name || latest.version !== current.version || latest.digest !== releaseDigest(current)) {
+  // The snapshot's digest covers the OCI digest it was recorded with (Flux's VerifyReleaseObject observes it too).
+  if (latest.name !== current.name || latest.version !== current.version || latest.digest !== releaseDigest(current, latest.ociDigest)) {
     return { state: 'Unmanaged', reason: 'release digest does not match the latest snapshot' };
   }
   if (status === 'failed') return { state: 'Failed' };

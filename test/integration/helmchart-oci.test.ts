@@ -193,6 +193,12 @@ describe('HelmChart from an OCI HelmRepository', () => {
     expect(installed?.metadata.annotations).toMatchObject({ 'helm.toolkit.fluxcd.io/revision': versionOf(first), 'helm.toolkit.fluxcd.io/oci-digest': first });
     const clusterHelm = helmRunner({ home: join(work, 'helm') });
     expect(helmList(clusterHelm, namespace).find((listed) => listed.name === 'by-chartref')?.chart).toBe(`podinfo-${versionOf(first)}`);
+    // In sync: another reconcile leaves the release alone (its snapshot's digest covers the OCI digest).
+    await workers.kube.apply({ apiVersion: 'helm.toolkit.fluxcd.io/v2', kind: 'HelmRelease', metadata: { name: release.name, namespace, annotations: { 'reconcile.fluxcd.io/requestedAt': 'in-sync' } } }, { fieldManager: 'test-annotate' });
+    await reconcileObject(workers.client, release, { taskQueuePrefix });
+    s = await eventually(releaseStatus, (x) => x.lastHandledReconcileAt === 'in-sync', { what: 'the in-sync reconcile handled', timeoutMs: 60_000 });
+    expect(s.history?.[0]).toMatchObject({ version: 1 });
+    expect(helmList(clusterHelm, namespace).find((listed) => listed.name === 'by-chartref')?.revision).toBe('1');
 
     // The same tag pushed again with other content is a new chart version to Helm.
     pushChart('podinfo', '1.0.0', { 'templates/extra.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-extra\n' });

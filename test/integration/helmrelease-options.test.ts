@@ -28,6 +28,7 @@ import { eventually } from '../harness/eventually.js';
 import { fetchHistoryJson } from '../harness/replay.js';
 import { sharedEnvironment } from '../harness/shared-environment.js';
 import { startTestWorkers, uniqueSuffix, type TestWorkers } from '../harness/test-workers.js';
+import { deploymentTemplate } from '../harness/chart-templates.js';
 import { demoRelease, helmEnvironment, helmHistory, helmList, helmRunner, type HelmRun } from '../harness/helm.js';
 
 const run = promisify(execFile);
@@ -36,6 +37,7 @@ const templates = {
   'values.yaml': 'message: hello\n',
   'templates/configmap.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\ndata:\n  message: {{ .Values.message | quote }}\n  replicas: {{ .Values.replicas | default 1 | quote }}\n',
   'templates/hook.yaml': '{{- if .Values.hook }}\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-hook\n  annotations:\n    helm.sh/hook: post-install\ndata:\n  ran: "yes"\n{{- end }}\n',
+  'templates/deployment.yaml': `{{- if .Values.deployment }}\n${deploymentTemplate({ image: 'registry.example.com/app:1.0.0' })}{{- end }}\n`,
   // An object the API server refuses: the install or upgrade writes its release, then fails.
   'templates/invalid.yaml': '{{- if .Values.invalid }}\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: Not_A_Valid_Name\n{{- end }}\n',
 };
@@ -192,6 +194,23 @@ describe('HelmRelease options', () => {
     expect(helmHistory(helm, 'forced', namespace).at(-1)).toMatchObject({ revision: 7, status: 'deployed' });
     expect((await configMap('forced'))?.data?.message).toBe('third');
     expect(await labels()).not.toHaveProperty('team');
+  });
+
+  it("restarts the release's pods when rollback.recreate rolls a failed upgrade back", async () => {
+    const pods = async () =>
+      (await loadKubeConfig(sharedEnvironment().kubeconfigPath).makeApiClient(CoreV1Api).listNamespacedPod({ namespace, labelSelector: 'app=recreated' })).items
+        .filter((pod) => !pod.metadata?.deletionTimestamp)
+        .map((pod) => pod.metadata?.uid);
+    await applyRelease('recreated', { values: { deployment: true } });
+    await readyAgain('recreated', 1);
+    const before = await eventually(pods, (uids) => uids.length === 1, { what: 'the Deployment pod', timeoutMs: 60_000 });
+
+    // The failed upgrade leaves the pod template as it was: only --recreate-pods replaces the pod.
+    await applyRelease('recreated', { values: { deployment: true, invalid: true }, upgrade: { remediation: { retries: 1 } }, rollback: { recreate: true } });
+    const rolledBack = `Helm rollback to previous release ${namespace}/recreated.v3 with chart demo@1.0.0 succeeded`;
+    await eventually(() => status('recreated'), (x) => findCondition(x.conditions, 'Remediated')?.message === rolledBack, { what: 'recreated rolled back twice', timeoutMs: 120_000 });
+    const after = await eventually(pods, (uids) => uids.length === 1 && uids[0] !== before[0], { what: 'a new pod', timeoutMs: 60_000 });
+    expect(after).not.toEqual(before);
   });
 
   it('installs as the ServiceAccount it names, within what RBAC allows it', async () => {

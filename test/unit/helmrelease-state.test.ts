@@ -36,6 +36,8 @@ describe('HelmRelease release state', () => {
     const current = release(1, 'deployed');
     const history = [snapshotOf(current)];
     expect(releaseStateOf(current, history, desired)).toEqual({ state: 'InSync' });
+    // A chart from an OCIRepository: its snapshot's digest covers the OCI digest, and still matches the release.
+    expect(releaseStateOf(current, [snapshotOf(current, `sha256:${'a'.repeat(64)}`)], desired)).toEqual({ state: 'InSync' });
     expect(releaseStateOf(current, history, { ...desired, chartVersion: '1.0.1' })).toEqual({ state: 'OutOfSync', reason: 'release chart changed' });
     expect(releaseStateOf(current, history, { ...desired, values: { message: 'new' } })).toEqual({ state: 'OutOfSync', reason: 'release config values changed' });
     expect(releaseStateOf(release(1, 'failed'), [snapshotOf(release(1, 'failed'))], desired).state).toBe('Failed');
