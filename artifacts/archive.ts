@@ -7,6 +7,16 @@ import { join, relative, sep } from 'node:path';
 import { create as createTar } from 'tar';
 import type { Ignore } from 'ignore';
 
+const regularEntryTypes: ReadonlySet<string> = new Set(['File', 'OldFile', 'ContiguousFile', 'Directory']);
+
+/**
+ * A tar `filter` that unpacks regular files and folders only, as Flux's untar and Helm's
+ * archive loader read archives: a link could point outside the folder unpacked into.
+ */
+export function regularEntriesOnly(_path: string, entry: object): boolean {
+  return 'type' in entry && typeof entry.type === 'string' && regularEntryTypes.has(entry.type);
+}
+
 /**
  * Every regular file under `root` that `ignore` keeps, as sorted forward-slash paths.
  * Symlinks are left out, as Flux's source-controller leaves them out of its archives: a

@@ -3,7 +3,7 @@
 // turned into the typed spec with Flux's defaults that the reconcile uses.
 import { parseDuration } from './duration.js';
 import type { GitRepositoryRef } from './git-ref.js';
-import { validateSchema, type SchemaNode } from './schema-validation.js';
+import { specFailure, validateSchema, type SchemaNode } from './schema-validation.js';
 import type { GitRepositoryInclude, GitRepositorySpec as GitRepositoryObjectSpec } from '../schemas/types.js';
 
 export interface GitRepositorySpec {
@@ -34,10 +34,8 @@ const defaultTimeoutMs = 60_000;
 
 /** `schema` is the CRD's schema of `.spec` (kube/crd-schemas.ts). */
 export function readGitRepositorySpec(raw: unknown, schema: SchemaNode): SpecReading<GitRepositorySpec> {
-  const errors = validateSchema(raw ?? {}, schema, 'spec');
-  if (errors.length > 0) {
-    return { ok: false, field: errors[0]!.path.replace(/^spec\.?/, ''), message: errors.map((error) => error.message).join('; ') };
-  }
+  const invalid = specFailure(validateSchema(raw ?? {}, schema, 'spec'));
+  if (invalid) return invalid;
   const spec = (raw ?? {}) as GitRepositoryObjectSpec;
   const fail = (field: string, message: string): SpecReading<GitRepositorySpec> => ({ ok: false, field, message: `spec.${field}: ${message}` });
 

@@ -4,7 +4,7 @@
 // `valuesFiles`.
 import { parseDuration } from './duration.js';
 import type { SpecReading } from './gitrepository-spec.js';
-import { validateSchema, type SchemaNode } from './schema-validation.js';
+import { specFailure, validateSchema, type SchemaNode } from './schema-validation.js';
 import type { HelmChartSpec as HelmChartObjectSpec } from '../schemas/types.js';
 
 export type HelmChartSourceKind = 'HelmRepository' | 'GitRepository' | 'Bucket';
@@ -24,10 +24,8 @@ export interface HelmChartSpec {
 }
 
 export function readHelmChartSpec(raw: unknown, schema: SchemaNode): SpecReading<HelmChartSpec> {
-  const errors = validateSchema(raw ?? {}, schema, 'spec');
-  if (errors.length > 0) {
-    return { ok: false, field: errors[0]!.path.replace(/^spec\.?/, ''), message: errors.map((error) => error.message).join('; ') };
-  }
+  const invalid = specFailure(validateSchema(raw ?? {}, schema, 'spec'));
+  if (invalid) return invalid;
   const spec = (raw ?? {}) as HelmChartObjectSpec;
   const valuesFiles = [...(spec.valuesFile ? [spec.valuesFile] : []), ...(spec.valuesFiles ?? [])];
   return {

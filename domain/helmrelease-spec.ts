@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { parseDuration } from './duration.js';
 import { kubeConfigRefusal } from './remote-cluster.js';
 import type { SpecReading } from './gitrepository-spec.js';
-import { validateSchema, type SchemaNode } from './schema-validation.js';
+import { specFailure, validateSchema, type SchemaNode } from './schema-validation.js';
 import type {
   CommonMetadata,
   CustomHealthCheck,
@@ -224,9 +224,8 @@ export function readHelmReleaseSpec(raw: unknown, schema: SchemaNode, metadata: 
   for (const action of ['install', 'upgrade', 'test', 'rollback', 'uninstall'] as const) {
     if (spec[action] !== undefined) errors.push(...validateSchema(spec[action], actionSchemas[action], `spec.${action}`));
   }
-  if (errors.length > 0) {
-    return { ok: false, field: errors[0]!.path.replace(/^spec\.?/, ''), message: errors.map((error) => error.message).join('; ') };
-  }
+  const invalid = specFailure(errors);
+  if (invalid) return invalid;
   const fail = (field: string, message: string): SpecReading<HelmReleaseSpec> => ({ ok: false, field, message: `spec.${field}: ${message}` });
   // The CRD's CEL rule, which validateSchema leaves to the API server.
   if ((spec.chart === undefined) === (spec.chartRef === undefined)) return fail('chart', 'either chart or chartRef must be set');

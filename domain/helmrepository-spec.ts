@@ -3,7 +3,7 @@
 // api/v1 helmrepository_types.go): interval and timeout 1m, type `default`.
 import { parseDuration } from './duration.js';
 import type { SpecReading } from './gitrepository-spec.js';
-import { validateSchema, type SchemaNode } from './schema-validation.js';
+import { specFailure, validateSchema, type SchemaNode } from './schema-validation.js';
 import type { HelmRepositorySpec as HelmRepositoryObjectSpec } from '../schemas/types.js';
 
 export interface HelmRepositorySpec {
@@ -25,10 +25,8 @@ export interface HelmRepositorySpec {
 const defaultMs = 60_000;
 
 export function readHelmRepositorySpec(raw: unknown, schema: SchemaNode): SpecReading<HelmRepositorySpec> {
-  const errors = validateSchema(raw ?? {}, schema, 'spec');
-  if (errors.length > 0) {
-    return { ok: false, field: errors[0]!.path.replace(/^spec\.?/, ''), message: errors.map((error) => error.message).join('; ') };
-  }
+  const invalid = specFailure(validateSchema(raw ?? {}, schema, 'spec'));
+  if (invalid) return invalid;
   const spec = (raw ?? {}) as HelmRepositoryObjectSpec;
   const fail = (field: string, message: string): SpecReading<HelmRepositorySpec> => ({ ok: false, field, message: `spec.${field}: ${message}` });
   // Flux falls back to 1m for an interval or timeout of zero, as for one not given.

@@ -4,7 +4,7 @@
 // path to the root.
 import { parseDuration } from './duration.js';
 import { kubeConfigRefusal } from './remote-cluster.js';
-import { validateSchema, type SchemaNode } from './schema-validation.js';
+import { specFailure, validateSchema, type SchemaNode } from './schema-validation.js';
 import type { SpecReading } from './gitrepository-spec.js';
 import type { KustomizationSpec as KustomizationObjectSpec } from '../schemas/types.js';
 
@@ -24,10 +24,8 @@ export function timeoutOf(spec: Pick<KustomizationObjectSpec, 'interval' | 'time
 }
 
 export function readKustomizationSpec(raw: unknown, schema: SchemaNode): SpecReading<KustomizationSpec> {
-  const errors = validateSchema(raw ?? {}, schema, 'spec');
-  if (errors.length > 0) {
-    return { ok: false, field: errors[0]!.path.replace(/^spec\.?/, ''), message: errors.map((error) => error.message).join('; ') };
-  }
+  const invalid = specFailure(validateSchema(raw ?? {}, schema, 'spec'));
+  if (invalid) return invalid;
   const spec = raw as KustomizationObjectSpec;
   const intervalMs = parseDuration(spec.interval);
   if (!intervalMs) return { ok: false, field: 'interval', message: `spec.interval: must be longer than 0s, got "${spec.interval}"` };

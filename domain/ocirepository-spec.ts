@@ -7,7 +7,7 @@
 import { parseDuration } from './duration.js';
 import { goRegExp } from './oci-artifact.js';
 import type { SpecReading } from './gitrepository-spec.js';
-import { validateSchema, type SchemaNode } from './schema-validation.js';
+import { specFailure, validateSchema, type SchemaNode } from './schema-validation.js';
 import type { OCIRepositorySpec as OCIRepositoryObjectSpec } from '../schemas/types.js';
 
 /** Which artifact the repository follows, Flux's precedence applied: a digest, else a semver range, else a tag. */
@@ -49,10 +49,8 @@ export function unsupportedOciRepositoryField(raw: OCIRepositoryObjectSpec): { f
 const defaultTimeoutMs = 60_000;
 
 export function readOCIRepositorySpec(raw: unknown, schema: SchemaNode): SpecReading<OCIRepositorySpec> {
-  const errors = validateSchema(raw ?? {}, schema, 'spec');
-  if (errors.length > 0) {
-    return { ok: false, field: errors[0]!.path.replace(/^spec\.?/, ''), message: errors.map((error) => error.message).join('; ') };
-  }
+  const invalid = specFailure(validateSchema(raw ?? {}, schema, 'spec'));
+  if (invalid) return invalid;
   const spec = (raw ?? {}) as OCIRepositoryObjectSpec;
   const fail = (field: string, message: string): SpecReading<OCIRepositorySpec> => ({ ok: false, field, message: `spec.${field}: ${message}` });
   const intervalMs = parseDuration(spec.interval);

@@ -65,6 +65,12 @@ export const schemaKeywords: ReadonlySet<string> = new Set([
 ]);
 
 /** All the problems of `value`, in path order (fields by name, items by index). */
+/** How every spec reader reports schema errors: the first invalid field (relative to `spec`) and every problem; undefined when there are none. */
+export function specFailure(errors: readonly SchemaError[]): { ok: false; field: string; message: string } | undefined {
+  if (errors.length === 0) return undefined;
+  return { ok: false, field: errors[0]!.path.replace(/^spec\.?/, ''), message: errors.map((error) => error.message).join('; ') };
+}
+
 export function validateSchema(value: unknown, schema: SchemaNode, path: string): SchemaError[] {
   const errors: SchemaError[] = [];
   check(value, schema, path, errors);

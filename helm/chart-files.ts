@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve, sep } from 'node:path';
 import semver from 'semver';
 import { extract } from 'tar';
+import { regularEntriesOnly } from '../artifacts/archive.js';
 import { parse, stringify } from 'yaml';
 import { runTool, ToolFailure } from '../common/tool-runner.js';
 import { isValuesMap, mergeValues, type Values } from '../domain/merge-values.js';
@@ -23,15 +24,12 @@ export class ChartFilesError extends Error {
   override readonly name = 'ChartFilesError';
 }
 
-const regularEntries = new Set(['File', 'OldFile', 'ContiguousFile', 'Directory']);
-
 /** Unpacks a chart package into `destination`; the chart's own folder. */
 export async function unpackChart(archive: string, destination: string): Promise<string> {
   await mkdir(destination, { recursive: true });
   try {
-    // Regular files and folders only, as Helm's archive loader reads them: a link could point
-    // at the worker's own files, which `helm package` would then follow into the chart.
-    await extract({ file: archive, cwd: destination, strict: true, filter: (_path, entry) => 'type' in entry && regularEntries.has(entry.type) });
+    // A link could point at the worker's own files, which `helm package` would then follow into the chart.
+    await extract({ file: archive, cwd: destination, strict: true, filter: regularEntriesOnly });
   } catch (error) {
     throw new ChartFilesError(`failed to load chart archive: ${(error as Error).message}`);
   }

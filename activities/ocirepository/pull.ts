@@ -6,6 +6,7 @@
 import { mkdir, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { extract } from 'tar';
+import { regularEntriesOnly } from '../../artifacts/archive.js';
 import type { WorkerLocal } from '../../common/reconcile-steps.js';
 import { manifestAnnotations, manifestLayers, OciArtifactError, selectLayer } from '../../domain/oci-artifact.js';
 import { layerOperation } from '../../domain/ocirepository-spec.js';
@@ -54,8 +55,7 @@ export function pullStep(context: OCIRepositoryContext) {
       const contentDir = join(workspace.dir, `content-${stamp}`);
       await mkdir(contentDir, { recursive: true });
       try {
-        // Regular files and folders only: links could point outside the artifact.
-        await extract({ file: layerFile, cwd: contentDir, strict: true, filter: (_path, entry) => 'type' in entry && ['File', 'OldFile', 'ContiguousFile', 'Directory'].includes(entry.type) });
+        await extract({ file: layerFile, cwd: contentDir, strict: true, filter: regularEntriesOnly });
       } catch (error) {
         return failed(OCIRepositoryReason.OCIArtifactLayerOperationFailed, `${verb}: ${(error as Error).message}`);
       }
