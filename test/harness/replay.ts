@@ -31,18 +31,40 @@ export async function replay(name: string, history: unknown, workflowBundle: Wor
 }
 
 /**
- * A finished workflow's history in JSON form, fetched the way a user would with the
- * temporal CLI. With KIMBERNETES_RECORD_HISTORIES=1 it is also written to
- * test/histories/<file>, to be committed so that later changes to the workflow are
- * replayed against it.
+ * A workflow's history in JSON form, fetched the way a user would with the temporal
+ * CLI. A reconcile loop continues as new after every reconcile, and a wake-up (a
+ * dependency's new revision, a signal) may start the next run at any moment; with
+ * `containing`, the newest run whose history holds that text (an activity's name) is
+ * returned, found by walking back along each run's continuedExecutionRunId. With
+ * KIMBERNETES_RECORD_HISTORIES=1 the history is also written to test/histories/<file>,
+ * to be committed so that later changes to the workflow are replayed against it.
  */
-export async function fetchHistoryJson(workflowId: string, file: string): Promise<unknown> {
+export async function fetchHistoryJson(workflowId: string, file: string, options: { containing?: string } = {}): Promise<unknown> {
+  let runId: string | undefined;
+  for (let runs = 0; ; runs++) {
+    const json = await showHistory(workflowId, runId);
+    const previous = (JSON.parse(json) as StartedHistory).events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId;
+    if (options.containing === undefined || json.includes(options.containing) || !previous || runs >= maxRunsWalkedBack) {
+      if (process.env.KIMBERNETES_RECORD_HISTORIES === '1') writeFileSync(join(recordedHistoriesDir, file), json);
+      return JSON.parse(json);
+    }
+    runId = previous;
+  }
+}
+
+/** How far back a search for a step goes: a test's reconciles are a handful of runs. */
+const maxRunsWalkedBack = 20;
+
+interface StartedHistory {
+  events?: Array<{ workflowExecutionStartedEventAttributes?: { continuedExecutionRunId?: string } }>;
+}
+
+async function showHistory(workflowId: string, runId: string | undefined): Promise<string> {
   const shared = sharedEnvironment();
-  const { stdout: json } = await promisify(execFile)(
+  const { stdout } = await promisify(execFile)(
     requireBinary('temporal'),
-    ['workflow', 'show', '--workflow-id', workflowId, '--address', shared.temporalAddress, '--namespace', shared.temporalNamespace, '--output', 'json'],
+    ['workflow', 'show', '--workflow-id', workflowId, ...(runId ? ['--run-id', runId] : []), '--address', shared.temporalAddress, '--namespace', shared.temporalNamespace, '--output', 'json'],
     { maxBuffer: 64 << 20 },
   );
-  if (process.env.KIMBERNETES_RECORD_HISTORIES === '1') writeFileSync(join(recordedHistoriesDir, file), json);
-  return JSON.parse(json);
+  return stdout;
 }

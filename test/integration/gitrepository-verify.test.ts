@@ -91,7 +91,7 @@ describe('GitRepository verification, sparse checkout and proxy', () => {
     expect(condition(s, 'Ready')?.status).toBe('True');
 
     // The Web UI shows the check as a step of its own.
-    const history = JSON.stringify(await fetchHistoryJson(`gitrepository/${namespace}/signed-pgp`, 'gitrepository-verify.json'));
+    const history = JSON.stringify(await fetchHistoryJson(`gitrepository/${namespace}/signed-pgp`, 'gitrepository-verify.json', { containing: 'GitRepository.verifySignature' }));
     expect(history).toContain('GitRepository.verifySignature');
   });
 

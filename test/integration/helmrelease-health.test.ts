@@ -105,7 +105,13 @@ describe('HelmRelease health of the release objects', () => {
     const s = await eventually(() => status('waited'), (x) => condition(x, 'Ready')?.status === 'True', { what: 'Ready', timeoutMs: 60_000 });
     expect(condition(s, 'Ready')).toMatchObject({ reason: 'InstallSucceeded', message: `Helm install succeeded for release ${namespace}/waited.v1 with chart gadgets@1.0.0` });
     expect(s.history?.[0]).toMatchObject({ version: 1, status: 'deployed' });
-    const history = JSON.stringify(await fetchHistoryJson(`helmrelease/${namespace}/waited`, 'helmrelease-health-checked.json'));
+    // A reconcile of the healthy release leaves it alone; the install's run, an earlier
+    // one now, shows the health check as its own step between the install and the status.
+    await workers.kube.apply({ apiVersion: 'helm.toolkit.fluxcd.io/v2', kind: 'HelmRelease', metadata: { name: 'waited', namespace, annotations: { 'reconcile.fluxcd.io/requestedAt': 'healthy' } } }, { fieldManager: 'test-annotate' });
+    await reconcileObject(workers.client, releaseRef('waited'), { taskQueuePrefix });
+    await eventually(() => status('waited'), (x) => x.lastHandledReconcileAt === 'healthy', { what: 'the second reconcile handled', timeoutMs: 60_000 });
+    expect(helmHistory(helm, 'waited', namespace)).toHaveLength(1);
+    const history = JSON.stringify(await fetchHistoryJson(`helmrelease/${namespace}/waited`, 'helmrelease-health-checked.json', { containing: 'HelmRelease.install' }));
     expect(history.indexOf('HelmRelease.checkHealth')).toBeGreaterThan(history.indexOf('HelmRelease.install'));
     expect(history.indexOf('HelmRelease.finalizeStatus')).toBeGreaterThan(history.indexOf('HelmRelease.checkHealth'));
   });

@@ -318,7 +318,7 @@ describe('HelmRelease options', () => {
     const [uninstalled] = await eventually(() => events('moving', 'UninstallSucceeded'), (x) => x.length > 0, { what: 'UninstallSucceeded event', timeoutMs: 10_000 });
     expect(uninstalled?.message).toBe(`Helm uninstall succeeded for release ${namespace}/moving.v1 with chart demo@1.0.0`);
     // The old release goes in a step of its own, before the install.
-    const history = JSON.stringify(await fetchHistoryJson(`helmrelease/${namespace}/moving`, 'helmrelease-target-changed.json'));
+    const history = JSON.stringify(await fetchHistoryJson(`helmrelease/${namespace}/moving`, 'helmrelease-target-changed.json', { containing: 'HelmRelease.uninstallTarget' }));
     expect(history.indexOf('HelmRelease.uninstallTarget')).toBeGreaterThan(-1);
     expect(history.indexOf('HelmRelease.uninstallTarget')).toBeLessThan(history.indexOf('HelmRelease.install'));
   });

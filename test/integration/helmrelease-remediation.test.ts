@@ -111,7 +111,7 @@ describe('HelmRelease tests and remediation', () => {
     expect(s.history![0]!.testHooks!['tested-passes']).toMatchObject({ phase: 'Succeeded', lastStarted: expect.any(String), lastCompleted: expect.any(String) });
     expect((await events()).some((e) => e.involvedObject.name === 'tested' && e.reason === 'TestSucceeded' && e.message === message)).toBe(true);
     // The test is a step of its own in the Web UI, after the install.
-    const history = JSON.stringify(await fetchHistoryJson(`helmrelease/${namespace}/tested`, 'helmrelease-tested.json'));
+    const history = JSON.stringify(await fetchHistoryJson(`helmrelease/${namespace}/tested`, 'helmrelease-tested.json', { containing: 'HelmRelease.install' }));
     expect(history.indexOf('HelmRelease.test')).toBeGreaterThan(history.indexOf('HelmRelease.install'));
 
     // A reconcile with nothing changed does not test again.

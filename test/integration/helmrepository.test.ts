@@ -87,7 +87,7 @@ describe('HelmRepository', () => {
 
     const created = (await events()).find((event) => event.reason === 'NewArtifact');
     expect(created?.message).toMatch(new RegExp(`^stored fetched index of size [0-9.]+(B|kB) from '${charts.url}'$`));
-    const history = JSON.stringify(await fetchHistoryJson(`helmrepository/${namespace}/charts`, 'helmrepository.json'));
+    const history = JSON.stringify(await fetchHistoryJson(`helmrepository/${namespace}/charts`, 'helmrepository.json', { containing: 'HelmRepository.storeArtifact' }));
     expect(history).toContain('HelmRepository.fetchIndex');
     expect(history).toContain('HelmRepository.storeArtifact');
     expect(history).not.toContain(credentials.password);

@@ -81,7 +81,7 @@ describe('GitRepository include', () => {
     expect(readFileSync(join(await unpack(s), 'vendor/policies/policy.yaml'), 'utf8')).toBe('kind: Policy # v2\n');
 
     // The shared repository's loop told its dependents, as its history shows.
-    const history = JSON.stringify(await fetchHistoryJson(`gitrepository/${namespace}/shared`, 'gitrepository-notifying-dependents.json'));
+    const history = JSON.stringify(await fetchHistoryJson(`gitrepository/${namespace}/shared`, 'gitrepository-notifying-dependents.json', { containing: 'notifyDependents' }));
     expect(history).toContain('notifyDependents');
   });
 });

@@ -103,7 +103,7 @@ describe('OCIRepository', () => {
       `stored artifact with revision '${revision}' from 'oci://${host}/fleet/apps', origin source '${origin['org.opencontainers.image.source']}', origin revision '${origin['org.opencontainers.image.revision']}'`,
     );
 
-    const history = JSON.stringify(await fetchHistoryJson(`ocirepository/${namespace}/apps`, 'ocirepository.json'));
+    const history = JSON.stringify(await fetchHistoryJson(`ocirepository/${namespace}/apps`, 'ocirepository.json', { containing: 'OCIRepository.pull' }));
     for (const step of ['OCIRepository.checkRemote', 'OCIRepository.pull', 'OCIRepository.storeArtifact', 'OCIRepository.finalizeStatus']) expect(history).toContain(step);
 
     await apply({

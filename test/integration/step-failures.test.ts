@@ -129,7 +129,7 @@ describe('a step whose retries are spent', () => {
     const recovered = await eventually(status, (s) => s.lastAppliedRevision === revision && ready(s)?.status === 'True', { what: 'recovery', timeoutMs: 90_000 });
     expect(ready(recovered)?.message).toBe(`Applied revision: ${revision}`);
     expect(await workers.kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: apps, name: 'more' })).toBeDefined();
-    const history = JSON.stringify(await fetchHistoryJson(`kustomization/${flux}/apps`, 'kustomization.json'));
+    const history = JSON.stringify(await fetchHistoryJson(`kustomization/${flux}/apps`, 'kustomization.json', { containing: 'Kustomization.apply' }));
     for (const step of ['resolveSource', 'fetchArtifact', 'build', 'apply', 'prune', 'finalizeStatus']) expect(history).toContain(`Kustomization.${step}`);
   });
 });
