@@ -28,6 +28,7 @@ COPY git git/
 COPY helm helm/
 COPY kube kube/
 COPY kustomize kustomize/
+COPY notification notification/
 COPY oci oci/
 COPY schemas schemas/
 COPY temporal temporal/

@@ -30,7 +30,8 @@ export function createResyncActivities(deps: { objects: FluxObjects; client: Cli
           // Missing loops start (and reconcile); running ones keep their own timing.
           for (const ref of refs) await ensureObjectLoop(deps.client, ref, { taskQueuePrefix: deps.taskQueuePrefix });
           objects += refs.length;
-          const running = deps.client.workflow.list({ query: `ExecutionStatus="Running" AND ObjectKind="${kind}"` });
+          // An object's event dispatches carry its search attributes too, but are no loop.
+          const running = deps.client.workflow.list({ query: `ExecutionStatus="Running" AND ObjectKind="${kind}" AND WorkflowType!="notificationDispatch"` });
           for await (const workflow of running) {
             if (existing.has(workflow.workflowId)) continue;
             if (deps.namespace && !workflow.workflowId.startsWith(`${kind.toLowerCase()}/${deps.namespace}/`)) continue;

@@ -43,6 +43,9 @@ function revisionOf(kind: FluxKindName, status: FluxStatus): string {
       return status.lastAppliedRevision ?? '';
     case 'HelmRelease':
       return status.history?.[0]?.chartVersion ?? status.lastAttemptedRevision ?? '';
+    case 'Alert':
+    case 'Provider':
+      return '';
   }
 }
 

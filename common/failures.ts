@@ -17,6 +17,8 @@ export const FailureType = {
   HealthCheck: 'HealthCheckFailed',
   /** a healthCheckExprs expression that does not compile */
   InvalidCELExpression: 'InvalidCELExpression',
+  /** a notification its Provider's endpoint did not take */
+  Notification: 'NotificationFailed',
   /** anything else: a bug, which retrying the same input will not fix */
   Unexpected: 'UnexpectedError',
 } as const;

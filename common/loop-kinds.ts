@@ -21,6 +21,14 @@ export function hasLoops(controller: TaskQueue): boolean {
   return reconciledKinds.some((kind) => fluxKinds[kind].controller === controller);
 }
 
+/** Workflows of a controller that are not an object's loop: the notification-controller dispatches events. */
+const controllerWorkflows: Partial<Record<TaskQueue, readonly string[]>> = { 'notification-controller': ['notificationDispatch'] };
+
+/** Whether a controller's queue carries workflows at all: only those are polled. */
+export function servesWorkflows(controller: TaskQueue): boolean {
+  return hasLoops(controller) || (controllerWorkflows[controller]?.length ?? 0) > 0;
+}
+
 /** Whether objects of this kind have a reconcile loop yet. */
 export function isReconciled(kind: FluxObjectRef['kind']): boolean {
   return workflowTypes[kind] !== undefined;

@@ -9,6 +9,7 @@
 // events are Flux's. Then the summaries (internal/diff/summarize.go) and the DriftDetected,
 // DriftCorrected and DriftCorrectionFailed events (internal/reconcile/atomic_release.go,
 // correct_cluster_drift.go).
+import { goRegExp } from './go-regexp.js';
 import { Buffer } from 'node:buffer';
 import { anyInMetadata } from '../apply/markers.js';
 import { describeReference, referenceOf, type KubernetesObject } from '../kube/objects.js';
@@ -244,9 +245,8 @@ function targetMatcher(target: KustomizeSelector | undefined): (object: Kubernet
 
 /** `^(?:pattern)$`, a leading RE2 flag group such as `(?i)` read as the flags it sets. */
 function anchoredRegExp(pattern: string): RegExp {
-  const flagged = /^\(\?([ims]+)\)/.exec(pattern);
   try {
-    return new RegExp(`^(?:${flagged ? pattern.slice(flagged[0].length) : pattern})$`, flagged?.[1] ?? '');
+    return goRegExp(pattern, true);
   } catch (error) {
     throw new IgnoreRuleError(`failed to create ignore rule selector: error parsing regexp: ${(error as Error).message}`);
   }

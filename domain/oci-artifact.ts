@@ -2,6 +2,7 @@
 // ocirepository_controller.go decides it with go-containerregistry: the repository the URL
 // names, the tag a semver range chooses among the registry's tags, the revision of the
 // artifact, and the layer of its manifest to store.
+import { goRegExp } from './go-regexp.js';
 import semver from 'semver';
 import { parseFluxVersion } from './oci-reference.js';
 import { parseVersionConstraint, satisfiesConstraint } from './semver-constraint.js';
@@ -66,12 +67,6 @@ export function selectSemverTag(tags: readonly string[], range: string, filter?:
   if (matching.length === 0) throw new OciArtifactError(`no match found for semver: ${range}`);
   matching.sort((a, b) => semver.rcompare(a.version, b.version));
   return matching[0]!.tag;
-}
-
-/** A Go regular expression as JavaScript reads it: Go's leading flag group `(?i)` (or `(?s)`, `(?m)`) becomes the RegExp's flags. */
-export function goRegExp(source: string): RegExp {
-  const flags = /^\(\?([ims]+)\)/.exec(source);
-  return flags ? new RegExp(source.slice(flags[0].length), [...new Set(flags[1]!)].join('')) : new RegExp(source);
 }
 
 /** Flux's getRevision: `<tag>@sha256:<hex>`, or the digest alone for a digest reference. */

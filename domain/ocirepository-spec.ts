@@ -5,7 +5,7 @@
 // verification, a proxy) is refused by name rather than
 // skipped: an artifact that was to be verified is never stored unverified.
 import { parseDuration } from './duration.js';
-import { goRegExp } from './oci-artifact.js';
+import { goRegExp } from './go-regexp.js';
 import type { SpecReading } from './gitrepository-spec.js';
 import { specFailure, validateSchema, type SchemaNode } from './schema-validation.js';
 import type { OCIRepositorySpec as OCIRepositoryObjectSpec } from '../schemas/types.js';

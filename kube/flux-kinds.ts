@@ -18,6 +18,10 @@ export const fluxKinds = {
   HelmChart: { kind: 'HelmChart', group: 'source.toolkit.fluxcd.io', version: 'v1', plural: 'helmcharts', controller: TaskQueue.Source },
   Kustomization: { kind: 'Kustomization', group: 'kustomize.toolkit.fluxcd.io', version: 'v1', plural: 'kustomizations', controller: TaskQueue.Kustomize },
   HelmRelease: { kind: 'HelmRelease', group: 'helm.toolkit.fluxcd.io', version: 'v2', plural: 'helmreleases', controller: TaskQueue.Helm },
+  // Alerts and Providers have no status (notification.toolkit.fluxcd.io/v1beta3): they are
+  // read when an event is dispatched, never reconciled.
+  Alert: { kind: 'Alert', group: 'notification.toolkit.fluxcd.io', version: 'v1beta3', plural: 'alerts', controller: TaskQueue.Notification },
+  Provider: { kind: 'Provider', group: 'notification.toolkit.fluxcd.io', version: 'v1beta3', plural: 'providers', controller: TaskQueue.Notification },
 } as const satisfies Record<string, FluxKind>;
 
 export type FluxKindName = keyof typeof fluxKinds;

@@ -12,7 +12,7 @@ import { build } from 'esbuild';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dist = join(root, 'dist');
 /** The folders whose modules the product runs; test/harness is there for the bench's git server. */
-const sourceDirs = ['activities', 'apply', 'artifacts', 'bench', 'cli', 'common', 'demo', 'domain', 'git', 'helm', 'kube', 'kustomize', 'local', 'oci', 'temporal', 'tools', 'workers', 'workflows', 'test/harness'];
+const sourceDirs = ['activities', 'apply', 'artifacts', 'bench', 'cli', 'common', 'demo', 'domain', 'git', 'helm', 'kube', 'kustomize', 'local', 'notification', 'oci', 'temporal', 'tools', 'workers', 'workflows', 'test/harness'];
 
 function modulesIn(dir) {
   return readdirSync(dir).flatMap((entry) => {

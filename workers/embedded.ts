@@ -8,7 +8,7 @@ import { startLocalEnvironment, type LocalEnvironment } from '../local/environme
 import { installCrds } from '../local/crds.js';
 import { loadKubeConfig } from '../kube/client.js';
 import { allTaskQueues } from '../common/task-queues.js';
-import { hasLoops } from '../common/loop-kinds.js';
+import { servesWorkflows } from '../common/loop-kinds.js';
 import { installWorkerRuntime, jsonLogger, logLine } from './logging.js';
 import { onShutdownSignal } from './signals.js';
 import { startWorkerProcess } from './worker-process.js';
@@ -86,7 +86,7 @@ export async function runEmbedded(options: EmbeddedOptions, use: (embedded: Embe
       `Temporal address: ${temporal.address}`,
       `kubeconfig:       ${kubeconfigPath}`,
       `  export KUBECONFIG=${kubeconfigPath}`,
-      `worker pools:     ${allTaskQueues.filter(hasLoops).join(', ')} (${allTaskQueues.filter((queue) => !hasLoops(queue)).join(', ')}: no loops yet)`,
+      `worker pools:     ${allTaskQueues.filter(servesWorkflows).join(', ')} (${allTaskQueues.filter((queue) => !servesWorkflows(queue)).join(', ')}: no loops yet)`,
       `artifacts:        ${pools.artifactServer!.url}`,
       `server log:       ${join(options.stateDir, 'temporal.log')}`,
     ];

@@ -25,6 +25,7 @@ async function main(): Promise<void> {
     strictSubstitution: settings.featureGates.StrictPostBuildSubstitutions,
     access: settings.access,
     additiveCELDependencyCheck: settings.featureGates.AdditiveCELDependencyCheck,
+    rateLimitIntervalMs: settings.rateLimitIntervalMs,
     workflowBundle: settings.workflowBundlePath ? { codePath: settings.workflowBundlePath } : undefined,
     bundlerLogger: jsonLogger('WARN'),
     log: logLine,

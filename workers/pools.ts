@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { bundleWorkflowCode, Worker, type Logger, type NativeConnection, type WorkflowBundleWithSourceMap, type WorkflowBundleOption } from '@temporalio/worker';
+import { bundleWorkflowCode, Runtime, Worker, type Logger, type NativeConnection, type WorkflowBundleWithSourceMap, type WorkflowBundleOption } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { TaskQueue } from '../common/task-queues.js';
@@ -27,8 +27,10 @@ import { reconcileObject } from '../temporal/object-loops.js';
 import { createResyncActivities } from '../activities/resync.js';
 import { createDependentsActivities } from '../activities/dependents.js';
 import { createKustomizationActivities } from '../activities/kustomization/index.js';
+import { createNotificationActivities } from '../activities/notification/index.js';
+import { eventForwarder, forwardingEvents } from '../temporal/event-dispatch.js';
 import { createLegacyGitRepositoryActivities, createLegacyKustomizationActivities } from '../activities/legacy.js';
-import { hasLoops, reconciledKinds } from '../common/loop-kinds.js';
+import { reconciledKinds, servesWorkflows } from '../common/loop-kinds.js';
 import { fieldManager } from '../apply/target.js';
 
 export interface PoolDependencies {
@@ -53,6 +55,8 @@ export interface PoolDependencies {
   additiveCELDependencyCheck?: boolean;
   /** the worker's own cluster as a kubeconfig's text, for the helm it runs */
   kubeconfig?: string;
+  /** Flux's --rate-limit-interval: the window in which the same event is dispatched once */
+  rateLimitIntervalMs?: number;
 }
 
 /** The Kubernetes side of the pools' dependencies, for one kubeconfig. */
@@ -83,8 +87,13 @@ export function workerQueueOf(queue: string): string {
 }
 
 /** Activities each controller's pool serves; pools the product has not filled yet serve workflows only. */
-export function poolActivities(queue: TaskQueue, deps: PoolDependencies, workerQueue: string): object {
-  const loops = deps.temporal ? { objects: deps.objects, ...deps.temporal } : undefined;
+export function poolActivities(queue: TaskQueue, poolDeps: PoolDependencies, workerQueue: string): object {
+  const loops = poolDeps.temporal ? { objects: poolDeps.objects, ...poolDeps.temporal } : undefined;
+  // The events a controller records reach the Alerts too, as Flux's controllers post
+  // theirs to notification-controller.
+  const forward =
+    loops && eventForwarder(loops.client, { taskQueuePrefix: loops.taskQueuePrefix, rateLimitIntervalMs: poolDeps.rateLimitIntervalMs, warn: (message, details) => Runtime.instance().logger.warn(message, details) });
+  const deps = forward ? { ...poolDeps, objects: forwardingEvents(poolDeps.objects, forward) } : poolDeps;
   switch (queue) {
     case TaskQueue.Source:
       if (!deps.artifacts) throw new Error('the source-controller pool needs an artifact store');
@@ -127,6 +136,9 @@ export function poolActivities(queue: TaskQueue, deps: PoolDependencies, workerQ
         }),
         ...(loops ? createDependentsActivities(loops) : {}),
       };
+    case TaskQueue.Notification:
+      // Its own Warnings (on Alerts) are Kubernetes Events only, as notification-controller's are.
+      return createNotificationActivities({ objects: poolDeps.objects, noCrossNamespaceRefs: deps.access?.noCrossNamespaceRefs });
     default:
       return {};
   }
@@ -172,7 +184,7 @@ export async function createPools(options: PoolsOptions): Promise<RunningPools> 
   // A controller without loops yet is not polled: each Temporal worker that runs workflows
   // holds a workflow thread with the whole bundle loaded, about 45 MiB, for a queue that
   // would never carry a task.
-  const served = options.pools.filter(hasLoops);
+  const served = options.pools.filter(servesWorkflows);
   if (served.length === 0) return idleUntilShutdown();
   const workflowBundle =
     options.workflowBundle ?? (prebuiltBundle && existsSync(prebuiltBundle) ? { codePath: prebuiltBundle } : await bundleWorkflows(options.bundlerLogger));

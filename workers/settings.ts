@@ -20,6 +20,7 @@ export interface TemporalSettings {
 
 import { defaultRateLimit, type RateLimit } from '../kube/rate-limit.js';
 import type { AccessFlags } from '../domain/access-flags.js';
+import { parseDuration } from '../domain/duration.js';
 
 export interface Settings {
   temporal: TemporalSettings;
@@ -42,6 +43,8 @@ export interface Settings {
   featureGates: FeatureGates;
   /** Flux's --no-cross-namespace-refs, --default-service-account, --no-remote-bases, --sops-age-secret */
   access: AccessFlags;
+  /** notification-controller's --rate-limit-interval: the same event is dispatched once in this window */
+  rateLimitIntervalMs?: number;
 }
 
 /** The feature gates of Flux's controllers that Kimbernetes has, and their defaults in Flux v2.7. */
@@ -89,6 +92,7 @@ export const settingsOptions = {
   'default-service-account': { type: 'string' },
   'no-remote-bases': { type: 'boolean' },
   'sops-age-secret': { type: 'string' },
+  'rate-limit-interval': { type: 'string' },
 } as const;
 
 export function parseSettings(argv: string[], env: NodeJS.ProcessEnv): Settings {
@@ -129,6 +133,7 @@ export function parseSettings(argv: string[], env: NodeJS.ProcessEnv): Settings 
       noRemoteBases: values['no-remote-bases'] ?? envFlag('KIMBERNETES_NO_REMOTE_BASES', env),
       sopsAgeSecret: sopsAgeSecret(values['sops-age-secret'] ?? env.KIMBERNETES_SOPS_AGE_SECRET, env),
     },
+    rateLimitIntervalMs: optionalDuration('--rate-limit-interval', values['rate-limit-interval'] ?? env.KIMBERNETES_RATE_LIMIT_INTERVAL),
   };
 }
 
@@ -167,6 +172,13 @@ function goBoolean(value: string): boolean | undefined {
   if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(value)) return true;
   if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(value)) return false;
   return undefined;
+}
+
+function optionalDuration(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = parseDuration(value);
+  if (ms === undefined) throw new SettingsError(`${flag} must be a duration such as 5m or 30s, got '${value}'`);
+  return ms;
 }
 
 function optionalCount(flag: string, value: string | undefined): number | undefined {

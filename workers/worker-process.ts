@@ -43,6 +43,8 @@ export interface WorkerProcessOptions {
   access?: AccessFlags;
   /** Flux's AdditiveCELDependencyCheck feature gate */
   additiveCELDependencyCheck?: boolean;
+  /** notification-controller's --rate-limit-interval */
+  rateLimitIntervalMs?: number;
   log?: (entry: Record<string, unknown>) => void;
 }
 
@@ -84,6 +86,7 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
       strictSubstitution: options.strictSubstitution,
       access: options.access,
       additiveCELDependencyCheck: options.additiveCELDependencyCheck,
+      rateLimitIntervalMs: options.rateLimitIntervalMs,
     },
     taskQueuePrefix,
     maxCachedWorkflows: options.maxCachedWorkflows,

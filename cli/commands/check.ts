@@ -8,7 +8,7 @@ import { outputOption, type Command } from '../command.js';
 import type { CliContext } from '../context.js';
 import { ExitCode, UsageError } from '../errors.js';
 import { pollersOf } from '../temporal.js';
-import { hasLoops } from '../../common/loop-kinds.js';
+import { servesWorkflows } from '../../common/loop-kinds.js';
 
 export interface CheckResult {
   section: string;
@@ -17,7 +17,7 @@ export interface CheckResult {
 }
 
 /** flux check's controllers, those this release reconciles with: the others poll no queue yet. */
-const defaultComponents = [TaskQueue.Source, TaskQueue.Kustomize, TaskQueue.Helm, TaskQueue.Notification].filter(hasLoops);
+const defaultComponents = [TaskQueue.Source, TaskQueue.Kustomize, TaskQueue.Helm, TaskQueue.Notification].filter(servesWorkflows);
 
 function components(invocation: Invocation): string[] {
   const names = [...(invocation.list('components') ?? defaultComponents), ...(invocation.list('components-extra') ?? [])];

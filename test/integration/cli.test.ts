@@ -84,7 +84,7 @@ spec:
     `apiVersion: v1\nkind: Secret\nmetadata:\n  name: credentials\n  namespace: ${apps}\ndata:\n  password: ${Buffer.from(password).toString('base64')}\n`;
 
   beforeAll(async () => {
-    workers = await startTestWorkers('cli', [TaskQueue.Source, TaskQueue.Kustomize, TaskQueue.Helm], { namespace: flux });
+    workers = await startTestWorkers('cli', [TaskQueue.Source, TaskQueue.Kustomize, TaskQueue.Helm, TaskQueue.Notification], { namespace: flux });
     const taskQueuePrefix = workers.taskQueue(TaskQueue.Source).slice(0, -TaskQueue.Source.length);
     const shared = sharedEnvironment();
     connection = ['--kubeconfig', shared.kubeconfigPath, '--temporal-address', shared.temporalAddress, '--temporal-namespace', shared.temporalNamespace, '--task-queue-prefix', taskQueuePrefix, '-n', flux, '--timeout', '90s'];
@@ -374,11 +374,12 @@ spec:
     expect(run.stderr).toContain('✔ kustomizations.kustomize.toolkit.fluxcd.io/v1');
     expect(run.stderr).toContain('✔ all checks passed');
     expect(run.code).toBe(0);
-    // Nothing polls notification-controller's queue: it has no loops yet.
-    const missing = await cli('check', '--components-extra', 'notification-controller', '-o', 'json');
+    expect(run.stderr).toMatch(/✔ notification-controller: 1 worker polling task queue '.*notification-controller'/);
+    // Nothing polls image-reflector-controller's queue: it has no loops yet.
+    const missing = await cli('check', '--components-extra', 'image-reflector-controller', '-o', 'json');
     const report = JSON.parse(missing.stdout) as { ok: boolean; checks: { ok: boolean; message: string }[] };
     expect(report.ok).toBe(false);
-    expect(report.checks.find((c) => !c.ok)?.message).toMatch(/^notification-controller: no worker polls task queue/);
+    expect(report.checks.find((c) => !c.ok)?.message).toMatch(/^image-reflector-controller: no worker polls task queue/);
     expect(missing.code).toBe(1);
   });
 
