@@ -53,13 +53,15 @@ COPY --from=app /app /app
 WORKDIR /app
 # tools/paths.ts finds kustomize, sops and helm under KIMBERNETES_TOOLS_DIR by the versions in
 # tools/versions.env, the file the tools stage built them from. The artifact server of
-# the source-controller pool listens on every interface, so other containers reach it.
+# the source-controller pool, and the notification-controller's webhook receiver, listen
+# on every interface, so other containers reach them.
 ENV KIMBERNETES_TOOLS_DIR=/opt/kimbernetes/tools \
     MALLOC_ARENA_MAX=2 \
     KIMBERNETES_WORKFLOW_BUNDLE=/app/dist/workflow-bundle.js \
     KIMBERNETES_STORAGE_PATH=/data \
-    KIMBERNETES_STORAGE_ADDR=0.0.0.0:9090
-EXPOSE 9090
+    KIMBERNETES_STORAGE_ADDR=0.0.0.0:9090 \
+    KIMBERNETES_RECEIVER_ADDR=0.0.0.0:9292
+EXPOSE 9090 9292
 USER 65532:65532
 # V8 favouring memory over speed: at N=100 Kustomizations the worker peaked at 272 MiB
 # instead of 447 MiB, for about 30% more CPU (docs/development.md, Benchmark).

@@ -1,5 +1,5 @@
 // The words Flux users type for each kind (`source git`, `source oci`, `source helm`, `kustomization`/`ks`,
-// `helmrelease`/`hr`), and how messages name an object.
+// `helmrelease`/`hr`, `receiver`), and how messages name an object.
 import { installFieldManager } from '../apply/target.js';
 import type { FluxKindName, FluxObjectRef } from '../kube/flux-kinds.js';
 
@@ -20,9 +20,10 @@ export const ociRepositoryWords: KindWords = { kind: 'OCIRepository', singular: 
 export const helmChartWords: KindWords = { kind: 'HelmChart', singular: [['source', 'sources'], ['chart']], plural: [['sources', 'source'], ['chart']] };
 export const kustomizationWords: KindWords = { kind: 'Kustomization', singular: [['kustomization', 'kustomizations', 'ks']], plural: [['kustomizations', 'kustomization', 'ks']] };
 export const helmReleaseWords: KindWords = { kind: 'HelmRelease', singular: [['helmrelease', 'helmreleases', 'hr']], plural: [['helmreleases', 'helmrelease', 'hr']] };
+export const receiverWords: KindWords = { kind: 'Receiver', singular: [['receiver', 'receivers', 'rcv']], plural: [['receivers', 'receiver', 'rcv']] };
 
 /** The kinds `reconcile`, `suspend`, `resume` and `get` know, in `get all` order. */
-export const objectKinds: readonly KindWords[] = [gitRepositoryWords, ociRepositoryWords, helmRepositoryWords, helmChartWords, kustomizationWords, helmReleaseWords];
+export const objectKinds: readonly KindWords[] = [gitRepositoryWords, ociRepositoryWords, helmRepositoryWords, helmChartWords, kustomizationWords, helmReleaseWords, receiverWords];
 
 /** `Kustomization 'flux-system/apps'`, as errors name an object. */
 export function quoted(ref: FluxObjectRef): string {

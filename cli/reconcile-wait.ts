@@ -27,7 +27,9 @@ export function reconcileState(kind: FluxKindName, object: KubernetesObject, req
 
 /** What flux prints once a kind's reconcile succeeded. */
 export function successMessage(kind: FluxKindName, revision: string): string {
-  // flux says a source fetched its revision, an applier applied it.
+  // flux says a source fetched its revision, an applier applied it; a kind without
+  // revisions (a Receiver) completed.
+  if (kind === 'Receiver') return `${kind} reconciliation completed`;
   return fluxKinds[kind].group === 'source.toolkit.fluxcd.io' ? `fetched revision ${revision}` : `applied revision ${revision}`;
 }
 

@@ -45,6 +45,7 @@ function revisionOf(kind: FluxKindName, status: FluxStatus): string {
       return status.history?.[0]?.chartVersion ?? status.lastAttemptedRevision ?? '';
     case 'Alert':
     case 'Provider':
+    case 'Receiver':
       return '';
   }
 }

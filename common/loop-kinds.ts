@@ -11,6 +11,7 @@ export const workflowTypes: Partial<Record<FluxObjectRef['kind'], string>> = {
   HelmChart: 'helmChartLoop',
   Kustomization: 'kustomizationLoop',
   HelmRelease: 'helmReleaseLoop',
+  Receiver: 'receiverLoop',
 };
 
 /** The kinds that have a reconcile loop. */

@@ -22,6 +22,7 @@ export const fluxKinds = {
   // read when an event is dispatched, never reconciled.
   Alert: { kind: 'Alert', group: 'notification.toolkit.fluxcd.io', version: 'v1beta3', plural: 'alerts', controller: TaskQueue.Notification },
   Provider: { kind: 'Provider', group: 'notification.toolkit.fluxcd.io', version: 'v1beta3', plural: 'providers', controller: TaskQueue.Notification },
+  Receiver: { kind: 'Receiver', group: 'notification.toolkit.fluxcd.io', version: 'v1', plural: 'receivers', controller: TaskQueue.Notification },
 } as const satisfies Record<string, FluxKind>;
 
 export type FluxKindName = keyof typeof fluxKinds;

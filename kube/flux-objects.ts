@@ -28,6 +28,8 @@ export interface FluxObjects {
   patchStatus(ref: FluxObjectRef, status: Record<string, unknown>): Promise<void>;
   /** replaces metadata.finalizers (a merge patch: only that field changes) */
   setFinalizers(ref: FluxObjectRef, finalizers: string[]): Promise<void>;
+  /** merge-patches metadata.annotations (a Receiver's reconcile.fluxcd.io/requestedAt) */
+  annotate(ref: FluxObjectRef, annotations: Record<string, string>): Promise<void>;
   recordEvent(object: KubernetesObject, event: FluxEvent, component: string): Promise<void>;
   /** a Secret's data, decoded; undefined when it does not exist */
   getSecretData(namespace: string, name: string): Promise<Record<string, string> | undefined>;
@@ -96,6 +98,17 @@ export function createFluxObjects(config: KubeConfig, { throttle = async () => u
       } catch (error) {
         const failure = toKubeError(error, 'update finalizers of', objectRef(ref));
         if (!failure.notFound) throw failure;
+      }
+    },
+    async annotate(ref, annotations) {
+      await throttle();
+      try {
+        await custom.patchNamespacedCustomObject(
+          { ...coordinates(ref), body: { metadata: { annotations } } },
+          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+        );
+      } catch (error) {
+        throw toKubeError(error, 'annotate', objectRef(ref));
       }
     },
     async recordEvent(object, event, component) {

@@ -76,6 +76,7 @@ export async function runEmbedded(options: EmbeddedOptions, use: (embedded: Embe
       kubeConfig: loadKubeConfig(kubeconfigPath),
       pools: allTaskQueues,
       storage: { dir: join(options.stateDir, 'artifacts'), listen: '127.0.0.1:0' },
+      receiverListen: '127.0.0.1:0',
       bundlerLogger: jsonLogger('WARN'),
       log: logLine,
     });
@@ -88,6 +89,7 @@ export async function runEmbedded(options: EmbeddedOptions, use: (embedded: Embe
       `  export KUBECONFIG=${kubeconfigPath}`,
       `worker pools:     ${allTaskQueues.filter(servesWorkflows).join(', ')} (${allTaskQueues.filter((queue) => !servesWorkflows(queue)).join(', ')}: no loops yet)`,
       `artifacts:        ${pools.artifactServer!.url}`,
+      `webhook receiver: ${pools.receiverServer!.url} (a Receiver's status.webhookPath after it)`,
       `server log:       ${join(options.stateDir, 'temporal.log')}`,
     ];
     const running = pools.run();

@@ -26,6 +26,7 @@ async function main(): Promise<void> {
     access: settings.access,
     additiveCELDependencyCheck: settings.featureGates.AdditiveCELDependencyCheck,
     rateLimitIntervalMs: settings.rateLimitIntervalMs,
+    receiverListen: settings.receiverListen,
     workflowBundle: settings.workflowBundlePath ? { codePath: settings.workflowBundlePath } : undefined,
     bundlerLogger: jsonLogger('WARN'),
     log: logLine,

@@ -28,6 +28,7 @@ import { createResyncActivities } from '../activities/resync.js';
 import { createDependentsActivities } from '../activities/dependents.js';
 import { createKustomizationActivities } from '../activities/kustomization/index.js';
 import { createNotificationActivities } from '../activities/notification/index.js';
+import { createReceiverActivities } from '../activities/receiver/index.js';
 import { eventForwarder, forwardingEvents } from '../temporal/event-dispatch.js';
 import { createLegacyGitRepositoryActivities, createLegacyKustomizationActivities } from '../activities/legacy.js';
 import { reconciledKinds, servesWorkflows } from '../common/loop-kinds.js';
@@ -138,7 +139,10 @@ export function poolActivities(queue: TaskQueue, poolDeps: PoolDependencies, wor
       };
     case TaskQueue.Notification:
       // Its own Warnings (on Alerts) are Kubernetes Events only, as notification-controller's are.
-      return createNotificationActivities({ objects: poolDeps.objects, noCrossNamespaceRefs: deps.access?.noCrossNamespaceRefs });
+      return {
+        ...createNotificationActivities({ objects: poolDeps.objects, noCrossNamespaceRefs: deps.access?.noCrossNamespaceRefs }),
+        ...createReceiverActivities({ objects: poolDeps.objects }),
+      };
     default:
       return {};
   }

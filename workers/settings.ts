@@ -45,6 +45,8 @@ export interface Settings {
   access: AccessFlags;
   /** notification-controller's --rate-limit-interval: the same event is dispatched once in this window */
   rateLimitIntervalMs?: number;
+  /** notification-controller's --receiver-addr: where Receivers' webhooks are served */
+  receiverListen: string;
 }
 
 /** The feature gates of Flux's controllers that Kimbernetes has, and their defaults in Flux v2.7. */
@@ -93,6 +95,7 @@ export const settingsOptions = {
   'no-remote-bases': { type: 'boolean' },
   'sops-age-secret': { type: 'string' },
   'rate-limit-interval': { type: 'string' },
+  'receiver-addr': { type: 'string' },
 } as const;
 
 export function parseSettings(argv: string[], env: NodeJS.ProcessEnv): Settings {
@@ -134,6 +137,7 @@ export function parseSettings(argv: string[], env: NodeJS.ProcessEnv): Settings 
       sopsAgeSecret: sopsAgeSecret(values['sops-age-secret'] ?? env.KIMBERNETES_SOPS_AGE_SECRET, env),
     },
     rateLimitIntervalMs: optionalDuration('--rate-limit-interval', values['rate-limit-interval'] ?? env.KIMBERNETES_RATE_LIMIT_INTERVAL),
+    receiverListen: values['receiver-addr'] ?? env.KIMBERNETES_RECEIVER_ADDR ?? '127.0.0.1:9292',
   };
 }
 

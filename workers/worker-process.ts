@@ -17,6 +17,9 @@ import { connectWorker } from './connection.js';
 import { tlsConfig } from '../temporal/tls.js';
 import { ensureResyncSchedule, resyncScheduleId, startDiscovery } from './discovery.js';
 import { createPools, kubernetesDependencies } from './pools.js';
+import { startReceiverServer, type ReceiverServer } from '../notification/receiver-server.js';
+import { reconcileObject } from '../temporal/object-loops.js';
+import { isReconciled } from '../common/loop-kinds.js';
 import type { TemporalSettings } from './settings.js';
 
 export interface WorkerProcessOptions {
@@ -45,6 +48,8 @@ export interface WorkerProcessOptions {
   additiveCELDependencyCheck?: boolean;
   /** notification-controller's --rate-limit-interval */
   rateLimitIntervalMs?: number;
+  /** where the notification-controller pool serves Receivers' webhooks (its --receiver-addr); none: not served */
+  receiverListen?: string;
   log?: (entry: Record<string, unknown>) => void;
 }
 
@@ -54,6 +59,8 @@ export interface WorkerProcess {
   objects: FluxObjects;
   store?: ArtifactStore;
   artifactServer?: ArtifactServer;
+  /** the webhook server of the notification-controller pool, when it runs */
+  receiverServer?: ReceiverServer;
   /** resolves once the pools stopped and everything the process opened is closed */
   run(): Promise<void>;
   /** asks the pools to stop (Ctrl-C); `run()` then finishes */
@@ -96,6 +103,19 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
   if (runsSource && options.resyncSchedule !== false) {
     await ensureResyncSchedule(client, { taskQueuePrefix, scheduleId: `${taskQueuePrefix ?? ''}${resyncScheduleId}` });
   }
+  // Receivers' webhooks: each resource a call names is annotated and its loop signalled.
+  const receiverServer =
+    pools.includes(TaskQueue.Notification) && options.receiverListen
+      ? await startReceiverServer({
+          objects: kubernetes.objects,
+          listen: options.receiverListen,
+          requestReconcile: async (ref, requestedAt) => {
+            if (isReconciled(ref.kind)) await reconcileObject(client, ref, { taskQueuePrefix, requestedAt });
+          },
+          noCrossNamespaceRefs: options.access?.noCrossNamespaceRefs,
+          log: options.log,
+        })
+      : undefined;
   let runs: Promise<void> | undefined;
   return {
     client,
@@ -103,6 +123,7 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
     objects: kubernetes.objects,
     store: storage?.store,
     artifactServer: storage?.server,
+    receiverServer,
     run() {
       runs ??= (async () => {
         try {
@@ -112,6 +133,7 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
           kubernetes.clusters.close();
           await clientConnection?.close();
           await storage?.server.close();
+          await receiverServer?.close();
           await connection.close();
         }
       })();

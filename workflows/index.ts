@@ -9,6 +9,7 @@ export { kustomizationLoop } from './kustomization.js';
 export { helmReleaseLoop } from './helmrelease.js';
 export { resyncWorkflow } from './resync.js';
 export { notificationDispatch } from './notification-dispatch.js';
+export { receiverLoop } from './receiver.js';
 // Loops recorded before the step-by-step reconcile; each continues as its successor.
 export { gitRepositoryWorkflow } from './legacy/gitrepository-workflow.js';
 export { kustomizationWorkflow } from './legacy/kustomization-workflow.js';

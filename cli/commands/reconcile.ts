@@ -7,7 +7,7 @@ import { requireObject, type Command } from '../command.js';
 import type { CliContext } from '../context.js';
 import { CliError, ExitCode } from '../errors.js';
 import { fluxKinds, type FluxKindName, type FluxObjectRef } from '../../kube/flux-kinds.js';
-import { gitRepositoryWords, helmChartWords, helmReleaseWords, helmRepositoryWords, kustomizationWords, notFoundMessage, ociRepositoryWords, quoted, type KindWords } from '../kinds.js';
+import { gitRepositoryWords, helmChartWords, helmReleaseWords, helmRepositoryWords, kustomizationWords, notFoundMessage, ociRepositoryWords, receiverWords, quoted, type KindWords } from '../kinds.js';
 import { forceAtAnnotation, resetAtAnnotation } from '../../domain/helmrelease-requests.js';
 import { newRequestedAt, requestPatch, successMessage, waitForReconcile } from '../reconcile-wait.js';
 
@@ -116,4 +116,5 @@ export const reconcileCommands: Command[] = [
   reconcileCommand(helmChartWords, true),
   reconcileCommand(kustomizationWords, true),
   reconcileCommand(helmReleaseWords, true),
+  reconcileCommand(receiverWords, false),
 ];

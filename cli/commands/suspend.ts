@@ -6,7 +6,7 @@ import type { FluxObjectRef } from '../../kube/flux-kinds.js';
 import { requireObject, type Command } from '../command.js';
 import type { CliContext } from '../context.js';
 import { CliError, ExitCode } from '../errors.js';
-import { gitRepositoryWords, helmChartWords, helmReleaseWords, helmRepositoryWords, kustomizationWords, notFoundMessage, ociRepositoryWords, type KindWords } from '../kinds.js';
+import { gitRepositoryWords, helmChartWords, helmReleaseWords, helmRepositoryWords, kustomizationWords, notFoundMessage, ociRepositoryWords, receiverWords, type KindWords } from '../kinds.js';
 import { newRequestedAt, requestPatch } from '../reconcile-wait.js';
 import { signalLoop } from '../temporal.js';
 import { reportReconcile, signalReconcile } from './reconcile.js';
@@ -68,5 +68,5 @@ function commandsFor(words: KindWords): [Command, Command] {
   ];
 }
 
-const pairs = [gitRepositoryWords, ociRepositoryWords, helmRepositoryWords, helmChartWords, kustomizationWords, helmReleaseWords].map(commandsFor);
+const pairs = [gitRepositoryWords, ociRepositoryWords, helmRepositoryWords, helmChartWords, kustomizationWords, helmReleaseWords, receiverWords].map(commandsFor);
 export const suspendCommands: Command[] = [...pairs.map(([suspendCommand]) => suspendCommand), ...pairs.map(([, resumeCommand]) => resumeCommand)];

@@ -20,6 +20,8 @@ export interface TestWorkers {
   objects: FluxObjects;
   /** the task queue this file's pool for `queue` polls */
   taskQueue(queue: TaskQueue): string;
+  /** where the notification-controller pool serves Receivers' webhooks, when it runs */
+  receiverUrl?: string;
   stop(): Promise<void>;
 }
 
@@ -67,6 +69,7 @@ export async function startTestWorkers(
     resyncSchedule: false,
     healthPollIntervalMs: 500,
     access: options.access,
+    receiverListen: '127.0.0.1:0',
   });
   const runs = worker.run();
   return {
@@ -74,6 +77,7 @@ export async function startTestWorkers(
     kube: worker.kube,
     objects: worker.objects,
     taskQueue: (queue) => `${prefix}${queue}`,
+    receiverUrl: worker.receiverServer?.url,
     async stop() {
       worker.shutdown();
       await runs;

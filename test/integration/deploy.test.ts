@@ -61,6 +61,7 @@ const expectedAccess: Record<TaskQueue, { allowed: Access[]; denied: Access[] }>
       access('watch', 'gitrepositories', source),
       access('get', 'secrets'),
       access('list', 'kustomizations', kustomize),
+      access('list', 'receivers', notification),
       access('create', 'events'),
     ],
     denied: [
