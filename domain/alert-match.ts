@@ -50,25 +50,26 @@ export function labelsMatch(selector: Record<string, string>, labels: Record<str
   return Object.entries(selector).every(([key, value]) => labels[key] === value);
 }
 
-/** Whether the message passes the Alert's inclusion and exclusion lists; a list that does not compile is a Warning, and no match. */
-export function messagePasses(alert: AlertObject, message: string): { passes: boolean; warning?: AlertWarning } {
-  const compiled = (list: string[] | undefined, which: 'inclusion' | 'exclusion') => {
-    const expressions: RegExp[] = [];
-    for (const expression of list ?? []) {
+/**
+ * Whether the message passes the Alert's lists, as Flux's messageIsIncluded and
+ * messageIsExcluded judge it: an expression that does not compile is a Warning and is
+ * passed over, the others still count (so a list of only broken inclusions admits
+ * nothing, a broken exclusion excludes nothing).
+ */
+export function messagePasses(alert: AlertObject, message: string): { passes: boolean; warnings: AlertWarning[] } {
+  const warnings: AlertWarning[] = [];
+  const matches = (list: string[], which: 'inclusion' | 'exclusion') =>
+    list.some((expression) => {
       try {
-        expressions.push(goRegExp(expression));
+        return goRegExp(expression).test(message);
       } catch {
-        return { warning: { reason: 'InvalidConfig' as const, message: `failed to compile ${which} regex: ${expression}` } };
+        warnings.push({ reason: 'InvalidConfig', message: `failed to compile ${which} regex: ${expression}` });
+        return false;
       }
-    }
-    return { expressions };
-  };
-  const inclusion = compiled(alert.spec.inclusionList, 'inclusion');
-  if (inclusion.warning) return { passes: false, warning: inclusion.warning };
-  if (inclusion.expressions.length > 0 && !inclusion.expressions.some((expression) => expression.test(message))) return { passes: false };
-  const exclusion = compiled(alert.spec.exclusionList, 'exclusion');
-  if (exclusion.warning) return { passes: false, warning: exclusion.warning };
-  return { passes: !exclusion.expressions.some((expression) => expression.test(message)) };
+    });
+  const inclusion = alert.spec.inclusionList ?? [];
+  if (inclusion.length > 0 && !matches(inclusion, 'inclusion')) return { passes: false, warnings };
+  return { passes: !matches(alert.spec.exclusionList ?? [], 'exclusion'), warnings };
 }
 
 /**

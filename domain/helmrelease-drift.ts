@@ -9,7 +9,7 @@
 // events are Flux's. Then the summaries (internal/diff/summarize.go) and the DriftDetected,
 // DriftCorrected and DriftCorrectionFailed events (internal/reconcile/atomic_release.go,
 // correct_cluster_drift.go).
-import { goRegExp } from './go-regexp.js';
+import { goRegExp, type GoRegExp } from './go-regexp.js';
 import { Buffer } from 'node:buffer';
 import { anyInMetadata } from '../apply/markers.js';
 import { describeReference, referenceOf, type KubernetesObject } from '../kube/objects.js';
@@ -244,7 +244,7 @@ function targetMatcher(target: KustomizeSelector | undefined): (object: Kubernet
 }
 
 /** `^(?:pattern)$`, a leading RE2 flag group such as `(?i)` read as the flags it sets. */
-function anchoredRegExp(pattern: string): RegExp {
+function anchoredRegExp(pattern: string): GoRegExp {
   try {
     return goRegExp(pattern, true);
   } catch (error) {

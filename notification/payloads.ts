@@ -20,8 +20,6 @@ export interface OutgoingMessage {
   body: string;
   /** Slack's Web API answers 200 with `ok: false` on failure: such answers are read */
   check?: 'slack-web-api';
-  /** basic auth, set when the Provider has a username or password, as Flux's client sets it */
-  basicAuth?: { username: string; password: string };
 }
 
 /** The types this engine sends to; Flux knows more (the CRD admits them), each refused by name. */
@@ -59,10 +57,6 @@ function hookUrl(address: string, what: string, quoted: boolean): URL {
   throw new NotifierError(`invalid ${what} URL ${address}: ${quoted ? `'${cause}'` : cause}`);
 }
 
-function withBasicAuth(settings: ProviderSettings): Pick<OutgoingMessage, 'basicAuth'> {
-  return settings.username || settings.password ? { basicAuth: { username: settings.username ?? '', password: settings.password ?? '' } } : {};
-}
-
 /** generic and generic-hmac: the event itself, `gotk-component`, the Secret's headers, and for hmac `X-Signature: sha256=<hex>`. */
 function forwarded(settings: ProviderSettings, event: NotificationEvent): OutgoingMessage {
   const url = hookUrl(settings.address, 'hook', false);
@@ -72,7 +66,7 @@ function forwarded(settings: ProviderSettings, event: NotificationEvent): Outgoi
     if (!settings.token) throw new NotifierError('failed to initialize notifier: HMAC key is empty');
     headers['X-Signature'] = `sha256=${createHmac('sha256', settings.token).update(body).digest('hex')}`;
   }
-  return { url: url.href, headers, body, ...withBasicAuth(settings) };
+  return { url: url.href, headers, body };
 }
 
 /** `kustomization/podinfo.flux-system`: how the chat notifiers name an object. */
@@ -107,18 +101,16 @@ function slack(settings: ProviderSettings, event: NotificationEvent): OutgoingMe
     headers: settings.token ? { Authorization: `Bearer ${settings.token}` } : {},
     body: JSON.stringify(slackPayload(settings, event, settings.channel ?? '')),
     ...(url.href === slackWebApi ? { check: 'slack-web-api' as const } : {}),
-    ...withBasicAuth(settings),
   };
 }
 
-/** discord: its Slack-compatible endpoint (`/slack` added to the webhook's path), Slack's payload without a channel. */
+/** discord: its Slack-compatible endpoint (`/slack` added to the webhook's path), Slack's payload. */
 function discord(settings: ProviderSettings, event: NotificationEvent): OutgoingMessage | undefined {
   const url = hookUrl(settings.address, 'Discord hook', true);
   if (!url.pathname.endsWith('/slack')) url.pathname = `${url.pathname.replace(/\/$/, '')}/slack`;
   if (isCommitStatusUpdate(event)) return undefined;
-  const payload: Partial<ReturnType<typeof slackPayload>> = slackPayload(settings, event, '');
-  delete payload.channel;
-  return { url: url.href, headers: {}, body: JSON.stringify(payload) };
+  // Flux's Slack payload always has its channel, empty here: Discord's endpoint has none.
+  return { url: url.href, headers: {}, body: JSON.stringify(slackPayload(settings, event, '')) };
 }
 
 /** msteams: an Office 365 connector card for a `*.webhook.office.com` address, an Adaptive Card (Teams Workflows) for any other. */
@@ -134,9 +126,9 @@ function teams(settings: ProviderSettings, event: NotificationEvent): OutgoingMe
       '@context': 'http://schema.org/extensions',
       themeColor: event.severity === 'error' ? 'FF0000' : '0076D7',
       summary: name,
-      sections: [{ activityTitle: event.message, activitySubtitle: name, facts }],
+      sections: [{ activityTitle: event.message, activitySubtitle: name, ...(facts.length > 0 ? { facts } : {}) }],
     };
-    return { url: url.href, headers: {}, body: JSON.stringify(card), ...withBasicAuth(settings) };
+    return { url: url.href, headers: {}, body: JSON.stringify(card) };
   }
   // The summary first, the other keys sorted, as Flux's Adaptive Card lists them.
   const keys = Object.keys(metadata).filter((key) => key !== 'summary').sort();
@@ -165,7 +157,7 @@ function teams(settings: ProviderSettings, event: NotificationEvent): OutgoingMe
       },
     ],
   };
-  return { url: url.href, headers: {}, body: JSON.stringify(card), ...withBasicAuth(settings) };
+  return { url: url.href, headers: {}, body: JSON.stringify(card) };
 }
 
 function isCommitStatusUpdate(event: NotificationEvent): boolean {

@@ -1,6 +1,5 @@
 // One POST of a notification, as notification-controller's postMessage makes it: JSON,
-// basic auth when the Provider has a username or password, the Provider's CA and client
-// certificate, its timeout. Its failures say whether another attempt may help, by the
+// the Provider's CA and client certificate, its timeout. Its failures say whether another attempt may help, by the
 // rule of Flux's retrying client (connection errors, 429 and 5xx but 501); the attempts
 // themselves are the send step's retry policy.
 import { request as httpRequest } from 'node:http';
@@ -48,7 +47,6 @@ export async function postMessage(message: OutgoingMessage, options: { tls?: Pro
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
   const body = Buffer.from(message.body);
   const headers: Record<string, string> = { 'Content-Type': 'application/json', 'Content-Length': String(body.length), ...message.headers };
-  if (message.basicAuth) headers.Authorization ??= `Basic ${Buffer.from(`${message.basicAuth.username}:${message.basicAuth.password}`).toString('base64')}`;
   const tls = options.tls;
   const answer = await new Promise<{ status: number; text: string }>((resolve, reject) => {
     const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(
@@ -61,8 +59,13 @@ export async function postMessage(message: OutgoingMessage, options: { tls?: Pro
       },
     );
     request.on('error', (error: NodeJS.ErrnoException) => {
-      const cause = timeout.aborted ? 'context deadline exceeded' : networkCause(error, url);
-      reject(new NotificationFailure(`postMessage failed: failed to execute request: Post "${url.href}": ${cause}`, !certificateErrors.has(error.code ?? '')));
+      // Past the Provider's timeout Flux's client gives up (its deadline covers every
+      // attempt): an endpoint that is slow but took the message gets no second copy.
+      if (timeout.aborted) {
+        reject(new NotificationFailure(`postMessage failed: failed to execute request: Post "${url.href}": context deadline exceeded`, false));
+        return;
+      }
+      reject(new NotificationFailure(`postMessage failed: failed to execute request: Post "${url.href}": ${networkCause(error, url)}`, !certificateErrors.has(error.code ?? '')));
     });
     request.end(body);
   });

@@ -26,7 +26,7 @@ export const defaultProviderTimeoutMs = 15_000;
 
 const maxAddressBytes = 2048;
 
-export type ProviderConfig = { ok: true; settings: ProviderSettings; tls?: ProviderTls; timeoutMs: number } | { ok: false; message: string };
+export type ProviderConfig = { ok: true; settings: ProviderSettings & { addressFromSecret?: boolean }; tls?: ProviderTls; timeoutMs: number } | { ok: false; message: string };
 
 export function providerTimeoutMs(spec: ProviderSpec): number {
   return (spec.timeout && parseDuration(spec.timeout)) || defaultProviderTimeoutMs;
@@ -57,9 +57,10 @@ export function providerConfig(spec: ProviderSpec, secret: Record<string, string
     }
   }
   const username = secret?.username ?? spec.username;
-  const settings: ProviderSettings = {
+  const settings: ProviderSettings & { addressFromSecret?: boolean } = {
     type: spec.type,
     address,
+    ...(secret?.address !== undefined ? { addressFromSecret: true } : {}),
     ...(spec.channel ? { channel: spec.channel } : {}),
     ...(username ? { username } : {}),
     ...(secret?.password ? { password: secret.password } : {}),
@@ -71,9 +72,24 @@ export function providerConfig(spec: ProviderSpec, secret: Record<string, string
   return { ok: true, settings, ...(tls ? { tls } : {}), timeoutMs: providerTimeoutMs(spec) };
 }
 
-/** Every credential in the settings: masked wherever an error's words could carry one. */
-export function secretsOf(settings: ProviderSettings): string[] {
-  return [settings.token, settings.password].filter((value): value is string => !!value);
+/**
+ * Every credential in the settings, masked wherever an error's words could carry one: the
+ * token, the password, the Secret's header values, and an address the Secret gave (a
+ * Slack or Teams webhook URL is itself the credential: its path and query are masked).
+ */
+export function secretsOf(settings: ProviderSettings & { addressFromSecret?: boolean }): string[] {
+  const secrets = [settings.token, settings.password, ...Object.values(settings.headers ?? {})];
+  if (settings.addressFromSecret && settings.address) {
+    secrets.push(settings.address);
+    try {
+      const url = new URL(settings.address);
+      secrets.push(`${url.pathname}${url.search}`, url.password, url.username);
+    } catch {
+      // not a URL: the address itself is masked
+    }
+  }
+  // Longest first, so a value is masked whole before any part of it.
+  return [...new Set(secrets.filter((value): value is string => !!value && value !== '/' && value.length >= 3))].sort((a, b) => b.length - a.length);
 }
 
 /** Flux's masktoken: each credential in a message becomes `*****`. */

@@ -12,7 +12,7 @@ import { labelsMatch } from '../domain/alert-match.js';
 import { apiVersionOf, fluxKinds, type FluxKindName, type FluxObjectRef } from '../kube/flux-kinds.js';
 import type { FluxObjects } from '../kube/flux-objects.js';
 import type { KubernetesObject } from '../kube/objects.js';
-import { validateCall } from './receiver-validation.js';
+import { requestDocument, validateCall } from './receiver-validation.js';
 
 /** Flux's limit on a webhook's body. */
 const maxBodyBytes = 3 * 1024 * 1024;
@@ -43,8 +43,9 @@ class HookError extends Error {
 
 export async function startReceiverServer(options: ReceiverServerOptions): Promise<ReceiverServer> {
   const log = options.log ?? (() => undefined);
+  const receivers = receiverLookup(options.objects);
   const server: Server = createServer((request, response) => {
-    handle(options, request)
+    handle(options, receivers, request)
       .then(() => answer(response, 200))
       .catch((error: unknown) => {
         const status = error instanceof HookError ? error.status : 500;
@@ -52,8 +53,11 @@ export async function startReceiverServer(options: ReceiverServerOptions): Promi
         answer(response, status);
       });
   });
+  // A caller that sends slowly cannot hold a connection for long.
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
   const colon = options.listen.lastIndexOf(':');
-  const host = options.listen.slice(0, colon) || '0.0.0.0';
+  const host = options.listen.slice(0, colon).replace(/^\[(.*)\]$/, '$1') || '0.0.0.0';
   const port = Number(options.listen.slice(colon + 1));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -71,18 +75,39 @@ function answer(response: ServerResponse, status: number): void {
   response.end();
 }
 
-async function handle(options: ReceiverServerOptions, request: IncomingMessage): Promise<void> {
+/** A webhook path: anything else is answered 404 without asking the API server. */
+const hookPath = /^\/hook\/[0-9a-f]{64}$/;
+
+/** How long a listing of the Receivers answers calls: a burst of calls costs one list. */
+const lookupTtlMs = 1000;
+
+/** The Receiver that had a path, from a listing shared by the calls of one second: a flood of unknown paths costs one list a second. */
+function receiverLookup(objects: FluxObjects): (path: string) => Promise<KubernetesObject | undefined> {
+  let listing: { at: number; items: Promise<KubernetesObject[]> } | undefined;
+  return async (path) => {
+    if (!listing || Date.now() - listing.at > lookupTtlMs) {
+      listing = { at: Date.now(), items: objects.list('Receiver').then((list) => list.items) };
+      listing.items.catch(() => (listing = undefined));
+    }
+    let items: KubernetesObject[];
+    try {
+      items = await listing.items;
+    } catch (error) {
+      throw new HookError(500, `unable to list receivers: ${(error as Error).message}`);
+    }
+    return items.find((item) => (item.status as ReceiverStatus | undefined)?.webhookPath === path);
+  };
+}
+
+async function handle(options: ReceiverServerOptions, lookup: (path: string) => Promise<KubernetesObject | undefined>, request: IncomingMessage): Promise<void> {
   const path = request.url ?? '';
-  if (!path.startsWith('/hook/')) throw new HookError(404, 'not a webhook path');
+  if (!hookPath.test(path)) throw new HookError(404, 'not a webhook path');
   const { objects } = options;
-  let receivers: KubernetesObject[];
-  try {
-    receivers = (await objects.list('Receiver')).items;
-  } catch (error) {
-    throw new HookError(500, `unable to list receivers: ${(error as Error).message}`);
-  }
-  const receiver = receivers.find((item) => (item.status as ReceiverStatus | undefined)?.webhookPath === path);
-  if (!receiver) throw new HookError(404, 'no receiver found for the path');
+  // The listing (a second old at most) says which Receiver has the path; the Receiver
+  // itself is read afresh, so a suspension or a new token counts at once.
+  const listed = await lookup(path);
+  const receiver = listed && (await objects.get({ kind: 'Receiver', namespace: listed.metadata.namespace ?? 'default', name: listed.metadata.name }));
+  if (!receiver || (receiver.status as ReceiverStatus | undefined)?.webhookPath !== path) throw new HookError(404, 'no receiver found for the path');
   const name = `${receiver.metadata.namespace}/${receiver.metadata.name}`;
   const spec = (receiver.spec ?? {}) as ReceiverSpec;
   if (spec.suspend) throw new HookError(503, `receiver ${name} is suspended`);
@@ -91,7 +116,8 @@ async function handle(options: ReceiverServerOptions, request: IncomingMessage):
   const namespace = receiver.metadata.namespace ?? 'default';
   const secret = await objects.getSecretData(namespace, spec.secretRef?.name ?? '');
   if (secret?.token === undefined) throw new HookError(400, `unable to read token from secret '${namespace}/${spec.secretRef?.name ?? ''}'`);
-  const valid = validateCall(spec.type, { headers: request.headers, body }, secret.token, spec.events);
+  const call = { headers: request.headers, body };
+  const valid = validateCall(spec.type, call, secret.token, spec.events);
   if (!valid.ok) throw new HookError(400, `unable to validate payload: ${valid.message}`);
 
   let filter;
@@ -101,32 +127,47 @@ async function handle(options: ReceiverServerOptions, request: IncomingMessage):
     if (!compiled.ok) throw new HookError(500, `unable to create resource filter: ${compiled.message}`);
     filter = compiled.evaluate;
     try {
-      requestJson = JSON.parse(body.toString('utf8'));
+      requestJson = requestDocument(call);
     } catch {
       throw new HookError(400, 'unable to decode the request body as JSON for the resource filter');
     }
   }
   const requestedAt = requestedAtValue(new Date(), process.uptime());
+  // As Flux: every resource is tried; any that failed makes the answer a 500.
+  const failures: string[] = [];
   for (const resource of spec.resources ?? []) {
-    for (const target of await resourcesOf(options, namespace, resource)) {
-      if (filter && !filterPasses(filter, requestJson, target)) continue;
-      const ref = { kind: target.kind as FluxKindName, namespace: target.metadata.namespace ?? namespace, name: target.metadata.name };
-      await objects.annotate(ref, { [requestedAtAnnotation]: requestedAt });
-      options.log?.({ level: 'info', msg: `resource '${ref.kind}/${ref.name}.${ref.namespace}' annotated`, receiver: name });
-      await options.requestReconcile?.(ref, requestedAt);
+    try {
+      for (const target of await resourcesOf(options, namespace, resource)) {
+        if (filter && !filterPasses(filter, requestJson, target)) continue;
+        const ref = { kind: target.kind as FluxKindName, namespace: target.metadata.namespace ?? namespace, name: target.metadata.name };
+        await objects.annotate(ref, { [requestedAtAnnotation]: requestedAt });
+        options.log?.({ level: 'info', msg: `resource '${ref.kind}/${ref.name}.${ref.namespace}' annotated`, receiver: name });
+        // The annotation is the request; the signal only makes it heard at once.
+        await options.requestReconcile?.(ref, requestedAt).catch((error: unknown) => options.log?.({ level: 'warn', msg: 'the reconcile signal was not sent; the watcher will see the annotation', error: (error as Error).message }));
+      }
+    } catch (error) {
+      failures.push((error as Error).message);
     }
   }
+  if (failures.length > 0) throw new HookError(500, failures.join('; '));
 }
 
+/** The body up to Flux's limit; past it the rest is read and dropped, so the caller still gets its 400. */
 async function readBody(request: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > maxBodyBytes) throw new HookError(400, `request body exceeds the maximum size of ${maxBodyBytes} bytes`);
-    chunks.push(chunk as Buffer);
+  if (Number(request.headers['content-length'] ?? 0) > maxBodyBytes) {
+    request.resume();
+    throw new HookError(400, `request body exceeds the maximum size of ${maxBodyBytes} bytes`);
   }
-  return Buffer.concat(chunks);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= maxBodyBytes) chunks.push(chunk);
+    });
+    request.on('end', () => (size > maxBodyBytes ? reject(new HookError(400, `request body exceeds the maximum size of ${maxBodyBytes} bytes`)) : resolve(Buffer.concat(chunks))));
+    request.on('error', (error) => reject(new HookError(400, `reading the request body failed: ${error.message}`)));
+  });
 }
 
 /** The objects a Receiver's resource entry names: one by name, or those `*` and matchLabels select. */

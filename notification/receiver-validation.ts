@@ -1,7 +1,7 @@
 // Whether a webhook call is the one a Receiver waits for, by its type, as notification-
 // controller's receiver handler checks it: an HMAC of the body, a token header, and the
 // event type against spec.events. Pure: the caller has read the request and the token.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 export interface WebhookCall {
   /** header names in lower case, as Node gives them */
@@ -22,20 +22,39 @@ export function validateCall(type: string, call: WebhookCall, token: string, eve
       return problem ? { ok: false, message: `unable to validate HMAC signature: ${problem}` } : ok;
     }
     case 'github': {
+      // go-github's ValidatePayload: a JSON body, or a form whose `payload` field is one.
+      const contentType = (header(call, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+      if (contentType !== 'application/json' && contentType !== 'application/x-www-form-urlencoded') {
+        return { ok: false, message: `the GitHub signature header is invalid, err: webhook request has unsupported Content-Type "${contentType}"` };
+      }
       const signature = header(call, 'x-hub-signature-256') ?? header(call, 'x-hub-signature');
       const problem = signatureProblem(signature, call.body, token);
       if (problem) return { ok: false, message: `the GitHub signature header is invalid, err: ${problem}` };
       return eventAllowed('GitHub', header(call, 'x-github-event') ?? '', events);
     }
     case 'gitlab':
-      if (header(call, 'x-gitlab-token') !== token) return { ok: false, message: 'the X-Gitlab-Token header value does not match the receiver token' };
+      if (!sameSecret(header(call, 'x-gitlab-token'), token)) return { ok: false, message: 'the X-Gitlab-Token header value does not match the receiver token' };
       return eventAllowed('GitLab', header(call, 'x-gitlab-event') ?? '', events);
     case 'harbor':
-      if (header(call, 'authorization') !== token) return { ok: false, message: 'the Harbor Authorization header value does not match the receiver token' };
+      if (!sameSecret(header(call, 'authorization'), token)) return { ok: false, message: 'the Harbor Authorization header value does not match the receiver token' };
       return ok;
     default:
       return { ok: false, message: `recevier type "${type}" not supported` };
   }
+}
+
+/** A header against the token in constant time: their digests are compared, so neither length nor content leaks. */
+function sameSecret(given: string | undefined, token: string): boolean {
+  if (given === undefined) return false;
+  const digest = (text: string) => createHash('sha256').update(text).digest();
+  return timingSafeEqual(digest(given), digest(token));
+}
+
+/** The request as the resourceFilter's `req` sees it: the JSON body, or a GitHub form's `payload`. */
+export function requestDocument(call: WebhookCall): unknown {
+  const contentType = (header(call, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  const text = contentType === 'application/x-www-form-urlencoded' ? (new URLSearchParams(call.body.toString('utf8')).get('payload') ?? '') : call.body.toString('utf8');
+  return JSON.parse(text) as unknown;
 }
 
 function header(call: WebhookCall, name: string): string | undefined {

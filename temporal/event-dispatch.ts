@@ -16,6 +16,9 @@ import type { notificationDispatch } from '../workflows/notification-dispatch.js
 /** Flux's --rate-limit-interval default. */
 export const defaultRateLimitIntervalMs = 5 * 60_000;
 
+/** Beyond the rate-limit window, how long a dispatch may wait for a worker and send (five attempts). */
+const dispatchBudgetMs = 10 * 60_000;
+
 export interface EventDispatchOptions {
   taskQueuePrefix?: string;
   rateLimitIntervalMs?: number;
@@ -27,6 +30,7 @@ export type EventForwarder = (object: EventSubject, event: RecordedEvent, compon
 
 export function eventForwarder(client: Client, options: EventDispatchOptions = {}): EventForwarder {
   const instance = hostname();
+  const rateLimitIntervalMs = options.rateLimitIntervalMs ?? defaultRateLimitIntervalMs;
   return async (object, recorded, component) => {
     const cleaned = cleanedMetadata(notificationEventOf(object, recorded, component, instance, new Date()));
     const { kind, namespace, name } = cleaned.involvedObject;
@@ -34,8 +38,11 @@ export function eventForwarder(client: Client, options: EventDispatchOptions = {
       await client.workflow.start<typeof notificationDispatch>('notificationDispatch', {
         workflowId: `event/${rateLimitKey(cleaned)}`,
         taskQueue: `${options.taskQueuePrefix ?? ''}${TaskQueue.Notification}`,
-        args: [{ event: withoutToken(cleaned), rateLimitIntervalMs: options.rateLimitIntervalMs ?? defaultRateLimitIntervalMs }],
+        args: [{ event: withoutToken(cleaned), rateLimitIntervalMs }],
         workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+        // Without a notification pool to take it, an event is dropped (as Flux's is while its
+        // notification-controller is down) instead of waiting to go out hours late.
+        workflowRunTimeout: rateLimitIntervalMs + dispatchBudgetMs,
         staticSummary: `${recorded.reason}: ${kind} ${namespace}/${name}`,
         typedSearchAttributes: [
           { key: ObjectKind, value: kind },
@@ -58,7 +65,9 @@ export function forwardingEvents(objects: FluxObjects, forward: EventForwarder):
       try {
         await objects.recordEvent(object, event, component);
       } finally {
-        await forward(object, event, component);
+        // Not awaited, as Flux's recorder posts in the background: a slow Temporal
+        // frontend does not hold up the step that records the event.
+        void forward(object, event, component);
       }
     },
   };

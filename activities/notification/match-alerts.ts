@@ -23,52 +23,61 @@ export function matchAlertsStep(context: NotificationContext) {
     const labels = lazyLabels(context, event);
     const dispatches: Dispatch[] = [];
     for (const object of alerts) {
-      const alert: AlertObject = { namespace: object.metadata.namespace ?? 'default', name: object.metadata.name, spec: (object.spec ?? {}) as AlertSpec };
-      if (alert.spec.suspend || !Array.isArray(alert.spec.eventSources)) continue;
-      const warn = (warning: AlertWarning) => recordAlertWarning(context, object, warning);
-      const sources = sourcesFor(alert, event);
-      let reached = false;
-      for (const source of sources) {
-        if (!source.matchLabels) {
-          reached = true;
-          break;
-        }
-        const found = await labels();
-        if (found === undefined) {
-          await warn({ reason: 'SourceFetchFailed', message: `error getting source object ${describeInvolved(event)}` });
-          break;
-        }
-        if (labelsMatch(source.matchLabels, found)) {
-          reached = true;
-          break;
-        }
-      }
-      if (!reached) continue;
-      const filter = messagePasses(alert, event.message);
-      if (filter.warning) await warn(filter.warning);
-      if (!filter.passes) continue;
-      if (context.noCrossNamespaceRefs && event.involvedObject.namespace !== alert.namespace) {
-        await warn({
+      // One Alert's trouble is its own: the others still hear of the event.
+      try {
+        const dispatch = await matchAlert(context, object, event, labels);
+        if (dispatch) dispatches.push(dispatch);
+      } catch (error) {
+        await recordAlertWarning(context, object, {
           reason: 'NotificationDispatchFailed',
-          message: `failed to dispatch notification for ${describeInvolved(event)}: discarding event, access denied to cross-namespace sources: alert '${alert.namespace}/${alert.name}' can't process event from '${describeInvolved(event)}', cross-namespace references have been blocked`,
-        });
-        continue;
+          message: `failed to dispatch notification for ${describeInvolved(event)}: ${(error as Error).message}`,
+        }).catch(() => undefined);
       }
-      const provider = await objects.get({ kind: 'Provider', namespace: alert.namespace, name: alert.spec.providerRef?.name ?? '' });
-      if (!provider) {
-        await warn({
-          reason: 'NotificationDispatchFailed',
-          message: `failed to dispatch notification for ${describeInvolved(event)}: failed to read provider: providers.notification.toolkit.fluxcd.io "${alert.spec.providerRef?.name ?? ''}" not found`,
-        });
-        continue;
-      }
-      if ((provider.spec as { suspend?: boolean } | undefined)?.suspend) continue;
-      const combined = combinedMetadata(alert, event);
-      if (combined.warning) await warn(combined.warning);
-      dispatches.push({ alert: { namespace: alert.namespace, name: alert.name }, provider: provider.metadata.name, event: combined.event });
     }
     return dispatches;
   };
+}
+
+async function matchAlert(context: NotificationContext, object: KubernetesObject, event: NotificationEvent, labels: () => Promise<Record<string, string> | undefined>): Promise<Dispatch | undefined> {
+  const alert: AlertObject = { namespace: object.metadata.namespace ?? 'default', name: object.metadata.name, spec: (object.spec ?? {}) as AlertSpec };
+  if (alert.spec.suspend || !Array.isArray(alert.spec.eventSources)) return undefined;
+  const warn = (warning: AlertWarning) => recordAlertWarning(context, object, warning);
+  let reached = false;
+  for (const source of sourcesFor(alert, event)) {
+    if (!source.matchLabels) {
+      reached = true;
+      break;
+    }
+    const found = await labels();
+    if (found === undefined) {
+      // As Flux: this source does not match; the next one may.
+      await warn({ reason: 'SourceFetchFailed', message: `error getting source object ${describeInvolved(event)}` });
+      continue;
+    }
+    if (labelsMatch(source.matchLabels, found)) {
+      reached = true;
+      break;
+    }
+  }
+  if (!reached) return undefined;
+  const filter = messagePasses(alert, event.message);
+  for (const warning of filter.warnings) await warn(warning);
+  if (!filter.passes) return undefined;
+  const dispatchFailed = (message: string) => warn({ reason: 'NotificationDispatchFailed', message: `failed to dispatch notification for ${describeInvolved(event)}: ${message}` });
+  if (context.noCrossNamespaceRefs && event.involvedObject.namespace !== alert.namespace) {
+    await dispatchFailed(`discarding event, access denied to cross-namespace sources: alert '${alert.namespace}/${alert.name}' can't process event from '${describeInvolved(event)}', cross-namespace references have been blocked`);
+    return undefined;
+  }
+  const providerName = alert.spec.providerRef?.name ?? '';
+  const provider = await context.objects.get({ kind: 'Provider', namespace: alert.namespace, name: providerName });
+  if (!provider) {
+    await dispatchFailed(`failed to read provider: providers.notification.toolkit.fluxcd.io "${providerName}" not found`);
+    return undefined;
+  }
+  if ((provider.spec as { suspend?: boolean } | undefined)?.suspend) return undefined;
+  const combined = combinedMetadata(alert, event);
+  if (combined.warning) await warn(combined.warning);
+  return { alert: { namespace: alert.namespace, name: alert.name }, provider: provider.metadata.name, event: combined.event };
 }
 
 /** The involved object's labels, read once and only if an Alert's matchLabels needs them; undefined when it cannot be read. */

@@ -39,7 +39,10 @@ export function receiverSteps({ objects }: ReceiverDependencies) {
       await objects.patchStatus(ref, { ...status, webhookPath: status.webhookPath ?? null });
       await objects.recordEvent(object, event, component);
       const ready = result.outcome === 'ready';
-      return { outcome: 'reconciled', ready, stalled: result.outcome === 'invalid', message: status.conditions?.find((c) => c.type === 'Ready')?.message ?? '', intervalMs, generation, requestedAt };
+      // The path is a credential of its own (a generic Receiver checks nothing else): it is
+      // in the status, as in Flux, and not in the workflow's history.
+      const message = ready ? 'Receiver initialized; its path is in status.webhookPath' : (status.conditions?.find((c) => c.type === 'Ready')?.message ?? '');
+      return { outcome: 'reconciled', ready, stalled: result.outcome === 'invalid', message, intervalMs, generation, requestedAt };
     },
 
     /** Flux's notification-controller only lets go of a deleted Receiver: its webhook ends with it. */

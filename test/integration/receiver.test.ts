@@ -84,8 +84,11 @@ describe('Receivers', () => {
     const history = JSON.stringify(await fetchHistoryJson(`receiver/${namespace}/github`, 'receiver.json', { containing: 'Receiver.reconcile' }));
     expect(history).toContain('Receiver.reconcile');
     expect(history).not.toContain(token);
+    // The path is a credential too (a generic Receiver checks nothing else): in the status only.
+    expect(history).not.toContain(path.slice('/hook/'.length));
 
     const before = await revisionOf('fleet');
+    const requestedBefore = (await sourceOf('fleet'))!.metadata.annotations?.['reconcile.fluxcd.io/requestedAt'];
     const head = repository.commit({ 'apps/more.yaml': 'kind: ConfigMap\n' }, 'second');
     const body = JSON.stringify({ ref: 'refs/heads/main', after: head });
     const signature = `sha256=${createHmac('sha256', token).update(body).digest('hex')}`;
@@ -93,6 +96,10 @@ describe('Receivers', () => {
     expect(await call(path, body, { 'X-GitHub-Event': 'push', 'X-Hub-Signature-256': 'sha256=00' })).toBe(400);
     expect(await call(path, body, { 'X-GitHub-Event': 'issues', 'X-Hub-Signature-256': signature })).toBe(400);
     expect(await call(`/hook/${'0'.repeat(64)}`, body, { 'X-GitHub-Event': 'push', 'X-Hub-Signature-256': signature })).toBe(404);
+    const huge = JSON.stringify({ padding: 'x'.repeat(3 * 1024 * 1024) });
+    expect(await call(path, huge, { 'X-GitHub-Event': 'push', 'X-Hub-Signature-256': `sha256=${createHmac('sha256', token).update(huge).digest('hex')}` })).toBe(400);
+    // Written before any answer: none of those asked for a reconcile.
+    expect((await sourceOf('fleet'))!.metadata.annotations?.['reconcile.fluxcd.io/requestedAt']).toBe(requestedBefore);
     expect(await revisionOf('fleet')).toBe(before);
 
     expect(await call(path, body, { 'X-GitHub-Event': 'push', 'X-Hub-Signature-256': signature })).toBe(200);

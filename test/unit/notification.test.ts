@@ -7,7 +7,7 @@ import { createHash, createHmac } from 'node:crypto';
 import { combinedMetadata, messagePasses, sourcesFor, type AlertObject } from '../../domain/alert-match.js';
 import { cleanedMetadata, notificationEventOf, rateLimitKey, withoutToken, type NotificationEvent } from '../../domain/notification-event.js';
 import { outgoingMessage, type ProviderSettings } from '../../notification/payloads.js';
-import { maskSecrets, providerConfig } from '../../notification/provider-settings.js';
+import { maskSecrets, providerConfig, secretsOf } from '../../notification/provider-settings.js';
 
 const kustomization = {
   apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
@@ -95,7 +95,15 @@ describe('the Alerts an event reaches', () => {
     expect(messagePasses(alert({ inclusionList: ['^Deployment'] }), 'ConfigMap/a configured').passes).toBe(false);
     expect(messagePasses(alert({ inclusionList: ['configured'], exclusionList: ['ConfigMap'] }), 'ConfigMap/a configured').passes).toBe(false);
     expect(messagePasses(alert({ exclusionList: ['(?i)CONFIGMAP'] }), 'ConfigMap/a configured').passes).toBe(false);
-    expect(messagePasses(alert({ exclusionList: ['(unclosed'] }), 'x')).toEqual({ passes: false, warning: { reason: 'InvalidConfig', message: 'failed to compile exclusion regex: (unclosed' } });
+    // As Flux: an expression that does not compile is a Warning and is passed over.
+    expect(messagePasses(alert({ exclusionList: ['(unclosed'] }), 'x')).toEqual({ passes: true, warnings: [{ reason: 'InvalidConfig', message: 'failed to compile exclusion regex: (unclosed' }] });
+    expect(messagePasses(alert({ inclusionList: ['(unclosed', 'x'] }), 'x')).toEqual({ passes: true, warnings: [{ reason: 'InvalidConfig', message: 'failed to compile inclusion regex: (unclosed' }] });
+    expect(messagePasses(alert({ inclusionList: ['(unclosed'] }), 'x').passes).toBe(false);
+    // RE2, as Go: its syntax, and no backtracking to stall on a long message.
+    expect(messagePasses(alert({ inclusionList: ['configured\\z'] }), 'ConfigMap/a configured').passes).toBe(true);
+    const started = Date.now();
+    expect(messagePasses(alert({ inclusionList: ['(a|aa)+$'] }), `${'a'.repeat(39_000)}b`).passes).toBe(false);
+    expect(Date.now() - started).toBeLessThan(2000);
   });
 
   it('gives the Provider unprefixed metadata, the controller’s winning over the Alert’s over the object’s annotations, a clash a Warning', () => {
@@ -142,10 +150,10 @@ describe('what a Provider posts', () => {
     expect(outgoingMessage(settings('slack'), event({ metadata: { commit_status: 'update' } }))).toBeUndefined();
   });
 
-  it('discord: Slack’s payload, without a channel, to the webhook’s /slack endpoint', () => {
+  it('discord: Slack’s payload, its channel empty, to the webhook’s /slack endpoint', () => {
     const message = outgoingMessage(settings('discord', { address: 'https://discord.com/api/webhooks/1/abc', channel: 'general' }), sent)!;
     expect(message.url).toBe('https://discord.com/api/webhooks/1/abc/slack');
-    expect(JSON.parse(message.body)).not.toHaveProperty('channel');
+    expect(JSON.parse(message.body)).toMatchObject({ channel: '', username: 'kustomize-controller', attachments: [{ author_name: 'kustomization/apps.flux-system' }] });
     expect(outgoingMessage(settings('discord', { address: 'https://discord.com/api/webhooks/1/abc/slack' }), sent)!.url).toBe('https://discord.com/api/webhooks/1/abc/slack');
   });
 
@@ -175,7 +183,7 @@ describe('a Provider’s settings', () => {
     );
     expect(config).toEqual({
       ok: true,
-      settings: { type: 'generic', address: 'https://secret.example.com/hook', username: 'bot', password: 'pw', token: 't0k', headers: { 'X-Api-Key': 'k', 'X-Team': 'platform' } },
+      settings: { type: 'generic', address: 'https://secret.example.com/hook', addressFromSecret: true, username: 'bot', password: 'pw', token: 't0k', headers: { 'X-Api-Key': 'k', 'X-Team': 'platform' } },
       timeoutMs: 30_000,
     });
     expect(providerConfig({ type: 'slack', address: 'https://x' }, undefined, undefined)).toMatchObject({ ok: true, timeoutMs: 15_000 });
@@ -191,7 +199,11 @@ describe('a Provider’s settings', () => {
     expect(providerConfig({ type: 'generic' }, { address: 'x'.repeat(2049) }, undefined)).toEqual({ ok: false, message: 'invalid address in secret: address exceeds maximum length of 2048 bytes' });
   });
 
-  it('masks every credential in an error’s words', () => {
-    expect(maskSecrets('request failed with status code 401: bad token t0k for bot:pw', ['t0k', 'pw'])).toBe('request failed with status code 401: bad token ***** for bot:*****');
+  it('masks every credential in an error’s words: token, password, header values, an address the Secret gave', () => {
+    expect(maskSecrets('request failed with status code 401: bad token t0k for bot:pwd', ['t0k', 'pwd'])).toBe('request failed with status code 401: bad token ***** for bot:*****');
+    const secrets = secretsOf({ type: 'slack', address: 'https://hooks.slack.com/services/T0/B0/XXXX', addressFromSecret: true, token: 'xoxb-1', headers: { 'X-Api-Key': 'key-123' } });
+    expect(maskSecrets('Post "https://hooks.slack.com/services/T0/B0/XXXX": dial tcp: lookup hooks.slack.com: no such host; sent xoxb-1 and key-123', secrets)).toBe('Post "*****": dial tcp: lookup hooks.slack.com: no such host; sent ***** and *****');
+    // An address written in the spec is no secret.
+    expect(secretsOf({ type: 'generic', address: 'https://hooks.example.com/x' })).toEqual([]);
   });
 });

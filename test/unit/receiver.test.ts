@@ -23,11 +23,14 @@ describe('a Receiver', () => {
   });
 
   it('checks GitHub’s signature (sha256 first, then sha1) and event, GitLab’s token and event', () => {
-    const github = (headers: Record<string, string>, events?: string[]) => validateCall('github', { headers, body }, 'key', events);
+    const github = (headers: Record<string, string>, events?: string[]) => validateCall('github', { headers: { 'content-type': 'application/json', ...headers }, body }, 'key', events);
     expect(github({ 'x-hub-signature-256': `sha256=${hmac('sha256', 'key')}`, 'x-github-event': 'push' }, ['Push'])).toEqual({ ok: true });
     expect(github({ 'x-hub-signature': `sha1=${hmac('sha1', 'key')}`, 'x-github-event': 'push' })).toEqual({ ok: true });
     expect(github({ 'x-hub-signature-256': `sha256=${hmac('sha256', 'key')}`, 'x-github-event': 'issues' }, ['push'])).toEqual({ ok: false, message: 'the GitHub event "issues" is not authorised' });
     expect(github({ 'x-github-event': 'push' })).toEqual({ ok: false, message: 'the GitHub signature header is invalid, err: missing signature' });
+    expect(github({ 'content-type': 'text/plain', 'x-hub-signature-256': `sha256=${hmac('sha256', 'key')}` })).toEqual({ ok: false, message: 'the GitHub signature header is invalid, err: webhook request has unsupported Content-Type "text/plain"' });
+    expect(validateCall('harbor', { headers: { authorization: 'key' }, body }, 'key')).toEqual({ ok: true });
+    expect(validateCall('harbor', { headers: { authorization: 'ke' }, body }, 'key')).toMatchObject({ ok: false });
     expect(validateCall('gitlab', { headers: { 'x-gitlab-token': 'key', 'x-gitlab-event': 'Push Hook' }, body }, 'key', ['Push Hook'])).toEqual({ ok: true });
     expect(validateCall('gitlab', { headers: { 'x-gitlab-token': 'nope' }, body }, 'key')).toEqual({ ok: false, message: 'the X-Gitlab-Token header value does not match the receiver token' });
     expect(validateCall('generic', { headers: {}, body }, 'key')).toEqual({ ok: true });

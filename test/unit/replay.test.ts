@@ -20,7 +20,7 @@ describe('recorded workflow histories', () => {
 
   it('cover every workflow type, the loops before the step-by-step reconcile among them', () => {
     const types = new Set([...histories.values()].map(typeOf));
-    for (const type of ['smokeTest', 'resyncWorkflow', 'gitRepositoryLoop', 'ociRepositoryLoop', 'helmRepositoryLoop', 'helmChartLoop', 'helmReleaseLoop', 'kustomizationLoop', 'gitRepositoryWorkflow', 'kustomizationWorkflow']) expect(types).toContain(type);
+    for (const type of ['smokeTest', 'resyncWorkflow', 'gitRepositoryLoop', 'ociRepositoryLoop', 'helmRepositoryLoop', 'helmChartLoop', 'helmReleaseLoop', 'kustomizationLoop', 'notificationDispatch', 'receiverLoop', 'gitRepositoryWorkflow', 'kustomizationWorkflow']) expect(types).toContain(type);
   });
 
   it.each([...histories.keys()])('%s replays deterministically', async (file) => {
