@@ -49,7 +49,7 @@ export async function startReceiverServer(options: ReceiverServerOptions): Promi
       .then(() => answer(response, 200))
       .catch((error: unknown) => {
         const status = error instanceof HookError ? error.status : 500;
-        log({ level: status >= 500 ? 'error' : 'info', msg: 'webhook call refused', path: request.url, status, error: (error as Error).message });
+        log({ level: status >= 500 ? 'error' : 'info', msg: 'webhook call refused', path: shownPath(request.url ?? ''), status, error: (error as Error).message });
         answer(response, status);
       });
   });
@@ -68,6 +68,11 @@ export async function startReceiverServer(options: ReceiverServerOptions): Promi
     url: `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/** A webhook path as logs show it: a path is a credential of its own, only its first digits are shown. */
+function shownPath(path: string): string {
+  return path.startsWith('/hook/') ? `${path.slice(0, '/hook/'.length + 8)}…` : path.slice(0, 100);
 }
 
 function answer(response: ServerResponse, status: number): void {

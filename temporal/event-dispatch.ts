@@ -67,7 +67,7 @@ export function forwardingEvents(objects: FluxObjects, forward: EventForwarder):
       } finally {
         // Not awaited, as Flux's recorder posts in the background: a slow Temporal
         // frontend does not hold up the step that records the event.
-        void forward(object, event, component);
+        forward(object, event, component).catch(() => undefined);
       }
     },
   };

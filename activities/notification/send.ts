@@ -2,7 +2,6 @@
 // here, on the worker, so that no token enters a workflow's history; the message built
 // by the Provider's type and posted. Its failures are in Flux's words with every
 // credential masked; those another attempt may fix are retried by the step's policy.
-import type { NotificationEvent } from '../../domain/notification-event.js';
 import { outgoingMessage, NotifierError } from '../../notification/payloads.js';
 import { NotificationFailure, postMessage } from '../../notification/post-message.js';
 import { maskSecrets, providerConfig, secretsOf, type ProviderSpec } from '../../notification/provider-settings.js';
@@ -31,7 +30,7 @@ export function sendStep({ objects }: NotificationContext) {
     const secrets = secretsOf(config.settings);
     let message;
     try {
-      message = outgoingMessage(config.settings, event as NotificationEvent);
+      message = outgoingMessage(config.settings, event);
     } catch (error) {
       if (error instanceof NotifierError) throw refuse(maskSecrets(`failed to initialize notifier for provider '${name}': ${error.message}`, secrets));
       throw error;
