@@ -4,14 +4,12 @@
 // webhook configurations last, so a webhook is registered only after what it guards
 // (its Deployment, its Service) was applied. Prune goes the other way round, so a
 // Namespace or CRD is deleted only after what lived in it.
-import type { ObjectReference } from '../kube/objects.js';
+import { apiGroupOf, type ObjectReference } from '../kube/objects.js';
 
 export const ApplyStage = { Definitions: 0, Classes: 1, Resources: 2 } as const;
 export type ApplyStage = (typeof ApplyStage)[keyof typeof ApplyStage];
 
 type Typed = Pick<ObjectReference, 'apiVersion' | 'kind'>;
-
-const groupOf = (apiVersion: string) => (apiVersion.includes('/') ? apiVersion.split('/')[0]! : '');
 
 /** CRDs, Namespaces and ClusterRoles of their own API groups (fluxcd/pkg ssa utils.IsClusterDefinition). */
 function isClusterDefinition({ apiVersion, kind }: Typed): boolean {
@@ -73,7 +71,7 @@ type Ordered = Typed & { metadata: { name: string; namespace?: string } };
 export function compareApplyOrder(a: Ordered, b: Ordered): number {
   return (
     kindRank(a.kind) - kindRank(b.kind) ||
-    byteOrder(groupOf(a.apiVersion), groupOf(b.apiVersion)) ||
+    byteOrder(apiGroupOf(a.apiVersion), apiGroupOf(b.apiVersion)) ||
     byteOrder(a.kind, b.kind) ||
     byteOrder(a.metadata.namespace ?? '', b.metadata.namespace ?? '') ||
     byteOrder(a.metadata.name, b.metadata.name)

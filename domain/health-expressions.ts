@@ -31,7 +31,7 @@
 // no sets or base64 extensions. Whole numbers in the object are CEL ints, as Kubernetes
 // decodes them, so `status.readyReplicas + 1` works.
 import { Environment, type ParseResult } from '@marcbachmann/cel-js';
-import type { KubernetesObject } from '../kube/objects.js';
+import { apiGroupOf, type KubernetesObject } from '../kube/objects.js';
 import type { CustomHealthCheck } from '../schemas/types.js';
 import { HealthStatus, type Health } from './health.js';
 import { celErrorSummary, celValue } from './cel.js';
@@ -71,7 +71,7 @@ export function compileHealthExpressions(entries: readonly CustomHealthCheck[]):
   const seen = new Map<string, number>();
   for (const [index, entry] of entries.entries()) {
     const field = `spec.healthCheckExprs[${index}]`;
-    const group = groupOf(entry.apiVersion);
+    const group = apiGroupOf(entry.apiVersion);
     const kind = entry.kind ?? '';
     const groupKind = group ? `${kind || '*'}.${group}` : kind || '*';
     const first = seen.get(groupKind);
@@ -95,7 +95,7 @@ export function compileHealthExpressions(entries: readonly CustomHealthCheck[]):
 
 /** The check for objects of this kind: the one that names it, else its group's (kstatus rules apply without one). */
 function checkFor(ref: { apiVersion: string; kind: string }, checks: readonly CompiledHealthCheck[]): CompiledHealthCheck | undefined {
-  const group = groupOf(ref.apiVersion);
+  const group = apiGroupOf(ref.apiVersion);
   const ofGroup = checks.filter((check) => check.group === group);
   return ofGroup.find((check) => check.kind === ref.kind) ?? ofGroup.find((check) => check.kind === '');
 }
@@ -145,12 +145,6 @@ function compileExpression(source: string): ParseResult | string {
   if (!checked.valid) return `invalid CEL expression '${source}': ${celErrorSummary(checked.error)}`;
   if (checked.type !== 'bool' && checked.type !== 'dyn') return `CEL expression '${source}' gives ${checked.type}, not a bool`;
   return parsed;
-}
-
-/** `cert-manager.io` of `cert-manager.io/v1`; the core group of `v1` is empty. */
-function groupOf(apiVersion: string): string {
-  const slash = apiVersion.indexOf('/');
-  return slash < 0 ? '' : apiVersion.slice(0, slash);
 }
 
 function celTypeOf(value: unknown): string {

@@ -3,7 +3,7 @@
 // apiVersion change is not a deletion) and the version kept beside it in `v`. A `:` in
 // a name (RBAC's `system:controller`) is written `__`, as cli-utils writes it, and read
 // back so; reading IDs exactly as Flux wrote them is what keeps a takeover from pruning.
-import type { KubernetesObject, ObjectReference } from '../kube/objects.js';
+import { apiGroupOf, type KubernetesObject, type ObjectReference } from '../kube/objects.js';
 
 export interface InventoryEntry {
   id: string;
@@ -12,10 +12,6 @@ export interface InventoryEntry {
 
 export interface Inventory {
   entries: InventoryEntry[];
-}
-
-function groupOf(apiVersion: string): string {
-  return apiVersion.includes('/') ? apiVersion.split('/')[0]! : '';
 }
 
 function versionOf(apiVersion: string): string {
@@ -32,7 +28,7 @@ export class InventoryError extends Error {
 export function entryOf(object: Pick<KubernetesObject, 'apiVersion' | 'kind' | 'metadata'>): InventoryEntry {
   const { apiVersion, kind, metadata } = object;
   const name = metadata.name.replaceAll(':', colonTranscoded);
-  return { id: [metadata.namespace ?? '', name, groupOf(apiVersion), kind].join(separator), v: versionOf(apiVersion) };
+  return { id: [metadata.namespace ?? '', name, apiGroupOf(apiVersion), kind].join(separator), v: versionOf(apiVersion) };
 }
 
 /** An ID's namespace, name, group and kind, parsed as cli-utils parses them: namespace up to the first `_`, kind and group from the end. */

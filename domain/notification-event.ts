@@ -3,6 +3,7 @@
 // event server does to it before any Alert sees it: metadata cleaned to the keys it
 // trusts, the rate-limit key that drops duplicates, the token left out.
 import { createHash } from 'node:crypto';
+import { apiGroupOf } from '../kube/objects.js';
 
 export type EventSeverity = 'info' | 'error';
 
@@ -76,8 +77,7 @@ export function notificationEventOf(object: EventSubject, event: RecordedEvent, 
 
 /** `kustomize.toolkit.fluxcd.io` for a Kustomization: the prefix of its controller's metadata keys. */
 export function groupOf(object: InvolvedObject): string {
-  const slash = object.apiVersion.indexOf('/');
-  return slash < 0 ? '' : object.apiVersion.slice(0, slash);
+  return apiGroupOf(object.apiVersion);
 }
 
 /**

@@ -28,6 +28,12 @@ export function referenceOf(object: KubernetesObject): ObjectReference {
   return namespace ? { apiVersion, kind, name, namespace } : { apiVersion, kind, name };
 }
 
+/** `cert-manager.io` of `cert-manager.io/v1`; the core group of `v1` is empty. */
+export function apiGroupOf(apiVersion: string): string {
+  const slash = apiVersion.indexOf('/');
+  return slash < 0 ? '' : apiVersion.slice(0, slash);
+}
+
 /** A key naming one object exactly (group and version included), for maps of objects. */
 export function referenceKey(ref: ObjectReference): string {
   return `${ref.apiVersion}|${ref.kind}|${ref.namespace ?? ''}|${ref.name}`;

@@ -7,6 +7,8 @@ import type { NotificationEvent } from '../domain/notification-event.js';
 export interface ProviderSettings {
   type: string;
   address: string;
+  /** the address came from the Secret: for a webhook URL it is the credential itself */
+  addressFromSecret?: boolean;
   channel?: string;
   username?: string;
   password?: string;

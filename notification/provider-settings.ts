@@ -26,7 +26,7 @@ export const defaultProviderTimeoutMs = 15_000;
 
 const maxAddressBytes = 2048;
 
-export type ProviderConfig = { ok: true; settings: ProviderSettings & { addressFromSecret?: boolean }; tls?: ProviderTls; timeoutMs: number } | { ok: false; message: string };
+export type ProviderConfig = { ok: true; settings: ProviderSettings; tls?: ProviderTls; timeoutMs: number } | { ok: false; message: string };
 
 export function providerTimeoutMs(spec: ProviderSpec): number {
   return (spec.timeout && parseDuration(spec.timeout)) || defaultProviderTimeoutMs;
@@ -57,7 +57,7 @@ export function providerConfig(spec: ProviderSpec, secret: Record<string, string
     }
   }
   const username = secret?.username ?? spec.username;
-  const settings: ProviderSettings & { addressFromSecret?: boolean } = {
+  const settings: ProviderSettings = {
     type: spec.type,
     address,
     ...(secret?.address !== undefined ? { addressFromSecret: true } : {}),
@@ -77,7 +77,7 @@ export function providerConfig(spec: ProviderSpec, secret: Record<string, string
  * token, the password, the Secret's header values, and an address the Secret gave (a
  * Slack or Teams webhook URL is itself the credential: its path and query are masked).
  */
-export function secretsOf(settings: ProviderSettings & { addressFromSecret?: boolean }): string[] {
+export function secretsOf(settings: ProviderSettings): string[] {
   const secrets = [settings.token, settings.password, ...Object.values(settings.headers ?? {})];
   if (settings.addressFromSecret && settings.address) {
     secrets.push(settings.address);

@@ -11,7 +11,7 @@ import { requestedAtAnnotation } from '../domain/watch-changes.js';
 import { labelsMatch } from '../domain/alert-match.js';
 import { apiVersionOf, fluxKinds, type FluxKindName, type FluxObjectRef } from '../kube/flux-kinds.js';
 import type { FluxObjects } from '../kube/flux-objects.js';
-import type { KubernetesObject } from '../kube/objects.js';
+import { apiGroupOf, type KubernetesObject } from '../kube/objects.js';
 import { requestDocument, validateCall } from './receiver-validation.js';
 
 /** Flux's limit on a webhook's body. */
@@ -182,7 +182,7 @@ async function resourcesOf(options: ReceiverServerOptions, receiverNamespace: st
   const apiVersion = resourceApiVersion(resource);
   if (!apiVersion) throw new HookError(500, `apiVersion must be specified for kind "${resource.kind}"`);
   const kind = resource.kind as FluxKindName;
-  if (!(resource.kind in fluxKinds) || apiVersion.split('/')[0] !== fluxKinds[kind].group) {
+  if (!(resource.kind in fluxKinds) || apiGroupOf(apiVersion) !== fluxKinds[kind].group) {
     // Kinds this engine does not reconcile yet (Bucket, the image kinds): nothing would act on the request.
     options.log?.({ level: 'info', msg: `resource kind ${apiVersion} ${resource.kind} is not reconciled by Kimbernetes yet; not annotated` });
     return [];

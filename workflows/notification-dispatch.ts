@@ -44,7 +44,7 @@ export async function notificationDispatch({ event, rateLimitIntervalMs }: Notif
   setCurrentDetails(`sending the event of ${about} to ${dispatches.map((d) => `Alert ${d.alert.namespace}/${d.alert.name}`).join(', ')}`);
   await Promise.all(
     dispatches.map(async (dispatch) => {
-      const to = `Alert ${dispatch.alert.namespace}/${dispatch.alert.name} → Provider ${dispatch.provider}`;
+      const to = `Alert ${dispatch.alert.namespace}/${dispatch.alert.name} → Provider ${dispatch.provider.name}`;
       try {
         await sendSteps('send', dispatch, `${about} to ${to}`);
       } catch (error) {

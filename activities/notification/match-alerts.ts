@@ -6,12 +6,14 @@ import { combinedMetadata, labelsMatch, messagePasses, sourcesFor, type AlertObj
 import type { NotificationEvent } from '../../domain/notification-event.js';
 import { fluxKinds, type FluxKindName } from '../../kube/flux-kinds.js';
 import type { KubernetesObject } from '../../kube/objects.js';
+import type { ProviderSpec } from '../../notification/provider-settings.js';
 import type { NotificationContext } from './context.js';
 import { describeInvolved, recordAlertWarning } from './alert-events.js';
 
 export interface Dispatch {
   alert: { namespace: string; name: string };
-  provider: string;
+  /** the Provider as read when the Alert matched (its spec holds no secret; the send step reads its Secrets) */
+  provider: { name: string; spec: ProviderSpec };
   /** the event with the Alert's combined metadata */
   event: NotificationEvent;
 }
@@ -74,10 +76,11 @@ async function matchAlert(context: NotificationContext, object: KubernetesObject
     await dispatchFailed(`failed to read provider: providers.notification.toolkit.fluxcd.io "${providerName}" not found`);
     return undefined;
   }
-  if ((provider.spec as { suspend?: boolean } | undefined)?.suspend) return undefined;
+  const spec = (provider.spec ?? {}) as ProviderSpec;
+  if (spec.suspend) return undefined;
   const combined = combinedMetadata(alert, event);
   if (combined.warning) await warn(combined.warning);
-  return { alert: { namespace: alert.namespace, name: alert.name }, provider: provider.metadata.name, event: combined.event };
+  return { alert: { namespace: alert.namespace, name: alert.name }, provider: { name: provider.metadata.name, spec }, event: combined.event };
 }
 
 /** The involved object's labels, read once and only if an Alert's matchLabels needs them; undefined when it cannot be read. */

@@ -1,24 +1,20 @@
-// The step that sends one event to one Alert's Provider: the Provider and its Secrets read
+// The step that sends one event to one Alert's Provider: the Provider's Secrets read
 // here, on the worker, so that no token enters a workflow's history; the message built
 // by the Provider's type and posted. Its failures are in Flux's words with every
 // credential masked; those another attempt may fix are retried by the step's policy.
 import { outgoingMessage, NotifierError } from '../../notification/payloads.js';
 import { NotificationFailure, postMessage } from '../../notification/post-message.js';
-import { maskSecrets, providerConfig, secretsOf, type ProviderSpec } from '../../notification/provider-settings.js';
+import { maskSecrets, providerConfig, secretsOf } from '../../notification/provider-settings.js';
 import type { Dispatch } from './match-alerts.js';
 import type { NotificationContext } from './context.js';
 import { describeInvolved } from './alert-events.js';
 
-export type SendResult = { sent: true } | { sent: false; why: 'provider suspended' | 'not for this provider' };
+export type SendResult = { sent: true } | { sent: false; why: 'not for this provider' };
 
 export function sendStep({ objects }: NotificationContext) {
-  return async function send({ alert, provider: name, event }: Dispatch): Promise<SendResult> {
+  return async function send({ alert, provider: { name, spec }, event }: Dispatch): Promise<SendResult> {
     const notFor = describeInvolved(event);
     const refuse = (message: string) => new NotificationFailure(`failed to dispatch notification for ${notFor}: ${message}`, false);
-    const provider = await objects.get({ kind: 'Provider', namespace: alert.namespace, name });
-    if (!provider) throw refuse(`failed to read provider: providers.notification.toolkit.fluxcd.io "${name}" not found`);
-    const spec = (provider.spec ?? {}) as ProviderSpec;
-    if (spec.suspend) return { sent: false, why: 'provider suspended' };
     const readSecret = async (secretName: string | undefined) => {
       if (!secretName) return undefined;
       const data = await objects.getSecretData(alert.namespace, secretName);

@@ -3,6 +3,7 @@
 // publish the webhook path it makes (receiver_controller.go); the token never leaves
 // this worker, only its hash does.
 import { nextReceiverStatus, receiverIntervalMs, receiverSpecProblem, webhookPath, type ReceiverResult, type ReceiverSpec, type ReceiverStatus } from '../../domain/receiver.js';
+import { findCondition } from '../../domain/conditions.js';
 import type { FluxObjectRef } from '../../kube/flux-kinds.js';
 import type { FluxObjects } from '../../kube/flux-objects.js';
 import { readFinalizedObject } from '../finalized-object.js';
@@ -41,7 +42,7 @@ export function receiverSteps({ objects }: ReceiverDependencies) {
       const ready = result.outcome === 'ready';
       // The path is a credential of its own (a generic Receiver checks nothing else): it is
       // in the status, as in Flux, and not in the workflow's history.
-      const message = ready ? 'Receiver initialized; its path is in status.webhookPath' : (status.conditions?.find((c) => c.type === 'Ready')?.message ?? '');
+      const message = ready ? 'Receiver initialized; its path is in status.webhookPath' : (findCondition(status.conditions, 'Ready')?.message ?? '');
       return { outcome: 'reconciled', ready, stalled: result.outcome === 'invalid', message, intervalMs, generation, requestedAt };
     },
 
